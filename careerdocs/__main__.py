@@ -1,0 +1,3 @@
+from careerdocs.cli import main
+
+main()

@@ -1,0 +1,104 @@
+"""The one exception tree of careerdocs, and the exit codes the CLI maps it to.
+
+Every error a user can cause or meet derives from :class:`CareerdocsError`. The CLI converts
+them to a message and an exit code in exactly one place (``cli.main``); library callers can catch
+the class they care about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILURE = 1
+    INVALID_INPUT = 2  # usage or invalid input; nothing was written
+    PARTIAL = 3  # some people failed; the summary names them, a re-run finishes the job
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located precisely enough to fix it.
+
+    ``where`` is e.g. ``"row 7"`` for a roster, ``"sharing.manager"`` for a config key, or
+    ``"templates/igp.docx"`` for a template.
+    """
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class CareerdocsError(Exception):
+    exit_code: ExitCode = ExitCode.FAILURE
+
+
+class InvalidInput(CareerdocsError):
+    """Bad input found before any write. Carries every problem found, not just the first."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+    def __init__(self, summary: str, problems: Sequence[Problem] = ()) -> None:
+        self.summary = summary
+        self.problems = list(problems)
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        lines = [self.summary]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class ConfigError(InvalidInput):
+    """The config file is missing, unreadable, or has an unknown key, wrong type or bad value."""
+
+
+class RosterError(InvalidInput):
+    """The roster has missing columns, bad rows or an inconsistent management chain."""
+
+
+class TemplateError(InvalidInput):
+    """A template is missing, unreadable, or uses a placeholder the context cannot fill."""
+
+
+class WorkspaceError(CareerdocsError):
+    """Storage (Google or the local folder) refused or failed an operation."""
+
+
+class GoogleAPIError(WorkspaceError):
+    """A Google API answered with an error, after any retries the pacer allowed.
+
+    ``reason`` is Google's ``errors[0].reason`` when present, else its canonical ``status``.
+    """
+
+    def __init__(self, status: int, reason: str, message: str, *, api: str = "") -> None:
+        self.status = status
+        self.reason = reason
+        self.api = api
+        super().__init__(f"{api + ' ' if api else ''}{status} {reason}: {message}")
+
+
+class AuthError(WorkspaceError):
+    """Credentials are missing, invalid, or lack delegation for a subject or scope."""
+
+
+class LockBusy(CareerdocsError):
+    """Another run holds the lock. Cron treats this as a skipped run, not a failure."""
+
+    exit_code = ExitCode.OK
+
+
+class PartialFailure(CareerdocsError):
+    """Some people failed while the others succeeded; ``failures`` maps email to reason."""
+
+    exit_code = ExitCode.PARTIAL
+
+    def __init__(self, failures: dict[str, str]) -> None:
+        self.failures = dict(failures)
+        names = ", ".join(sorted(self.failures))
+        super().__init__(f"{len(self.failures)} failed: {names}")

@@ -1,0 +1,379 @@
+"""provision: give every person their three career documents, pre-filled, shared, announced.
+
+:func:`plan` is pure: from the roster, the settings and what already exists it decides what is
+missing, renders every name and placeholder value, and fails on any template problem before a
+single write. :func:`apply` carries a plan out through a workspace, person by person; one
+person's failure never stops the others, and because existing artifacts are found by their
+markers, a re-run finishes whatever a failed run left.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from . import fields
+from .audit import NO_AUDIT, AuditLog
+from .cadence import FiscalYear, fiscal_year
+from .config import Settings
+from .errors import CareerdocsError, Problem, TemplateError
+from .roster import Person, Roster
+from .workspace.base import (
+    FILE_KINDS,
+    PEOPLE_TAB,
+    Artifact,
+    ArtifactKind,
+    Email,
+    Table,
+    TemplateRef,
+    Workspace,
+)
+
+NO_ROLE = "none"
+PEOPLE_HEADER = ("Name", "Email", "Manager", "Department", "PBP", "Fiscal year", "Folder",
+                 "Individual Growth Plan", "Accomplishment tracker", "Growth plan sheet")
+LINK_KEYS = {ArtifactKind.FOLDER: "folder", ArtifactKind.IGP: "igp",
+             ArtifactKind.TRACKER: "tracker", ArtifactKind.GROWTH_SHEET: "growth_sheet"}
+
+
+@dataclass(frozen=True)
+class Share:
+    grantee: str
+    role: str
+    why: str  # "manager" | "skip-level" | "pbp"
+
+
+@dataclass
+class PersonPlan:
+    """What provision will do for one person. ``create`` lists missing artifacts in order."""
+
+    person: Person
+    existing: dict[ArtifactKind, Artifact]
+    create: list[ArtifactKind]
+    names: dict[ArtifactKind, str]
+    values: dict[ArtifactKind, dict[str, str]]
+    shares: list[Share]
+    notify: bool
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.create and not self.shares
+
+
+@dataclass
+class Plan:
+    fy: FiscalYear
+    people: list[PersonPlan]
+    templates: dict[ArtifactKind, TemplateRef]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "people": len(self.people),
+            "up_to_date": sum(p.up_to_date for p in self.people),
+            "folders": sum(ArtifactKind.FOLDER in p.create for p in self.people),
+            "files": sum(len([k for k in p.create if k in FILE_KINDS]) for p in self.people),
+            "shares": sum(len(p.shares) for p in self.people),
+            "emails": sum(p.notify for p in self.people),
+        }
+
+    def describe(self) -> list[str]:
+        """One line per action, for ``--dry-run``."""
+        lines = []
+        for p in self.people:
+            for kind in p.create:
+                lines.append(f"{p.person.email}: create {kind.value} {p.names[kind]!r}")
+            for s in p.shares:
+                lines.append(f"{p.person.email}: share folder with {s.grantee} as {s.role} "
+                             f"({s.why})")
+            if p.notify:
+                lines.append(f"{p.person.email}: email the links")
+        return lines
+
+
+def desired_shares(person: Person, settings: Settings) -> list[Share]:
+    """Who should see the person's folder, and how: policy lives here, not in a backend."""
+    roles = settings.sharing
+    wanted = [(person.manager_email, roles.manager, "manager"),
+              (person.skip_level_email, roles.skip_level, "skip-level"),
+              (person.pbp_email, roles.pbp, "pbp")]
+    shares: dict[str, Share] = {}
+    allowed = tuple(d.lower() for d in settings.allowed_domains)
+    for grantee, role, why in wanted:
+        if not grantee or role == NO_ROLE or grantee == person.email:
+            continue
+        if grantee.rsplit("@", 1)[-1].lower() not in allowed:
+            continue  # roster validation reports these; never share outside allowed domains
+        if grantee not in shares:
+            shares[grantee] = Share(grantee, role, why)
+    return list(shares.values())
+
+
+def plan(
+    roster: Roster,
+    settings: Settings,
+    fy: FiscalYear,
+    existing: Mapping[str, Mapping[ArtifactKind, Artifact]],
+    templates: Mapping[ArtifactKind, TemplateRef],
+    *,
+    today: date,
+    notify: bool = True,
+    email_template: str = "",
+) -> Plan:
+    """Decide everything, render everything; raise TemplateError listing every problem.
+
+    ``email_template`` is checked for every person who would get an email, so a broken
+    notification also stops the run before any write.
+    """
+    problems: list[Problem] = []
+    people: list[PersonPlan] = []
+    name_patterns = {
+        ArtifactKind.FOLDER: ("names.folder", settings.names.folder),
+        ArtifactKind.IGP: ("names.igp", settings.names.igp),
+        ArtifactKind.TRACKER: ("names.tracker", settings.names.tracker),
+        ArtifactKind.GROWTH_SHEET: ("names.growth_sheet", settings.names.growth_sheet),
+    }
+    for person in roster:
+        have = dict(existing.get(person.email, {}))
+        context = fields.person_context(person, roster, fy, settings, today=today,
+                                        links=_links(have))
+        create = [k for k in (ArtifactKind.FOLDER, *FILE_KINDS) if k not in have]
+        names: dict[ArtifactKind, str] = {}
+        values: dict[ArtifactKind, dict[str, str]] = {}
+        try:
+            for kind in create:
+                where, pattern = name_patterns[kind]
+                names[kind] = fields.render_text(pattern, context, where=where)
+                if kind in templates:
+                    values[kind] = fields.render_values(templates[kind].tokens, context,
+                                                        where=templates[kind].source)
+        except TemplateError as exc:
+            problems += exc.problems or [Problem(person.email, exc.summary)]
+            continue
+        folder_shares = dict(have[ArtifactKind.FOLDER].shares) if ArtifactKind.FOLDER in have \
+            else {}
+        shares = [s for s in desired_shares(person, settings)
+                  if folder_shares.get(s.grantee) != s.role]
+        will_notify = notify and settings.notify.enabled and any(k in FILE_KINDS for k in create)
+        if will_notify:
+            try:
+                fields.render_email(email_template, context, where=str(settings.templates.email),
+                                    subject=settings.notify.subject)
+            except TemplateError as exc:
+                problems += exc.problems or [Problem(person.email, exc.summary)]
+                continue
+        people.append(PersonPlan(person, have, create, names, values, shares, will_notify))
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        raise TemplateError("templates cannot be filled; nothing was written", unique)
+    return Plan(fy, people, dict(templates))
+
+
+def _links(have: Mapping[ArtifactKind, Artifact]) -> dict[str, str]:
+    return {LINK_KEYS[k]: (have[k].url if k in have else "") for k in LINK_KEYS}
+
+
+@dataclass
+class PersonResult:
+    email: str
+    created: list[str] = field(default_factory=list)
+    shared: list[str] = field(default_factory=list)
+    notified: bool = False
+    error: str | None = None
+    artifacts: dict[ArtifactKind, Artifact] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    fy: FiscalYear
+    people: list[PersonResult]
+    central: str = ""
+    central_error: str | None = None
+
+    @property
+    def failures(self) -> dict[str, str]:
+        failed = {p.email: p.error for p in self.people if p.error}
+        if self.central_error:
+            failed["(central sheet)"] = self.central_error
+        return failed  # type: ignore[return-value]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "people": len(self.people),
+            "created": sum(len(p.created) for p in self.people),
+            "shared": sum(len(p.shared) for p in self.people),
+            "notified": sum(p.notified for p in self.people),
+            "failed": sum(bool(p.error) for p in self.people),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fiscal_year": self.fy.label,
+            "counts": self.counts(),
+            "central": self.central,
+            "failures": self.failures,
+            "people": [
+                {"email": p.email, "created": p.created, "shared": p.shared,
+                 "notified": p.notified, "error": p.error,
+                 "links": {k.value: a.url for k, a in p.artifacts.items()}}
+                for p in self.people
+            ],
+        }
+
+
+def apply(
+    the_plan: Plan,
+    workspace: Workspace,
+    settings: Settings,
+    roster: Roster,
+    *,
+    today: date,
+    audit: AuditLog = NO_AUDIT,
+    workers: int = 1,
+    progress: Callable[[PersonResult], None] | None = None,
+) -> Result:
+    """Carry out ``the_plan``; people run concurrently on ``workers`` threads."""
+    email_template = read_email_template(settings) \
+        if any(p.notify for p in the_plan.people) else ""
+    lock = threading.Lock()
+
+    def one(pp: PersonPlan) -> PersonResult:
+        result = PersonResult(pp.person.email, artifacts=dict(pp.existing))
+        try:
+            _provision_person(pp, the_plan, workspace, settings, roster, result, audit,
+                              email_template, today)
+        except CareerdocsError as exc:
+            result.error = str(exc)
+            audit.record("failed", person=pp.person.email, error=result.error)
+        if progress:
+            with lock:
+                progress(result)
+        return result
+
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(one, the_plan.people))
+    else:
+        results = [one(pp) for pp in the_plan.people]
+    outcome = Result(the_plan.fy, results)
+    try:
+        previous = workspace.read_central(PEOPLE_TAB)
+        outcome.central = workspace.write_central([people_table(the_plan, results, previous)])
+        audit.record("write_central", tabs=[PEOPLE_TAB], target=outcome.central)
+    except CareerdocsError as exc:
+        outcome.central_error = str(exc)
+    return outcome
+
+
+def _provision_person(pp: PersonPlan, the_plan: Plan, workspace: Workspace, settings: Settings,
+                      roster: Roster, result: PersonResult, audit: AuditLog,
+                      email_template: str, today: date) -> None:
+    email = pp.person.email
+    fy = the_plan.fy.label
+    for kind in pp.create:
+        if kind is ArtifactKind.FOLDER:
+            artifact = workspace.create_folder(email, pp.names[kind], fy)
+        else:
+            artifact = workspace.create_file(email, kind, result.artifacts[ArtifactKind.FOLDER],
+                                             pp.names[kind], the_plan.templates[kind],
+                                             pp.values.get(kind, {}), fy)
+        result.artifacts[kind] = artifact
+        result.created.append(kind.value)
+        audit.record("create", person=email, kind=kind.value, id=artifact.id,
+                     name=artifact.name, fy=fy)
+    folder = result.artifacts[ArtifactKind.FOLDER]
+    for share in pp.shares:
+        if workspace.share(email, folder, share.grantee, share.role):
+            result.shared.append(f"{share.grantee}:{share.role}")
+            audit.record("share", person=email, target=folder.id, grantee=share.grantee,
+                         role=share.role, why=share.why)
+    if pp.notify:
+        workspace.send_email(compose_email(pp.person, roster, the_plan.fy, settings,
+                                           email_template, result.artifacts, today))
+        result.notified = True
+        audit.record("notify", person=email)
+
+
+def compose_email(person: Person, roster: Roster, fy: FiscalYear, settings: Settings,
+                  template: str, artifacts: Mapping[ArtifactKind, Artifact], today: date
+                  ) -> Email:
+    """The one email a person gets, with the links to their three documents."""
+    context = fields.person_context(person, roster, fy, settings, today=today,
+                                    links=_links(artifacts))
+    rendered = fields.render_email(template, context, where=str(settings.templates.email),
+                                   subject=settings.notify.subject)
+    return Email(sender=sender_for(settings), to=person.email, subject=rendered.subject,
+                 body=rendered.body)
+
+
+def sender_for(settings: Settings) -> str:
+    """Who the notification comes from: notify.sender, else the google admin, else a
+    no-reply address in the first allowed domain (the local backend only writes files)."""
+    return settings.notify.sender or settings.google.admin or \
+        f"careerdocs@{settings.allowed_domains[0]}"
+
+
+def people_table(the_plan: Plan, results: Sequence[PersonResult],
+                 previous: tuple[Sequence[str], Sequence[Sequence[Any]]] | None = None) -> Table:
+    """The People tab: every person and the links to their documents.
+
+    Rows for people outside this plan (``--only``, or no longer in the roster) are kept from
+    ``previous``, so a run for one new hire does not drop everyone else.
+    """
+    by_email = {r.email: r for r in results}
+    rows: dict[str, list[Any]] = {}
+    if previous:
+        header, old_rows = previous
+        if "Email" in header:
+            at = list(header).index("Email")
+            for row in old_rows:
+                if len(row) > at and row[at]:
+                    rows[str(row[at]).lower()] = list(row[:len(PEOPLE_HEADER)])
+    for pp in the_plan.people:
+        p = pp.person
+        arts = by_email[p.email].artifacts if p.email in by_email else pp.existing
+        rows[p.email] = [p.name, p.email, p.manager_email or "", p.department,
+                         p.pbp_email or "", the_plan.fy.label,
+                         *(arts[k].url if k in arts else "" for k in LINK_KEYS)]
+    return Table(PEOPLE_TAB, PEOPLE_HEADER, list(rows.values()), key_column="Email")
+
+
+def read_email_template(settings: Settings) -> str:
+    path = settings.templates.email
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError("cannot read the email template",
+                            [Problem(str(path), str(exc))]) from None
+
+
+TEMPLATE_SETTINGS = {
+    ArtifactKind.IGP: "igp",
+    ArtifactKind.TRACKER: "tracker",
+    ArtifactKind.GROWTH_SHEET: "growth_sheet",
+}
+
+
+def resolve_templates(settings: Settings, workspace: Workspace) -> dict[ArtifactKind, TemplateRef]:
+    """The configured templates, read once for their placeholders."""
+    refs = {}
+    for kind, key in TEMPLATE_SETTINGS.items():
+        source = getattr(settings.templates, key)
+        ref = TemplateRef(kind, str(source), path=source.path,
+                          google_id=source.google_file_id or None)
+        refs[kind] = replace(ref, tokens=workspace.template_tokens(ref))
+    return refs
+
+
+def prepare(settings: Settings, workspace: Workspace, roster: Roster, *, today: date,
+            notify: bool = True) -> Plan:
+    """Survey what exists and plan the rest; no writes."""
+    fy = fiscal_year(today, settings.fiscal_year_start_month)
+    templates = resolve_templates(settings, workspace)
+    existing = workspace.find_artifacts([p.email for p in roster], fy.label)
+    email_template = read_email_template(settings) if notify and settings.notify.enabled else ""
+    return plan(roster, settings, fy, existing, templates, today=today, notify=notify,
+                email_template=email_template)

@@ -1,0 +1,92 @@
+"""Per-minute quotas as token buckets, per API, per project and per user, read and write.
+
+Defaults are Google's published numbers (google-api-facts.md §1). ``time_scale`` compresses
+time: with 60, a "minute" of quota refills in one second, so a benchmark can run many quota
+minutes quickly and still be bound by the modelled limits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+# (api, kind) -> (per-user limit, per-project limit) per minute. Drive has one pool for reads
+# and writes; Gmail counts quota units, not requests.
+DEFAULT_LIMITS: dict[tuple[str, str], tuple[int, int]] = {
+    ("drive", "read"): (12_000, 12_000),
+    ("drive", "write"): (12_000, 12_000),
+    ("sheets", "read"): (60, 300),
+    ("sheets", "write"): (60, 300),
+    ("docs", "read"): (300, 3_000),
+    ("docs", "write"): (60, 600),
+    ("gmail", "read"): (15_000, 1_200_000),
+    ("gmail", "write"): (15_000, 1_200_000),
+}
+SHARED_POOLS = {"drive": "all"}  # Drive's reads and writes draw on one bucket
+GMAIL_UNITS = {"messages.send": 100}
+GMAIL_DEFAULT_UNITS = 5
+
+
+@dataclass
+class Bucket:
+    capacity: float
+    refill_per_second: float
+    level: float
+    stamp: float = field(default_factory=time.monotonic)
+
+    def take(self, amount: float, now: float) -> bool:
+        self.level = min(self.capacity, self.level + (now - self.stamp) * self.refill_per_second)
+        self.stamp = now
+        if self.level >= amount:
+            self.level -= amount
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class Exceeded:
+    """Which limit ran out: ``scope`` is "user" or "project"."""
+
+    api: str
+    kind: str
+    scope: str
+
+
+class Quotas:
+    def __init__(
+        self, limits: dict[tuple[str, str], tuple[int, int]] | None = None, time_scale: float = 1.0
+    ) -> None:
+        self.limits = dict(DEFAULT_LIMITS)
+        self.limits.update(limits or {})
+        self.time_scale = time_scale
+        self._buckets: dict[tuple[str, ...], Bucket] = {}
+        self._lock = threading.Lock()
+
+    def _bucket(self, key: tuple[str, ...], per_minute: int, now: float) -> Bucket:
+        b = self._buckets.get(key)
+        if b is None:
+            b = Bucket(per_minute, per_minute / 60.0 * self.time_scale, per_minute, now)
+            self._buckets[key] = b
+        return b
+
+    def charge(self, api: str, kind: str, method: str, user: str) -> Exceeded | None:
+        """Take one call's cost from the user's and the project's buckets, or say which is empty.
+
+        A refused call takes nothing from either bucket.
+        """
+        limits = self.limits.get((api, kind))
+        if limits is None:
+            return None
+        cost = GMAIL_UNITS.get(method, GMAIL_DEFAULT_UNITS) if api == "gmail" else 1
+        pool = SHARED_POOLS.get(api, kind)
+        now = time.monotonic()
+        with self._lock:
+            user_bucket = self._bucket((api, pool, "user", user), limits[0], now)
+            project_bucket = self._bucket((api, pool, "project"), limits[1], now)
+            if not user_bucket.take(cost, now):
+                return Exceeded(api, kind, "user")
+            if not project_bucket.take(cost, now):
+                user_bucket.level += cost
+                return Exceeded(api, kind, "project")
+        return None

@@ -1,0 +1,88 @@
+"""Real Google client objects, per acting user, pointed at Google or at a configured endpoint.
+
+Discovery services are built once per process from the documents google-api-python-client ships
+(no network); each call is executed with the acting user's own authorized ``http``, so one
+service object serves every impersonated user. httplib2 objects are not thread-safe, so the
+per-user transports are kept per thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from typing import Any
+
+import google_auth_httplib2
+import gspread
+from google.auth.transport.requests import AuthorizedSession
+from googleapiclient import discovery
+
+from .auth import CredentialFactory
+from .transport import RedirectingHttp, mount_endpoint
+
+API_VERSIONS = {"drive": "v3", "docs": "v1", "sheets": "v4", "gmail": "v1"}
+
+
+@cache
+def service(api: str) -> Any:
+    """The discovery service for ``api``; calls must be executed with ``http=``."""
+    return discovery.build(
+        api,
+        API_VERSIONS[api],
+        http=RedirectingHttp(None),
+        cache_discovery=False,
+        static_discovery=True,
+    )
+
+
+class Clients:
+    """Authorized transports and clients for each acting user."""
+
+    def __init__(self, credentials: CredentialFactory, endpoint: str | None = None) -> None:
+        self.credentials = credentials
+        self.endpoint = endpoint or None
+        self._local = threading.local()
+
+    def _cache(self) -> dict[tuple[str, str], Any]:
+        cache_ = getattr(self._local, "cache", None)
+        if cache_ is None:
+            cache_ = self._local.cache = {}
+        return cache_
+
+    def http(self, user: str | None) -> google_auth_httplib2.AuthorizedHttp:
+        """An httplib2 transport acting as ``user`` (for google-api-python-client ``execute``)."""
+        key = ("http", user or "")
+        cache_ = self._cache()
+        if key not in cache_:
+            cache_[key] = google_auth_httplib2.AuthorizedHttp(
+                self.credentials.for_user(user), http=RedirectingHttp(self.endpoint)
+            )
+        return cache_[key]
+
+    def session(self, user: str | None) -> AuthorizedSession:
+        """A requests session acting as ``user`` (gspread, raw HTTP)."""
+        key = ("session", user or "")
+        cache_ = self._cache()
+        if key not in cache_:
+            session = AuthorizedSession(self.credentials.for_user(user))
+            cache_[key] = mount_endpoint(session, self.endpoint)
+        return cache_[key]
+
+    def gspread(self, user: str | None) -> gspread.Client:
+        key = ("gspread", user or "")
+        cache_ = self._cache()
+        if key not in cache_:
+            cache_[key] = gspread.Client(auth=None, session=self.session(user))  # type: ignore[arg-type]
+        return cache_[key]
+
+    def drive(self) -> Any:
+        return service("drive")
+
+    def docs(self) -> Any:
+        return service("docs")
+
+    def sheets(self) -> Any:
+        return service("sheets")
+
+    def gmail(self) -> Any:
+        return service("gmail")

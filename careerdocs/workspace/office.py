@@ -1,0 +1,501 @@
+"""Word (.docx) and Excel (.xlsx) files: read a template's text, fill its placeholders, lay out
+central-sheet tabs. Shared by the local backend (which writes the results to disk) and the google
+backend (which uploads filled templates and reuses the column-merging rule).
+
+Placeholders are replaced as plain text in one pass: a value is data, never a template, so a value
+that itself looks like ``{{ x }}`` or ``=HYPERLINK(...)`` arrives in the file exactly as given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from copy import copy
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import docx
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml.ns import qn
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.dimensions import ColumnDimension
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import Problem, TemplateError, WorkspaceError
+from .base import ACKNOWLEDGED_COLUMN, CONVERSATIONS_TAB, Table
+
+DOCX_SUFFIX = ".docx"
+XLSX_SUFFIX = ".xlsx"
+TEMPLATE_SUFFIXES = (DOCX_SUFFIX, XLSX_SUFFIX)
+
+# Characters XML 1.0 cannot carry; Word and Excel files are XML, so they are dropped from values.
+XML_ILLEGAL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+HEADER_FOOTER_RELS = (RELATIONSHIP_TYPE.HEADER, RELATIONSHIP_TYPE.FOOTER)
+
+TEXT_TYPE = "s"  # openpyxl's data type for a string cell (not a formula, not an error code)
+CELL_TYPES = (str, bool, int, float, datetime, date, time, timedelta, type(None))
+EXCEL_MAX_COLUMN = 16384
+UNLOCKED = Protection(locked=False)
+LOCKED = Protection(locked=True)
+
+HEADER_FONT = Font(bold=True)
+FROZEN_BELOW_HEADER = "A2"
+MIN_COLUMN_WIDTH = 8
+MAX_COLUMN_WIDTH = 60
+COLUMN_PADDING = 2
+CHART_GAP_COLUMNS = 2  # blank columns between a table and its chart, as in the Google sheet
+CHART_ANCHOR_ROW = 2
+
+
+# -- templates -------------------------------------------------------------------------------
+
+
+def template_text(path: Path) -> str:
+    """All text a placeholder can live in: .docx paragraphs, tables, headers and footers (one
+    line per paragraph), or every string cell of every .xlsx sheet (one line per cell)."""
+    if _suffix(path) == DOCX_SUFFIX:
+        return "\n".join(_paragraph_text(p) for p in _docx_paragraphs(_open_docx(path)))
+    return "\n".join(cell.value for cell in _text_cells(_open_xlsx(path)))
+
+
+def fill(path: Path, values: Mapping[str, str], *, lock_acknowledgements: bool = False) -> bytes:
+    """The template at ``path`` with every placeholder replaced by ``values[token]``, as file bytes.
+
+    Raises TemplateError if the template is unreadable or a placeholder has no value. With
+    ``lock_acknowledgements`` (growth sheets), the Conversations tab is protected so that only its
+    Acknowledged column is locked; the template must have that tab and column.
+    """
+    if _suffix(path) == DOCX_SUFFIX:
+        return _fill_docx(path, values)
+    return _fill_xlsx(path, values, lock_acknowledgements)
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in TEMPLATE_SUFFIXES:
+        raise _template_error(path, f"is not a {' or '.join(TEMPLATE_SUFFIXES)} file")
+    if not path.is_file():
+        raise _template_error(path, "does not exist")
+    return suffix
+
+
+def _template_error(path: Path, message: str) -> TemplateError:
+    return TemplateError(f"template {path} {message}", [Problem(str(path), message)])
+
+
+def _placeholders(text: str) -> list[str]:
+    from .. import fields
+
+    return fields.placeholders(text)
+
+
+def _require_values(path: Path, tokens: Sequence[str], values: Mapping[str, str]) -> None:
+    missing = [token for token in tokens if token not in values]
+    if missing:
+        raise TemplateError(
+            f"template {path} has placeholders with no value: {', '.join(missing)}",
+            [Problem(str(path), f"no value for {token}") for token in missing],
+        )
+
+
+def _substituter(tokens: Sequence[str]) -> re.Pattern[str] | None:
+    """One pattern for all tokens, longest first, so each is replaced once and values are never
+    scanned again."""
+    if not tokens:
+        return None
+    return re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
+
+
+def _clean(value: str) -> str:
+    return XML_ILLEGAL_CHARS.sub("", value)
+
+
+# -- .docx -----------------------------------------------------------------------------------
+
+
+def _open_docx(path: Path) -> Any:
+    try:
+        return docx.Document(str(path))
+    except Exception as exc:  # python-docx raises many types for a damaged or foreign file
+        raise _template_error(path, f"cannot be read as a Word document ({exc})") from None
+
+
+def _docx_paragraphs(document: Any) -> Iterator[Any]:
+    """Every ``w:p`` of the body (tables, text boxes and content controls included) and of each
+    header and footer part, each part once however many sections link to it."""
+    roots = [document.element.body]
+    roots += [
+        rel.target_part.element
+        for rel in document.part.rels.values()
+        if rel.reltype in HEADER_FOOTER_RELS and not rel.is_external
+    ]
+    for root in roots:
+        yield from root.iter(qn("w:p"))
+
+
+def _own_texts(paragraph: Any) -> list[Any]:
+    """The ``w:t`` elements of this paragraph, in order, excluding those of paragraphs nested in
+    it (text boxes): runs inside hyperlinks and fields count."""
+    return [t for t in paragraph.iter(qn("w:t")) if next(t.iterancestors(qn("w:p"))) is paragraph]
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    return "".join(t.text or "" for t in _own_texts(paragraph))
+
+
+def _fill_docx(path: Path, values: Mapping[str, str]) -> bytes:
+    document = _open_docx(path)
+    paragraphs = list(_docx_paragraphs(document))
+    tokens = _placeholders("\n".join(_paragraph_text(p) for p in paragraphs))
+    _require_values(path, tokens, values)
+    pattern = _substituter(tokens)
+    if pattern is not None:
+        for paragraph in paragraphs:
+            _replace_in_paragraph(paragraph, pattern, values)
+    out = BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _replace_in_paragraph(paragraph: Any, pattern: re.Pattern[str], values: Mapping[str, str]
+                          ) -> None:
+    """Replace tokens even where Word split them over several runs: the value goes into the run
+    where the token starts (keeping that run's formatting) and the rest of the token is removed
+    from the runs that held it. Matches are spliced right to left so earlier offsets hold."""
+    texts = _own_texts(paragraph)
+    full = "".join(t.text or "" for t in texts)
+    for match in reversed(list(pattern.finditer(full))):
+        _splice(texts, match.start(), match.end(), _clean(values[match.group()]))
+
+
+def _splice(texts: Sequence[Any], start: int, end: int, value: str) -> None:
+    first, first_at = _locate(texts, start, inclusive_end=False)
+    last, last_at = _locate(texts, end, inclusive_end=True)
+    if first == last:
+        text = texts[first].text
+        _set_text(texts[first], text[:first_at] + value + text[last_at:])
+        return
+    _set_text(texts[first], texts[first].text[:first_at] + value)
+    for middle in texts[first + 1 : last]:
+        _set_text(middle, "")
+    _set_text(texts[last], texts[last].text[last_at:])
+
+
+def _locate(texts: Sequence[Any], offset: int, *, inclusive_end: bool) -> tuple[int, int]:
+    """(index of the ``w:t`` holding paragraph offset ``offset``, offset inside it). A match end
+    belongs to the element it ends in, a match start to the element it starts in."""
+    position = 0
+    for index, element in enumerate(texts):
+        length = len(element.text or "")
+        if inclusive_end:
+            inside = position < offset <= position + length
+        else:
+            inside = position <= offset < position + length
+        if inside:
+            return index, offset - position
+        position += length
+    raise AssertionError(f"offset {offset} is outside the paragraph")  # a match is always inside
+
+
+def _set_text(element: Any, text: str) -> None:
+    element.text = text
+    element.set(XML_SPACE, "preserve")
+
+
+# -- .xlsx templates -------------------------------------------------------------------------
+
+
+def _open_xlsx(path: Path) -> Workbook:
+    try:
+        return load_workbook(path)
+    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
+        raise _template_error(path, f"cannot be read as an Excel workbook ({exc})") from None
+
+
+def _text_cells(workbook: Workbook) -> Iterator[Cell]:
+    """String cells only: a formula that mentions ``{{ x }}`` is code, not a placeholder."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == TEXT_TYPE and isinstance(cell.value, str):
+                    yield cell
+
+
+def _fill_xlsx(path: Path, values: Mapping[str, str], lock_acknowledgements: bool) -> bytes:
+    workbook = _open_xlsx(path)
+    cells = list(_text_cells(workbook))
+    tokens = _placeholders("\n".join(cell.value for cell in cells))
+    _require_values(path, tokens, values)
+    pattern = _substituter(tokens)
+    if pattern is not None:
+        for cell in cells:
+            filled = pattern.sub(lambda m: _clean(values[m.group()]), cell.value)
+            if filled != cell.value:
+                put_cell(cell, filled)
+    if lock_acknowledgements:
+        _lock_acknowledgements(workbook, path)
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _lock_acknowledgements(workbook: Workbook, path: Path) -> None:
+    """Sheet protection on the Conversations tab with every column unlocked except Acknowledged,
+    and no password. This is the local stand-in for Google's protected range: a file on disk
+    cannot know who edits it, so it only stops an accidental tick, not a determined manager."""
+    if CONVERSATIONS_TAB not in workbook.sheetnames:
+        raise _template_error(path, f"has no {CONVERSATIONS_TAB!r} tab")
+    sheet = workbook[CONVERSATIONS_TAB]
+    header = [_header_text(cell.value) for cell in sheet[1]]
+    if ACKNOWLEDGED_COLUMN not in header:
+        raise _template_error(path, f"{CONVERSATIONS_TAB} has no {ACKNOWLEDGED_COLUMN!r} column")
+    column = header.index(ACKNOWLEDGED_COLUMN) + 1
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.protection = LOCKED if cell.column == column else UNLOCKED
+    _protect_columns(sheet, column)
+    sheet.protection.sheet = True
+
+
+def _protect_columns(sheet: Worksheet, locked: int) -> None:
+    """Column styles decide cells nobody has typed in yet: unlock every column but ``locked``.
+    Existing ``<col>`` ranges are kept (with their widths) and split around ``locked``; the gaps
+    between them get new unlocked ranges, so no two ranges overlap."""
+    dimensions = list(sheet.column_dimensions.values())
+    sheet.column_dimensions.clear()
+    spans: list[ColumnDimension] = []
+    for dim in dimensions:
+        dim.reindex()
+        spans += _split_around(sheet, dim, locked)
+    covered = sorted((d.min, d.max) for d in spans)
+    spans += [_column_span(sheet, lo, hi, None) for lo, hi in _gaps(covered, EXCEL_MAX_COLUMN)]
+    for dim in spans:
+        dim.protection = LOCKED if dim.min == locked == dim.max else UNLOCKED
+        sheet.column_dimensions[get_column_letter(dim.min)] = dim
+
+
+def _split_around(sheet: Worksheet, dim: ColumnDimension, locked: int) -> list[ColumnDimension]:
+    if not dim.min <= locked <= dim.max:
+        return [dim]
+    pieces = [(dim.min, locked - 1), (locked, locked), (locked + 1, dim.max)]
+    return [_column_span(sheet, lo, hi, dim) for lo, hi in pieces if lo <= hi]
+
+
+def _column_span(sheet: Worksheet, lo: int, hi: int, like: ColumnDimension | None
+                 ) -> ColumnDimension:
+    """A ``<col>`` range from ``lo`` to ``hi``; a copy of ``like``'s look, or no width at all
+    (width 0 is not written, so Excel keeps its default)."""
+    span = ColumnDimension(sheet, index=get_column_letter(lo), min=lo, max=hi, width=0)
+    if like is not None:
+        span.width = like.width
+        span.hidden = like.hidden
+        span.bestFit = like.bestFit
+        span.outlineLevel = like.outlineLevel
+        span._style = copy(like._style)
+    return span
+
+
+def _gaps(covered: Sequence[tuple[int, int]], last: int) -> Iterator[tuple[int, int]]:
+    start = 1
+    for lo, hi in covered:
+        if lo > start:
+            yield start, lo - 1
+        start = max(start, hi + 1)
+    if start <= last:
+        yield start, last
+
+
+def _header_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+# -- reading and writing tabs ----------------------------------------------------------------
+
+
+def put_cell(cell: Cell, value: Any) -> None:
+    """Write ``value`` as data: text stays text even when it starts with ``=`` or looks like an
+    error code such as ``#N/A``. Raises WorkspaceError for a type a workbook cannot hold."""
+    if not isinstance(value, CELL_TYPES):
+        raise WorkspaceError(
+            f"cell {cell.coordinate} of tab {cell.parent.title!r}: cannot store a "
+            f"{type(value).__name__} in a workbook"
+        )
+    if isinstance(value, str):
+        cell.value = _clean(value)
+        cell.data_type = TEXT_TYPE
+    else:
+        cell.value = value
+
+
+def read_tab(path: Path, title: str) -> tuple[list[str], list[list[Any]]] | None:
+    """Header and data rows of tab ``title`` as displayed (formulas give their last computed
+    value), or None if there is no such worksheet. Like the Sheets values API, trailing empty
+    cells of a row and trailing empty rows are dropped. The caller handles unreadable files."""
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if title not in workbook.sheetnames or not hasattr(workbook[title], "iter_rows"):
+            return None
+        rows = [_trim(list(row)) for row in workbook[title].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    while rows and not rows[-1]:
+        rows.pop()
+    if not rows:
+        return [], []
+    return [_header_text(value) for value in rows[0]], rows[1:]
+
+
+def _trim(row: list[Any]) -> list[Any]:
+    while row and (row[-1] is None or row[-1] == ""):
+        row.pop()
+    return row
+
+
+def merge_user_columns(
+    table: Table, old: tuple[list[str], Sequence[Sequence[Any]]] | None
+) -> tuple[list[str], list[list[Any]]]:
+    """``table``'s header and rows, widened with the columns a user added to the right of the
+    managed header in the ``old`` version of the tab (header and rows as last read).
+
+    A user column is one beyond the managed width whose header is not a managed header. Its cells
+    follow their row by the value in ``key_column`` (case-insensitive); rows whose key is new get
+    empty cells, and without a ``key_column`` only the column headers survive, since nothing says
+    which row a cell belonged to. Raises WorkspaceError for rows wider than the header or a
+    ``key_column`` the header does not have.
+    """
+    header = list(table.header)
+    rows = [_padded(table, index, row) for index, row in enumerate(table.rows)]
+    key = _key_index(table, header)
+    if old is None:
+        return header, rows
+    old_header, old_rows = old
+    extra = _user_columns(header, old_header, old_rows)
+    if not extra:
+        return header, rows
+    header += [old_header[i] if i < len(old_header) else "" for i in extra]
+    by_key = _rows_by_key(table, old_header, old_rows)
+    for row in rows:
+        kept = by_key.get(_key(row[key])) if key is not None else None
+        row += [kept[i] if kept is not None and i < len(kept) else None for i in extra]
+    return header, rows
+
+
+def _padded(table: Table, index: int, row: Sequence[Any]) -> list[Any]:
+    width = len(table.header)
+    if len(row) > width:
+        raise WorkspaceError(
+            f"tab {table.title!r}: row {index + 2} has {len(row)} cells but the header {width}"
+        )
+    return [*row, *([None] * (width - len(row)))]
+
+
+def _user_columns(header: Sequence[str], old_header: Sequence[str],
+                  old_rows: Sequence[Sequence[Any]]) -> list[int]:
+    managed = {_fold(h) for h in header}
+    width = max([len(old_header), *(len(r) for r in old_rows)])
+    return [
+        i
+        for i in range(len(header), width)
+        if _fold(old_header[i] if i < len(old_header) else "") not in managed
+        and (_has_text(old_header, i) or any(_has_text(r, i) for r in old_rows))
+    ]
+
+
+def _has_text(row: Sequence[Any], index: int) -> bool:
+    return index < len(row) and row[index] not in (None, "")
+
+
+def _key_index(table: Table, header: Sequence[str]) -> int | None:
+    if table.key_column is None:
+        return None
+    folded = [_fold(h) for h in header[: len(table.header)]]
+    if _fold(table.key_column) not in folded:
+        raise WorkspaceError(f"tab {table.title!r} has no key column {table.key_column!r}")
+    return folded.index(_fold(table.key_column))
+
+
+def _rows_by_key(table: Table, old_header: Sequence[str], old_rows: Sequence[Sequence[Any]]
+                 ) -> dict[str, Sequence[Any]]:
+    """Old rows by key; the first row wins if a key repeats."""
+    if table.key_column is None or _fold(table.key_column) not in map(_fold, old_header):
+        return {}
+    index = [_fold(h) for h in old_header].index(_fold(table.key_column))
+    by_key: dict[str, Sequence[Any]] = {}
+    for row in old_rows:
+        if index < len(row) and _key(row[index]):
+            by_key.setdefault(_key(row[index]), row)
+    return by_key
+
+
+def _key(value: Any) -> str:
+    return "" if value is None else _fold(str(value))
+
+
+def _fold(text: str) -> str:
+    return text.strip().casefold()
+
+
+def write_tab(workbook: Workbook, table: Table, header: Sequence[str],
+              rows: Iterable[Sequence[Any]]) -> None:
+    """Replace (or add) tab ``table.title`` with ``header`` and ``rows``, in the same position
+    among the tabs: bold frozen header, widths fitted to the content, and ``table.chart`` if set.
+    Raises WorkspaceError for a cell or chart the tab cannot hold."""
+    position = None
+    if table.title in workbook.sheetnames:
+        position = workbook.sheetnames.index(table.title)
+        workbook.remove(workbook[table.title])
+    try:
+        sheet = workbook.create_sheet(table.title, position)
+    except ValueError as exc:
+        raise WorkspaceError(f"cannot name a tab {table.title!r}: {exc}") from None
+    data = [list(header), *(list(row) for row in rows)]
+    for r, row in enumerate(data, start=1):
+        for c, value in enumerate(row, start=1):
+            put_cell(sheet.cell(row=r, column=c), value)
+    for cell in sheet[1]:
+        cell.font = HEADER_FONT
+    sheet.freeze_panes = FROZEN_BELOW_HEADER
+    _fit_widths(sheet, data)
+    if table.chart is not None:
+        _add_chart(sheet, table, len(header))
+
+
+def _fit_widths(sheet: Worksheet, data: Sequence[Sequence[Any]]) -> None:
+    widths: dict[int, int] = {}
+    for row in data:
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                widths[c] = max(widths.get(c, 0), len(str(value)))
+    for c, width in widths.items():
+        fitted = min(max(width + COLUMN_PADDING, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH)
+        sheet.column_dimensions[get_column_letter(c)].width = fitted
+
+
+def _add_chart(sheet: Worksheet, table: Table, width: int) -> None:
+    """A column chart over rows 2..row_count+1; ``label_column`` and ``value_column`` are 0-based
+    indexes into the header, as in the Google sheet's chart. No rows, no chart."""
+    spec = table.chart
+    assert spec is not None
+    for name, index in (("label", spec.label_column), ("value", spec.value_column)):
+        if not 0 <= index < len(table.header):
+            raise WorkspaceError(f"tab {table.title!r}: chart {name} column {index} is not in "
+                                 f"its {len(table.header)}-column header")
+    if spec.row_count < 1:
+        return
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = spec.title
+    chart.legend = None
+    last = spec.row_count + 1
+    values = Reference(sheet, min_col=spec.value_column + 1, min_row=1, max_row=last)
+    labels = Reference(sheet, min_col=spec.label_column + 1, min_row=2, max_row=last)
+    chart.add_data(values, titles_from_data=True)
+    chart.set_categories(labels)
+    sheet.add_chart(chart, f"{get_column_letter(width + CHART_GAP_COLUMNS + 1)}{CHART_ANCHOR_ROW}")

@@ -1,0 +1,104 @@
+"""Shared fixtures. The Google path runs against an in-process sandbox over real HTTP, with the
+real google-auth, google-api-python-client and gspread; nothing here reaches Google."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from careerdocs.sandbox.oauth import new_private_key
+from careerdocs.sandbox.server import Sandbox, SandboxOptions
+from careerdocs.workspace.google.auth import CredentialFactory
+from careerdocs.workspace.google.clients import Clients, service
+
+DOMAIN = "example.com"
+ALICE = "alice@example.com"
+BOB = "bob@example.com"
+CAROL = "carol@example.com"
+PBP = "pbp@example.com"
+USERS = (ALICE, BOB, CAROL, PBP)
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> rsa.RSAPrivateKey:
+    """One RSA key per test session (generated here, never stored): keygen is the slow part."""
+    return new_private_key()
+
+
+@dataclass
+class SandboxKit:
+    """A running sandbox plus real clients for any impersonated user.
+
+    ``kit.drive.files().list(...).execute(http=kit.http(ALICE))`` runs as Alice;
+    ``kit.gspread(BOB)`` is a gspread client acting as Bob.
+    """
+
+    sandbox: Sandbox
+    key: dict[str, Any]
+    clients: Clients
+
+    @property
+    def endpoint(self) -> str:
+        return self.sandbox.endpoint
+
+    @property
+    def store(self) -> Any:
+        return self.sandbox.store
+
+    @property
+    def counters(self) -> Any:
+        return self.sandbox.counters
+
+    def http(self, user: str | None) -> Any:
+        return self.clients.http(user)
+
+    def session(self, user: str | None) -> Any:
+        return self.clients.session(user)
+
+    def gspread(self, user: str | None) -> Any:
+        return self.clients.gspread(user)
+
+    drive = property(lambda self: service("drive"))
+    docs = property(lambda self: service("docs"))
+    sheets = property(lambda self: service("sheets"))
+    gmail = property(lambda self: service("gmail"))
+
+
+def make_kit(signing_key: rsa.RSAPrivateKey, options: SandboxOptions | None = None,
+             users: tuple[str, ...] = USERS) -> SandboxKit:
+    sandbox = Sandbox(options)
+    sandbox.start()
+    for user in users:
+        sandbox.add_user(user)
+    key = sandbox.service_account_key(private_key=signing_key)
+    return SandboxKit(sandbox, key, Clients(CredentialFactory(key), sandbox.endpoint))
+
+
+@pytest.fixture
+def sandbox(signing_key: rsa.RSAPrivateKey) -> Iterator[SandboxKit]:
+    """A fresh sandbox with users alice, bob, carol and pbp @example.com, and a key for them."""
+    kit = make_kit(signing_key)
+    try:
+        yield kit
+    finally:
+        kit.sandbox.stop()
+
+
+@pytest.fixture
+def sandbox_factory(signing_key: rsa.RSAPrivateKey) -> Iterator[Any]:
+    """Make sandboxes with options (quotas, faults, latency, state dir, token TTL)."""
+    made: list[SandboxKit] = []
+
+    def factory(options: SandboxOptions | None = None, users: tuple[str, ...] = USERS
+                ) -> SandboxKit:
+        kit = make_kit(signing_key, options, users)
+        made.append(kit)
+        return kit
+
+    yield factory
+    for kit in made:
+        kit.sandbox.stop()
