@@ -299,8 +299,11 @@ def status_command(ctx: click.Context, roster: str | None, department: str | Non
             raise CareerdocsError("no Status tab yet: run `careerdocs rollup` first, or use "
                                   "--refresh")
         header, rows = table
-    records = [dict(zip(header, [*row, *[""] * (len(header) - len(row))], strict=False))
-               for row in rows]
+    records = [
+        dict(zip(header, ["" if c is None else c for c in row] + [""] * (len(header) - len(row)),
+                 strict=False))
+        for row in rows
+    ]
     records = [r for r in records
                if (not department or str(r.get("Department", "")) == department)
                and (not manager or str(r.get("Manager", "")).lower() == manager.lower())

@@ -41,13 +41,13 @@ BACKEND_LOCAL = "local"
 BACKEND_GOOGLE = "google"
 BACKEND_AUTO = "auto"
 BUILTIN = "builtin"
+SHARED_DRIVE = "shared_drive"
+OAUTH = "oauth"
 GOOGLE_TEMPLATE_PREFIX = "google:"
 SHEET_ROSTER_PREFIX = "sheet:"
 DEFAULT_CENTRAL_WORKBOOK = "central.xlsx"
 BUILTIN_EMAIL_TEMPLATE = "email.txt"
 BUILTIN_TEMPLATES_PACKAGE = "careerdocs.templates"
-DOCX = ".docx"
-XLSX = ".xlsx"
 
 Backend = Literal["auto", "local", "google"]
 ShareRole = Literal["reader", "commenter", "writer", "none"]
@@ -474,6 +474,14 @@ def _schema_fields(cls: type) -> dict[str, tuple[Any, _KeySpec | None]]:
     return schema
 
 
+def config_keys(section: type = Settings, prefix: str = "") -> list[str]:
+    """Every dotted key the config file accepts, in schema order (for docs and their tests)."""
+    keys: list[str] = []
+    for name, (hint, spec) in _schema_fields(section).items():
+        keys += [prefix + name] if spec else config_keys(hint, f"{prefix}{name}.")
+    return keys
+
+
 def _build_section(
     cls: type, data: Any, path: str, context: _Context, problems: list[Problem]
 ) -> Any:
@@ -514,52 +522,58 @@ def _build(
     return cls(**values)
 
 
-def _consistency_problems(settings: Settings) -> list[Problem]:
-    """Rules that tie keys together; each problem names the key to change."""
-    problems: list[Problem] = []
-    google = settings.google
+def _domain_problems(settings: Settings) -> list[Problem]:
     domains = settings.allowed_domains
-    for path, email in (("google.admin", google.admin), ("notify.sender", settings.notify.sender)):
-        if email and email.rpartition("@")[2] not in domains:
-            problems.append(
-                Problem(path, f"{email} is outside allowed_domains ({', '.join(domains)})")
-            )
-    if settings.backend_name == BACKEND_GOOGLE:
-        if not google.admin:
-            problems.append(Problem("google.admin", "is required when the backend is google"))
-        if google.destination == "shared_drive" and not google.shared_drive_id:
-            problems.append(
-                Problem(
-                    "google.shared_drive_id", "is required when google.destination is shared_drive"
-                )
-            )
-        if google.auth == "oauth" and google.destination != "shared_drive":
-            problems.append(
-                Problem(
-                    "google.destination",
-                    "must be shared_drive when google.auth is oauth "
-                    "(a user's own login cannot create files in other people's My Drive)",
-                )
-            )
-        return problems
-    for name in ("igp", "tracker", "growth_sheet"):
-        source: TemplateSource = getattr(settings.templates, name)
-        if source.google_file_id:
-            problems.append(
-                Problem(
-                    f"templates.{name}",
-                    f"{source} needs the google backend; the backend is {settings.backend_name}",
-                )
-            )
-    roster = settings.roster.source
-    if roster is not None and roster.is_sheet:
+    addresses = (("google.admin", settings.google.admin), ("notify.sender", settings.notify.sender))
+    return [
+        Problem(path, f"{email} is outside allowed_domains ({', '.join(domains)})")
+        for path, email in addresses
+        if email and email.rpartition("@")[2] not in domains
+    ]
+
+
+def _google_problems(google: GoogleSettings) -> list[Problem]:
+    problems: list[Problem] = []
+    if not google.admin:
+        problems.append(Problem("google.admin", "is required when the backend is google"))
+    if google.destination == SHARED_DRIVE and not google.shared_drive_id:
         problems.append(
             Problem(
-                "roster.source",
-                f"{roster} needs the google backend; the backend is {settings.backend_name}",
+                "google.shared_drive_id", f"is required when google.destination is {SHARED_DRIVE}"
+            )
+        )
+    if google.auth == OAUTH and google.destination != SHARED_DRIVE:
+        problems.append(
+            Problem(
+                "google.destination",
+                f"must be {SHARED_DRIVE} when google.auth is {OAUTH} "
+                "(a user's own login cannot create files in other people's My Drive)",
             )
         )
     return problems
+
+
+def _google_only_problems(settings: Settings) -> list[Problem]:
+    """Sources that only the google backend can read, configured for another backend."""
+    sources: list[tuple[str, object]] = [
+        (f"templates.{name}", getattr(settings.templates, name))
+        for name in ("igp", "tracker", "growth_sheet")
+        if getattr(settings.templates, name).google_file_id
+    ]
+    roster = settings.roster.source
+    if roster is not None and roster.is_sheet:
+        sources.append(("roster.source", roster))
+    return [
+        Problem(path, f"{source} needs the google backend; the backend is {settings.backend_name}")
+        for path, source in sources
+    ]
+
+
+def _consistency_problems(settings: Settings) -> list[Problem]:
+    """Rules that tie keys together; each problem names the key to change."""
+    if settings.backend_name == BACKEND_GOOGLE:
+        return _domain_problems(settings) + _google_problems(settings.google)
+    return _domain_problems(settings) + _google_only_problems(settings)
 
 
 def _raise_if_any(problems: list[Problem], summary: str) -> None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from types import MappingProxyType
 
 from careerdocs.cadence import parse_date
 from careerdocs.errors import Problem, RosterError
@@ -241,7 +240,7 @@ class _Check:
             division=values.get("division", ""),
             location=values.get("location", ""),
             pbp_email=pbp,
-            extra=MappingProxyType({k: v for k, v in values.items() if k not in _KNOWN_COLUMNS}),
+            extra={k: v for k, v in values.items() if k not in _KNOWN_COLUMNS},
             row=row,
         )
 

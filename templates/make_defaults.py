@@ -27,6 +27,7 @@ from docx.table import Table
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -388,7 +389,7 @@ def _date_column(sheet: Worksheet, column: str) -> None:
 
 
 def _letter(columns: Sequence[str], name: str) -> str:
-    return chr(ord("A") + columns.index(name))
+    return get_column_letter(columns.index(name) + 1)
 
 
 def _about(sheet: Worksheet) -> None:

@@ -176,7 +176,7 @@ class Permission:
 
 @dataclass
 class File:
-    """One Drive item. Google-native content lives in ``doc`` / ``sheet``; other bytes in ``blob``."""
+    """One Drive item. Native content lives in ``doc`` / ``sheet``; other bytes in ``blob``."""
 
     id: str
     name: str

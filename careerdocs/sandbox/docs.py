@@ -631,7 +631,7 @@ def _blocks_from_docx(elements: Iterator[Any], source: DocxDocument) -> list[Blo
         if child.tag == qn("w:p"):
             blocks.append(_paragraph_from_docx(DocxParagraph(child, source)))
         elif child.tag == qn("w:tbl"):
-            table = _table_from_docx(DocxTable(child, source))
+            table = _table_from_docx(child, source)
             if table.rows:
                 blocks.append(table)
         elif child.tag == qn("w:sdt"):
@@ -664,11 +664,13 @@ def _cell_paragraphs(cell: DocxCell) -> list[Paragraph]:
     return out or [Paragraph()]
 
 
-def _table_from_docx(source: DocxTable) -> Table:
-    # Walk w:tc elements rather than row.cells, which repeats a merged cell once per grid column.
-    rows = []
-    for tr in source._tbl.tr_lst:
-        rows.append([Cell(_cell_paragraphs(DocxCell(tc, source))) for tc in tr.tc_lst])
+def _table_from_docx(element: Any, source: DocxDocument) -> Table:
+    """Walks the w:tc elements rather than ``row.cells``, which repeats a merged cell once per
+    grid column it spans."""
+    parent = DocxTable(element, source)
+    rows = [
+        [Cell(_cell_paragraphs(DocxCell(tc, parent))) for tc in tr.tc_lst] for tr in element.tr_lst
+    ]
     return Table([row for row in rows if row])
 
 

@@ -78,13 +78,6 @@ def require_file(store: Store, user: str, file_id: str, need: str, all_drives: b
     return f
 
 
-def require_role(store: Store, user: str, f: File, need: str) -> None:
-    """403 unless ``user`` holds a role on the visible file ``f`` at least as strong as ``need``."""
-    role = store.role_of(user, f)
-    if role is None or core.ROLE_RANK[role] < core.NEED_RANK[need]:
-        raise core.forbidden()
-
-
 def drive_not_found(drive_id: str) -> ApiError:
     return ApiError(
         404,
@@ -111,7 +104,9 @@ def readable(store: Store, user: str, f: File) -> bool:
 
 
 def descendants(store: Store, folder: File) -> list[File]:
-    """Every item below ``folder``, parents before children."""
+    """Every item below ``folder``, parents before children (nothing for a non-folder)."""
+    if folder.mime_type != core.FOLDER:
+        return []
     out: list[File] = []
     seen = {folder.id}
     frontier = [folder.id]
@@ -160,13 +155,6 @@ def readers_of(store: Store, f: File) -> frozenset[str]:
     if f.drive_id and f.drive_id in store.drives:
         candidates.update(store.drives[f.drive_id].members)
     return frozenset(u for u in candidates if store.role_of(u, f) is not None)
-
-
-def remove_file(store: Store, f: File) -> None:
-    """Delete ``f`` for good, leaving a tombstone so its readers see the removal as a change."""
-    tombstones(store)[f.id] = readers_of(store, f)
-    del store.files[f.id]
-    store.record_change(f, removed=True)
 
 
 def encode_page_token(offset: int) -> str:

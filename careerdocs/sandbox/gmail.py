@@ -141,7 +141,7 @@ def list_messages(ctx: core.Context, req: core.Request, user_id: str) -> dict[st
     wanted = set(req.query.get("labelIds", []))
     found = [m for m in reversed(ctx.store.messages.get(owner, [])) if wanted <= set(m.label_ids)]
     size = min(max(req.int_arg("maxResults", DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE)
-    start = req.int_arg("pageToken", 0)
+    start = max(req.int_arg("pageToken", 0), 0)
     page = found[start : start + size]
     out: dict[str, Any] = {}
     if page:

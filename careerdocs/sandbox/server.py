@@ -7,6 +7,7 @@ so the API modules only model their API.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pickle
 import socket
@@ -453,7 +454,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     sandbox: Sandbox  # set on the bound subclass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _read_body(self) -> bytes:
@@ -478,10 +479,8 @@ class _Handler(BaseHTTPRequestHandler):
             resp = self.sandbox.handle(req)
         except DroppedConnection:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         except Exception as exc:  # a sandbox bug must still answer like a server would
             resp = Response.json(ApiError(500, f"sandbox error: {exc!r}").body(), 500)

@@ -29,6 +29,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import openpyxl
@@ -125,6 +126,7 @@ CELL_LIMIT_MESSAGE = (
     f"{CELL_LIMIT} cells."
 )
 
+# A new spreadsheet's properties as Sheets answers them (REC), minus the title.
 DEFAULT_PROPERTIES: dict[str, Any] = {
     "locale": "en_US",
     "autoRecalc": "ON_CHANGE",
@@ -145,6 +147,23 @@ DEFAULT_PROPERTIES: dict[str, Any] = {
             "foregroundColorStyle": {"rgbColor": {}},
         },
         "backgroundColorStyle": {"rgbColor": {"red": 1, "green": 1, "blue": 1}},
+    },
+    "spreadsheetTheme": {
+        "primaryFontFamily": "Arial",
+        "themeColors": [
+            {"colorType": color_type, "color": {"rgbColor": rgb}}
+            for color_type, rgb in (
+                ("TEXT", {}),
+                ("BACKGROUND", {"red": 1, "green": 1, "blue": 1}),
+                ("ACCENT1", {"red": 0.25882354, "green": 0.52156866, "blue": 0.95686275}),
+                ("ACCENT2", {"red": 0.91764706, "green": 0.2627451, "blue": 0.20784314}),
+                ("ACCENT3", {"red": 0.9843137, "green": 0.7372549, "blue": 0.015686275}),
+                ("ACCENT4", {"red": 0.20392157, "green": 0.65882355, "blue": 0.3254902}),
+                ("ACCENT5", {"red": 1, "green": 0.42745098, "blue": 0.003921569}),
+                ("ACCENT6", {"red": 0.27450982, "green": 0.7411765, "blue": 0.7764706}),
+                ("LINK", {"red": 0.06666667, "green": 0.33333334, "blue": 0.8}),
+            )
+        ],
     },
 }
 
@@ -346,8 +365,15 @@ def format_general(value: float | int) -> str:
         return f"{value:.2E}"
     if float(value).is_integer():
         return str(int(value))
-    text = f"{value:.{GENERAL_DECIMALS}f}".rstrip("0").rstrip(".")
+    text = _fixed(value, GENERAL_DECIMALS).rstrip("0").rstrip(".")
     return text if text not in ("", "-0") else "0"
+
+
+def _fixed(value: float | int, decimals: int, grouping: bool = False) -> str:
+    """Fixed-point text rounded half away from zero, as Sheets rounds (not half to even)."""
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{decimals}f}" if grouping else f"{rounded:.{decimals}f}"
 
 
 def _split_sections(pattern: str) -> list[str]:
@@ -404,8 +430,7 @@ def _format_core(magnitude: float, core: str) -> str:
         width = sum(exponent.count(c) for c in "0#") if exponent else 2
         sign = "-" if power.startswith("-") else "+"
         return f"{digits}E{sign}{power.lstrip('+-').rjust(width, '0')}"
-    grouping = "," in int_part
-    text = f"{magnitude:,.{decimals}f}" if grouping else f"{magnitude:.{decimals}f}"
+    text = _fixed(magnitude, decimals, grouping="," in int_part)
     if decimals > min_decimals:
         whole, _, frac = text.partition(".")
         frac = frac.rstrip("0").ljust(min_decimals, "0")
@@ -724,6 +749,14 @@ class Sheet:
     def copy(self) -> Sheet:
         return Sheet(copy.deepcopy(self.props), dict(self.cells), list(self.merges))
 
+    def clone(self, sheet_id: int, title: str) -> Sheet:
+        """A copy of this sheet's cells and merges under a new id and title."""
+        props = copy.deepcopy(self.props)
+        props["sheetId"], props["title"] = sheet_id, title
+        props.pop("hidden", None)
+        merges = [replace(m, sheet_id=sheet_id) for m in self.merges]
+        return Sheet(props, dict(self.cells), merges)
+
     def get(self, row: int, col: int) -> Cell:
         return self.cells.get((row, col), EMPTY)
 
@@ -883,15 +916,17 @@ class Spreadsheet:
     def write(self, actor: Actor, sheet: Sheet, target: GridRange, values: list[list[Any]],
               option: str, major: str = ROWS) -> WriteResult:
         """Write values from the target's top-left cell. ``None`` leaves a cell alone and
-        ``""`` clears it. Refused, with nothing written, when the data leaves a bounded
-        target, leaves the grid, or touches a cell the actor may not edit."""
+        ``""`` clears it. A single-cell target is only an anchor; a larger one bounds the data.
+        Refused, with nothing written, when the data leaves a bounding target, leaves the grid,
+        or touches a cell the actor may not edit."""
         rows = _oriented(values, major)
         height = len(rows)
         width = max((len(r) for r in rows), default=0)
         top, left = target.row_start, target.col_start
         if not height or not width:
             return WriteResult(target.clamp(sheet.rows, sheet.cols))
-        self._check_fits_target(sheet, target, height, width)
+        if not _is_single_cell(target):
+            self._check_fits_target(sheet, target, height, width)
         if top + height > sheet.rows or left + width > sheet.cols:
             raise grid_limit_error(sheet.title, target, sheet.rows, sheet.cols)
         entries: dict[tuple[int, int], Entry] = {}

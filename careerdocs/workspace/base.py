@@ -94,7 +94,7 @@ class Table:
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """A column chart over rows of a table: ``label_column`` on the axis, ``value_column`` as bars."""
+    """A column chart over a table's rows: ``label_column`` on the axis, ``value_column`` bars."""
 
     title: str
     label_column: int
@@ -130,7 +130,7 @@ class Workspace(Protocol):
     backend: str
 
     def describe(self) -> str:
-        """Where things go, for humans ("folder ./careerdocs-output", "Google Drive of each person")."""
+        """Where things go, for humans ("folder ./careerdocs-output", "each person's Drive")."""
         ...
 
     def template_tokens(self, template: TemplateRef) -> tuple[str, ...]:

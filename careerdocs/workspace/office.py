@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .. import fields
 from ..errors import Problem, TemplateError, WorkspaceError
 from .base import ACKNOWLEDGED_COLUMN, CONVERSATIONS_TAB, Table
 
@@ -60,7 +61,7 @@ CHART_ANCHOR_ROW = 2
 def template_text(path: Path) -> str:
     """All text a placeholder can live in: .docx paragraphs, tables, headers and footers (one
     line per paragraph), or every string cell of every .xlsx sheet (one line per cell)."""
-    if _suffix(path) == DOCX_SUFFIX:
+    if _template_type(path) == DOCX_SUFFIX:
         return "\n".join(_paragraph_text(p) for p in _docx_paragraphs(_open_docx(path)))
     return "\n".join(cell.value for cell in _text_cells(_open_xlsx(path)))
 
@@ -72,12 +73,13 @@ def fill(path: Path, values: Mapping[str, str], *, lock_acknowledgements: bool =
     ``lock_acknowledgements`` (growth sheets), the Conversations tab is protected so that only its
     Acknowledged column is locked; the template must have that tab and column.
     """
-    if _suffix(path) == DOCX_SUFFIX:
+    if _template_type(path) == DOCX_SUFFIX:
         return _fill_docx(path, values)
     return _fill_xlsx(path, values, lock_acknowledgements)
 
 
-def _suffix(path: Path) -> str:
+def _template_type(path: Path) -> str:
+    """The template's suffix, once it is known to be a supported file that exists."""
     suffix = path.suffix.lower()
     if suffix not in TEMPLATE_SUFFIXES:
         raise _template_error(path, f"is not a {' or '.join(TEMPLATE_SUFFIXES)} file")
@@ -88,12 +90,6 @@ def _suffix(path: Path) -> str:
 
 def _template_error(path: Path, message: str) -> TemplateError:
     return TemplateError(f"template {path} {message}", [Problem(str(path), message)])
-
-
-def _placeholders(text: str) -> list[str]:
-    from .. import fields
-
-    return fields.placeholders(text)
 
 
 def _require_values(path: Path, tokens: Sequence[str], values: Mapping[str, str]) -> None:
@@ -153,7 +149,7 @@ def _paragraph_text(paragraph: Any) -> str:
 def _fill_docx(path: Path, values: Mapping[str, str]) -> bytes:
     document = _open_docx(path)
     paragraphs = list(_docx_paragraphs(document))
-    tokens = _placeholders("\n".join(_paragraph_text(p) for p in paragraphs))
+    tokens = fields.placeholders("\n".join(_paragraph_text(p) for p in paragraphs))
     _require_values(path, tokens, values)
     pattern = _substituter(tokens)
     if pattern is not None:
@@ -231,7 +227,7 @@ def _text_cells(workbook: Workbook) -> Iterator[Cell]:
 def _fill_xlsx(path: Path, values: Mapping[str, str], lock_acknowledgements: bool) -> bytes:
     workbook = _open_xlsx(path)
     cells = list(_text_cells(workbook))
-    tokens = _placeholders("\n".join(cell.value for cell in cells))
+    tokens = fields.placeholders("\n".join(cell.value for cell in cells))
     _require_values(path, tokens, values)
     pattern = _substituter(tokens)
     if pattern is not None:
@@ -261,7 +257,9 @@ def _lock_acknowledgements(workbook: Workbook, path: Path) -> None:
         for cell in row:
             cell.protection = LOCKED if cell.column == column else UNLOCKED
     _protect_columns(sheet, column)
-    sheet.protection.sheet = True
+    protection = sheet.protection
+    protection.insertRows = protection.formatColumns = protection.formatRows = False  # allowed
+    protection.sheet = True
 
 
 def _protect_columns(sheet: Worksheet, locked: int) -> None:
@@ -270,12 +268,11 @@ def _protect_columns(sheet: Worksheet, locked: int) -> None:
     between them get new unlocked ranges, so no two ranges overlap."""
     dimensions = list(sheet.column_dimensions.values())
     sheet.column_dimensions.clear()
-    spans: list[ColumnDimension] = []
     for dim in dimensions:
         dim.reindex()
-        spans += _split_around(sheet, dim, locked)
-    covered = sorted((d.min, d.max) for d in spans)
-    spans += [_column_span(sheet, lo, hi, None) for lo, hi in _gaps(covered, EXCEL_MAX_COLUMN)]
+    covered = sorted((d.min, d.max) for d in dimensions)
+    dimensions += [_column_span(sheet, lo, hi, None) for lo, hi in _gaps(covered, EXCEL_MAX_COLUMN)]
+    spans = [piece for dim in dimensions for piece in _split_around(sheet, dim, locked)]
     for dim in spans:
         dim.protection = LOCKED if dim.min == locked == dim.max else UNLOCKED
         sheet.column_dimensions[get_column_letter(dim.min)] = dim

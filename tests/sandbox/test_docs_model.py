@@ -380,3 +380,15 @@ def test_empty_word_file_becomes_one_empty_paragraph():
     out = io.BytesIO()
     docx.Document().save(out)
     assert Document.from_docx(out.getvalue()).blocks == [Paragraph()]
+
+
+def test_from_docx_keeps_a_merged_cell_once():
+    source = docx.Document()
+    table = source.add_table(rows=2, cols=2)
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "Goals"
+    table.cell(1, 0).text = "a"
+    table.cell(1, 1).text = "b"
+    out = io.BytesIO()
+    source.save(out)
+    rows = Document.from_docx(out.getvalue()).blocks[0].rows
+    assert [[c.paragraphs[0].text for c in row] for row in rows] == [["Goals"], ["a", "b"]]

@@ -76,6 +76,7 @@ ROLE_RANK = {
     "owner": 6,
 }
 CHART_WIDTH_COLUMNS = 2
+ACKNOWLEDGEMENT_NOTE = "Only the team member acknowledges their career conversations."
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,7 @@ class GoogleWorkspace:
             return found
         queries = {p: self._person_query(p, fy) for p in people}
         for batch in _chunks(list(people), DRIVE_BATCH_LIMIT):
-            for person, files in self._batch_list(batch, queries).items():
+            for files in self._batch_list(batch, queries).values():
                 for f in files:
                     self._collect(found, f, fy)
         return found
@@ -570,7 +571,7 @@ class GoogleWorkspace:
                 "addProtectedRange": {
                     "protectedRange": {
                         "range": column,
-                        "description": "Only the team member acknowledges their career conversations.",
+                        "description": ACKNOWLEDGEMENT_NOTE,
                         "warningOnly": False,
                         "editors": {"users": [person]},
                     }

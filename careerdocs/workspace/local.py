@@ -1,0 +1,525 @@
+"""The local backend: a folder per person with .docx and .xlsx files, and a central .xlsx workbook.
+
+Layout under ``output_dir``::
+
+    <folder name>/.careerdocs.json   the marker: whose folder this is and what careerdocs made in it
+    <folder name>/<name>.docx        IGP and accomplishment tracker
+    <folder name>/<name>.xlsx        growth plan sheet
+    outbox/<time>-<to>.eml           notification emails, for someone to send
+
+The marker plays the part of Drive's appProperties: artifacts are found by reading markers, never
+by remembering, so renaming a folder keeps it found and deleting a file by hand makes the next
+provision recreate it. A person has one folder for every fiscal year; its shares are recorded
+there (files inherit them, as in Drive) but nothing is shared on disk. Every file is written to a
+temporary name in the same folder and moved into place, so nothing is ever half-written, and no
+existing document is ever overwritten: a person's edits are sacred.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+
+from .. import fields
+from ..errors import CareerdocsError, TemplateError, WorkspaceError
+from . import office
+from .base import (
+    CONVERSATIONS_TAB,
+    MARKER_FY,
+    MARKER_PERSON,
+    Artifact,
+    ArtifactKind,
+    Email,
+    SheetRead,
+    Table,
+    TemplateRef,
+)
+
+MARKER_FILE = ".careerdocs.json"
+MARKER_VERSION = 1
+OUTBOX = "outbox"
+SUFFIXES = {
+    ArtifactKind.IGP: office.DOCX_SUFFIX,
+    ArtifactKind.TRACKER: office.DOCX_SUFFIX,
+    ArtifactKind.GROWTH_SHEET: office.XLSX_SUFFIX,
+}
+ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3}
+
+# File names: characters Windows or POSIX refuse, and C0/C1 control characters. Accents, emoji
+# and every other letter are kept.
+UNSAFE_NAME_CHARS = re.compile('[/\\\\:*?"<>|\x00-\x1f\x7f-\x9f]')
+NAME_REPLACEMENT = "_"
+WINDOWS_RESERVED_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)]
+)
+MAX_NAME_BYTES = 200  # below the usual 255-byte limit, leaving room for suffixes
+MAX_NAME_ATTEMPTS = 1000
+EMAIL_TIME_FORMAT = "%Y%m%dT%H%M%S.%fZ"
+TEMP_PREFIX = "."
+TEMP_SUFFIX = ".tmp"
+
+# Keys of the marker file, besides the shared MARKER_* constants.
+KEY_VERSION = "version"
+KEY_FOLDER = "folder"
+KEY_NAME = "name"
+KEY_FILE = "file"
+KEY_TEMPLATE = "template"
+KEY_CREATED = "created"
+KEY_YEARS = "years"
+KEY_ARTIFACTS = "artifacts"
+KEY_SHARES = "shares"
+
+
+class LocalWorkspace:
+    """Careerdocs storage in ``output_dir`` and the central workbook at ``central_workbook``.
+
+    Not safe for two runs at once over the same folder; the CLI's run lock prevents that.
+    """
+
+    backend = "local"
+
+    def __init__(self, output_dir: Path, central_workbook: Path) -> None:
+        self.output_dir = Path(output_dir).expanduser().resolve()
+        self.central_workbook = Path(central_workbook).expanduser().resolve()
+
+    def describe(self) -> str:
+        return f"folder {self.output_dir}"
+
+    # -- templates ---------------------------------------------------------------------------
+
+    def template_tokens(self, template: TemplateRef) -> tuple[str, ...]:
+        return tuple(fields.placeholders(office.template_text(_template_path(template))))
+
+    # -- finding -----------------------------------------------------------------------------
+
+    def find_artifacts(
+        self, people: Sequence[str], fy: str
+    ) -> Mapping[str, Mapping[ArtifactKind, Artifact]]:
+        """Every person asked for is a key; a file deleted by hand is not reported. If two
+        folders claim the same person (a copied folder), the one created first wins."""
+        wanted = {person.casefold(): person for person in people}
+        found: dict[str, dict[ArtifactKind, Artifact]] = {person: {} for person in people}
+        for folder, marker in self._markers():
+            person = wanted.pop(marker[MARKER_PERSON].casefold(), None)
+            if person is not None:
+                found[person] = self._artifacts(folder, marker, person, fy)
+        return found
+
+    def _markers(self) -> list[tuple[Path, dict[str, Any]]]:
+        """(folder, marker) of every careerdocs folder, oldest first."""
+        with _io(f"cannot list {self.output_dir}"):
+            if not self.output_dir.is_dir():
+                return []
+            folders = [p for p in self.output_dir.iterdir() if _is_person_folder(p)]
+        markers = [(folder, _read_marker(folder)) for folder in folders]
+        return sorted(markers, key=lambda fm: (str(fm[1].get(KEY_CREATED, "")), fm[0].name))
+
+    def _folder_of(self, person: str) -> tuple[Path, dict[str, Any]] | None:
+        return next(
+            (fm for fm in self._markers() if fm[1][MARKER_PERSON].casefold() == person.casefold()),
+            None,
+        )
+
+    def _artifacts(self, folder: Path, marker: Mapping[str, Any], person: str, fy: str
+                   ) -> dict[ArtifactKind, Artifact]:
+        shares = _shares(marker)
+        found = {ArtifactKind.FOLDER: self._folder_artifact(folder, marker, person)}
+        for kind in SUFFIXES:
+            path = _recorded_file(folder, marker, fy, kind.value)
+            if path is not None and path.is_file():
+                entry = marker[KEY_YEARS][fy][KEY_ARTIFACTS][kind.value]
+                name = str(entry.get(KEY_NAME, path.stem))
+                found[kind] = self._artifact(kind, person, fy, path, name, shares)
+        return found
+
+    def _folder_artifact(self, folder: Path, marker: Mapping[str, Any], person: str
+                         ) -> Artifact:
+        return self._artifact(ArtifactKind.FOLDER, person, marker[MARKER_FY], folder,
+                              marker[KEY_NAME], _shares(marker))
+
+    def _artifact(self, kind: ArtifactKind, person: str, fy: str, path: Path, name: str,
+                  shares: tuple[tuple[str, str], ...]) -> Artifact:
+        with _io(f"cannot read {path}"):
+            modified = _rfc3339(path.stat().st_mtime)
+        return Artifact(kind, person, fy, path.relative_to(self.output_dir).as_posix(), name,
+                        path.as_uri(), modified, shares)
+
+    # -- creating ----------------------------------------------------------------------------
+
+    def create_folder(self, person: str, name: str, fy: str) -> Artifact:
+        """The person's existing folder if they have one (whatever it is called now), else a new
+        one named ``name`` made filesystem-safe, with `` (2)``, `` (3)``… if that name is taken."""
+        existing = self._folder_of(person)
+        folder, marker = existing or self._claim_folder(person, name, fy)
+        return self._folder_artifact(folder, marker, person)
+
+    def _claim_folder(self, person: str, name: str, fy: str) -> tuple[Path, dict[str, Any]]:
+        """Build the folder with its marker under a hidden temporary name, then rename it into
+        place, so a careerdocs folder never exists without its marker."""
+        base = safe_name(name)
+        marker = {
+            KEY_VERSION: MARKER_VERSION,
+            MARKER_PERSON: person,
+            MARKER_FY: fy,
+            KEY_NAME: name,
+            KEY_FOLDER: base,
+            KEY_CREATED: _rfc3339(datetime.now(timezone.utc).timestamp()),
+            KEY_SHARES: {},
+            KEY_YEARS: {},
+        }
+        staging = self.output_dir / f"{TEMP_PREFIX}{uuid.uuid4().hex}{TEMP_SUFFIX}"
+        with _io(f"cannot create a folder in {self.output_dir}"):
+            staging.mkdir(parents=True)
+            try:
+                _write_atomically(staging / MARKER_FILE, _marker_bytes(marker))
+                folder = _rename_to_free_name(staging, base)
+            finally:
+                if staging.exists():
+                    shutil.rmtree(staging)
+        if folder.name != base:
+            marker[KEY_FOLDER] = folder.name
+            with _io(f"cannot write the marker in {folder}"):
+                _write_marker(folder, marker)
+        return folder, marker
+
+    def create_file(
+        self,
+        person: str,
+        kind: ArtifactKind,
+        folder: Artifact,
+        name: str,
+        template: TemplateRef,
+        values: Mapping[str, str],
+        fy: str,
+    ) -> Artifact:
+        """Fill the template into ``<folder>/<name>.docx|.xlsx``. A growth sheet's Conversations
+        tab is protected with only the Acknowledged column locked and no password: a file on disk
+        cannot tell the person from their manager, so this guards against slips, not intent.
+
+        Raises TemplateError for an unreadable template or a placeholder without a value, and
+        WorkspaceError if the file exists or ``kind`` was already made this fiscal year."""
+        if kind not in SUFFIXES:
+            raise WorkspaceError(f"create_file cannot make a {kind.value}; use create_folder")
+        path = _template_path(template)
+        if path.suffix.lower() != SUFFIXES[kind]:
+            raise TemplateError(f"template {path} for the {kind.value} must be a "
+                                f"{SUFFIXES[kind]} file")
+        directory, marker = self._owned_folder(person, folder)
+        target = directory / _file_name(name, SUFFIXES[kind])
+        _refuse_existing(marker, directory, target, kind, fy)
+        data = office.fill(path, values, lock_acknowledgements=kind is ArtifactKind.GROWTH_SHEET)
+        with _io(f"cannot write {target}"):
+            _write_new(target, data)
+        year = marker[KEY_YEARS].setdefault(fy, {})
+        year.setdefault(KEY_ARTIFACTS, {})[kind.value] = {
+            KEY_FILE: target.name,
+            KEY_NAME: name,
+            KEY_TEMPLATE: template.source,
+        }
+        with _io(f"cannot write the marker in {directory}"):
+            _write_marker(directory, marker)
+        return self._artifact(kind, person, fy, target, name, _shares(marker))
+
+    def _owned_folder(self, person: str, folder: Artifact) -> tuple[Path, dict[str, Any]]:
+        """The directory of ``folder`` (or of the folder a file artifact is in) and its marker,
+        checked to belong to ``person``."""
+        directory = self.output_dir / folder.id.split("/", 1)[0]
+        if directory.parent != self.output_dir or not _is_person_folder(directory):
+            raise WorkspaceError(f"{folder.id!r} is not a careerdocs folder in {self.output_dir}")
+        marker = _read_marker(directory)
+        if marker[MARKER_PERSON].casefold() != person.casefold():
+            raise WorkspaceError(
+                f"folder {directory.name!r} belongs to {marker[MARKER_PERSON]}, not {person}"
+            )
+        return directory, marker
+
+    # -- sharing and telling -----------------------------------------------------------------
+
+    def share(self, person: str, target: Artifact, grantee: str, role: str) -> bool:
+        """Record ``role`` for ``grantee`` on the person's folder; nothing is shared on disk.
+        A stronger role already recorded is kept (reader < commenter < writer)."""
+        if role not in ROLE_RANK:
+            raise WorkspaceError(f"unknown role {role!r}; expected one of {', '.join(ROLE_RANK)}")
+        directory, marker = self._owned_folder(person, target)
+        shares = marker.setdefault(KEY_SHARES, {})
+        key = grantee.strip().lower()
+        held = shares.get(key)
+        if held is not None and ROLE_RANK.get(held, 0) >= ROLE_RANK[role]:
+            return False
+        shares[key] = role
+        with _io(f"cannot write the marker in {directory}"):
+            _write_marker(directory, marker)
+        return True
+
+    def send_email(self, email: Email) -> None:
+        """Write the message as ``outbox/<UTC time>-<to>.eml`` (UTF-8, RFC 822) for a person or
+        a mail client to send; an existing file is never replaced."""
+        message = _message(email)
+        outbox = self.output_dir / OUTBOX
+        now = datetime.now(timezone.utc)
+        stem = f"{now.strftime(EMAIL_TIME_FORMAT)}-{safe_name(email.to)}"
+        with _io(f"cannot write to {outbox}"):
+            outbox.mkdir(parents=True, exist_ok=True)
+            for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+                suffix = "" if attempt == 1 else f"-{attempt}"
+                try:
+                    with open(outbox / f"{stem}{suffix}.eml", "xb") as out:
+                        out.write(message)
+                    return
+                except FileExistsError:
+                    continue
+        raise WorkspaceError(f"no free file name for {stem}.eml in {outbox}")
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read_conversations(self, sheets: Sequence[Artifact]) -> list[SheetRead]:
+        """Values as stored: dates come back as ``datetime``, ticks as ``bool``."""
+        return [self._read_conversations(sheet) for sheet in sheets]
+
+    def _read_conversations(self, sheet: Artifact) -> SheetRead:
+        path = self.output_dir / sheet.id
+        if not path.is_file():
+            return SheetRead(sheet.person, error=f"{path} does not exist")
+        try:
+            table = office.read_tab(path, CONVERSATIONS_TAB)
+        except Exception as exc:  # a damaged or foreign file must not stop the other sheets
+            return SheetRead(sheet.person, error=f"cannot read {path}: {exc}")
+        if table is None:
+            return SheetRead(sheet.person, error=f"{path} has no {CONVERSATIONS_TAB!r} tab")
+        return SheetRead(sheet.person, rows=table[1])
+
+    def read_table(self, source: str) -> tuple[list[str], list[list[str]]]:
+        raise WorkspaceError(
+            f"the local backend cannot read {source!r}: rosters kept in a Google Sheet need the "
+            "google backend; export the sheet as CSV and use that file instead"
+        )
+
+    # -- the central workbook ----------------------------------------------------------------
+
+    def read_central(self, title: str) -> tuple[list[str], list[list[Any]]] | None:
+        if not self.central_workbook.exists():
+            return None
+        try:
+            return office.read_tab(self.central_workbook, title)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise WorkspaceError(f"cannot read {self.central_workbook}: {exc}") from None
+
+    def write_central(self, tables: Sequence[Table]) -> str:
+        """Replace the tabs of ``tables`` and keep every other tab. The new workbook is built in
+        memory and moved into place whole, so a failure leaves the previous one untouched.
+        Other tabs keep their cells, styles and charts; openpyxl drops what it cannot read
+        (shapes, slicers, and images unless Pillow is installed)."""
+        exists = self.central_workbook.exists()
+        workbook = self._load_central() if exists else Workbook()
+        blank = None if exists else workbook.active
+        for table in tables:
+            old = self.read_central(table.title) if exists else None
+            header, rows = office.merge_user_columns(table, old)
+            office.write_tab(workbook, table, header, rows)
+        if blank is not None and tables and blank in workbook.worksheets:
+            workbook.remove(blank)
+        data = _workbook_bytes(workbook, self.central_workbook)
+        with _io(f"cannot write {self.central_workbook}"):
+            self.central_workbook.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.central_workbook, data)
+        return str(self.central_workbook)
+
+    def _load_central(self) -> Workbook:
+        try:
+            return load_workbook(self.central_workbook)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise WorkspaceError(
+                f"cannot read {self.central_workbook} ({exc}); move it aside to start a new one"
+            ) from None
+
+
+# -- names -----------------------------------------------------------------------------------
+
+
+def safe_name(name: str) -> str:
+    """``name`` as a file or folder name on any common filesystem: reserved punctuation and
+    control characters become ``_``, surrounding spaces and trailing dots go, a leading dot
+    (hidden file) and Windows device names get a ``_``, and it is cut to fit."""
+    cleaned = UNSAFE_NAME_CHARS.sub(NAME_REPLACEMENT, name).strip().rstrip(". ")
+    if cleaned.startswith("."):
+        cleaned = NAME_REPLACEMENT + cleaned[1:]
+    if cleaned.split(".")[0].upper() in WINDOWS_RESERVED_NAMES:
+        cleaned = NAME_REPLACEMENT + cleaned
+    cleaned = cleaned.encode()[:MAX_NAME_BYTES].decode(errors="ignore").rstrip(". ")
+    if not cleaned:
+        raise WorkspaceError(f"{name!r} cannot be used as a file name")
+    return cleaned
+
+
+def _file_name(name: str, suffix: str) -> str:
+    base = safe_name(name)
+    return base if base.lower().endswith(suffix) else base + suffix
+
+
+def _is_person_folder(path: Path) -> bool:
+    return not path.name.startswith(TEMP_PREFIX) and (path / MARKER_FILE).is_file()
+
+
+def _rename_to_free_name(staging: Path, base: str) -> Path:
+    """Move ``staging`` to ``base``, else ``base (2)``, …: the first name nobody uses. A rename
+    onto an existing non-empty directory fails, so two callers can never get the same one."""
+    for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+        name = base if attempt == 1 else f"{base} ({attempt})"
+        candidate = staging.parent / name
+        if name.casefold() == OUTBOX or candidate.exists():
+            continue
+        try:
+            staging.rename(candidate)
+        except (FileExistsError, IsADirectoryError, NotADirectoryError):
+            continue
+        except OSError:
+            if candidate.exists():  # ENOTEMPTY: someone else's folder got there first
+                continue
+            raise
+        return candidate
+    raise WorkspaceError(f"no free folder name for {base!r} in {staging.parent}")
+
+
+# -- markers ---------------------------------------------------------------------------------
+
+
+def _read_marker(folder: Path) -> dict[str, Any]:
+    """The marker of ``folder``; WorkspaceError if it is damaged, since guessing could put a
+    second set of documents beside the first."""
+    path = folder / MARKER_FILE
+    try:
+        marker = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise WorkspaceError(f"cannot read {path}: {exc}; repair or delete it") from None
+    if not (
+        isinstance(marker, dict)
+        and isinstance(marker.get(MARKER_PERSON), str)
+        and isinstance(marker.setdefault(KEY_SHARES, {}), dict)
+        and isinstance(marker.setdefault(KEY_YEARS, {}), dict)
+    ):
+        raise WorkspaceError(f"{path} is not a careerdocs marker; repair or delete it")
+    marker.setdefault(MARKER_FY, "")
+    marker.setdefault(KEY_NAME, folder.name)
+    return marker
+
+
+def _write_marker(folder: Path, marker: Mapping[str, Any]) -> None:
+    """Save ``marker`` in ``folder``, noting the folder's current name (it may have been
+    renamed by hand)."""
+    _write_atomically(folder / MARKER_FILE, _marker_bytes({**marker, KEY_FOLDER: folder.name}))
+
+
+def _marker_bytes(marker: Mapping[str, Any]) -> bytes:
+    return (json.dumps(marker, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+
+
+def _recorded_file(folder: Path, marker: Mapping[str, Any], fy: str, kind: str) -> Path | None:
+    """Where the marker says the ``kind`` of ``fy`` is, tolerating hand-edited markers."""
+    year = marker[KEY_YEARS].get(fy)
+    artifacts = year.get(KEY_ARTIFACTS) if isinstance(year, dict) else None
+    entry = artifacts.get(kind) if isinstance(artifacts, dict) else None
+    file = entry.get(KEY_FILE) if isinstance(entry, dict) else None
+    if not isinstance(file, str) or "/" in file or file.startswith(TEMP_PREFIX):
+        return None
+    return folder / file
+
+
+def _shares(marker: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(marker[KEY_SHARES].items()))
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+def _refuse_existing(marker: Mapping[str, Any], directory: Path, target: Path,
+                     kind: ArtifactKind, fy: str) -> None:
+    """A person's edits are sacred: never replace a file, never make a second one of a kind."""
+    if target.exists():
+        raise WorkspaceError(f"{target} already exists; careerdocs never overwrites a person's "
+                             "document")
+    recorded = _recorded_file(directory, marker, fy, kind.value)
+    if recorded is not None and recorded.is_file():
+        raise WorkspaceError(f"the {kind.value} for {fy} already exists as {recorded}")
+
+
+def _template_path(template: TemplateRef) -> Path:
+    if template.google_id:
+        raise TemplateError(f"template {template.source} is a Google file; Google templates need "
+                            "the google backend")
+    if template.path is None:
+        raise TemplateError(f"template {template.source} has no file path")
+    return template.path
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    """Like :func:`_write_atomically`, refusing at the last moment if ``target`` appeared."""
+    _write_atomically(target, data, replace=False)
+
+
+def _write_atomically(target: Path, data: bytes, *, replace: bool = True) -> None:
+    """Write ``data`` to a hidden temporary file beside ``target``, flush it to disk, then move
+    it over ``target`` in one step: readers see the old file or the new one, never a mix."""
+    temporary = target.with_name(f"{TEMP_PREFIX}{target.name}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
+    try:
+        with open(temporary, "xb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if not replace and target.exists():
+            raise FileExistsError(f"{target} appeared while it was being written")
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _workbook_bytes(workbook: Workbook, path: Path) -> bytes:
+    out = BytesIO()
+    try:
+        workbook.save(out)
+    except Exception as exc:  # openpyxl raises many types for a value it cannot serialise
+        raise WorkspaceError(f"cannot write {path}: {exc}") from None
+    return out.getvalue()
+
+
+def _message(email: Email) -> bytes:
+    message = EmailMessage()
+    try:
+        message["From"] = email.sender
+        message["To"] = email.to
+        if email.cc:
+            message["Cc"] = ", ".join(email.cc)
+        message["Subject"] = email.subject
+        message["Date"] = format_datetime(datetime.now(timezone.utc))
+        message.set_content(email.body, charset="utf-8")
+    except (ValueError, TypeError) as exc:
+        raise WorkspaceError(f"cannot write the email to {email.to}: {exc}") from None
+    return message.as_bytes()
+
+
+def _rfc3339(timestamp: float) -> str:
+    moment = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@contextmanager
+def _io(what: str) -> Iterator[None]:
+    """Turn an operating-system error into a WorkspaceError saying what was being done."""
+    try:
+        yield
+    except CareerdocsError:
+        raise
+    except OSError as exc:
+        raise WorkspaceError(f"{what}: {exc.strerror or exc}") from None
