@@ -3,8 +3,12 @@ real google-auth, google-api-python-client and gspread; nothing here reaches Goo
 
 from __future__ import annotations
 
+import json
+import shutil
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,4 +105,79 @@ def sandbox_factory(signing_key: rsa.RSAPrivateKey) -> Iterator[Any]:
 
     yield factory
     for kit in made:
+        kit.sandbox.stop()
+
+
+EXAMPLE_ROSTER = Path(__file__).resolve().parent.parent / "config" / "example-roster.csv"
+SANDBOX_ADMIN = "ines.duarte@example.com"
+
+
+def roster_users(path: Path = EXAMPLE_ROSTER) -> tuple[str, ...]:
+    """Every address in a roster CSV's email, manager and PBP columns."""
+    from careerdocs.roster import normalise_column, read_csv
+
+    header, rows = read_csv(path)
+    cols = [i for i, h in enumerate(header)
+            if normalise_column(h) in ("email", "manager_email", "pbp_email")]
+    return tuple(sorted({r[i].strip().lower() for r in rows for i in cols
+                         if i < len(r) and "@" in r[i]}))
+
+
+def write_config(directory: Path, body: str) -> Path:
+    """A config file in ``directory``; relative paths in it resolve against ``directory``."""
+    path = directory / "careerdocs.toml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def local_config(tmp_path: Path) -> Path:
+    """A local-backend config over a copy of the example roster, writing into tmp_path/out."""
+    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.csv")
+    return write_config(tmp_path, """
+        backend = "local"
+        allowed_domains = ["example.com"]
+        audit_log = "audit.jsonl"
+        [roster]
+        source = "roster.csv"
+        [local]
+        output_dir = "out"
+        [rollup]
+        lock_file = "rollup.lock"
+        state_file = "rollup-state.json"
+    """)
+
+
+@dataclass
+class GoogleSetup:
+    """A sandbox seeded with the example roster's users and a config file pointing at it."""
+
+    kit: SandboxKit
+    config: Path
+    admin: str = SANDBOX_ADMIN
+
+
+@pytest.fixture
+def google_setup(tmp_path: Path, signing_key: rsa.RSAPrivateKey) -> Iterator[GoogleSetup]:
+    kit = make_kit(signing_key, users=roster_users())
+    key_file = tmp_path / "key.json"
+    key_file.write_text(json.dumps(kit.key), encoding="utf-8")
+    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.csv")
+    config = write_config(tmp_path, f"""
+        backend = "google"
+        allowed_domains = ["example.com"]
+        audit_log = "audit.jsonl"
+        [roster]
+        source = "roster.csv"
+        [rollup]
+        lock_file = "rollup.lock"
+        state_file = "rollup-state.json"
+        [google]
+        credentials = "key.json"
+        admin = "{SANDBOX_ADMIN}"
+        endpoint = "{kit.endpoint}"
+    """)
+    try:
+        yield GoogleSetup(kit, config)
+    finally:
         kit.sandbox.stop()

@@ -21,15 +21,16 @@ QUOTE = "'"
 SHEET_SEPARATOR = "!"
 RANGE_SEPARATOR = ":"
 
-_CELL = r"\$?([A-Za-z]{1,3})\$?([0-9]+)"
-_COLUMN = r"\$?([A-Za-z]{1,3})"
+_LETTERS = f"[A-Za-z]{{1,{MAX_COLUMN_LETTERS}}}"
+_CELL = rf"\$?({_LETTERS})\$?([0-9]+)"
+_COLUMN = rf"\$?({_LETTERS})"
 _ROW = r"\$?([0-9]+)"
 _CELL_RE = re.compile(f"^{_CELL}$")
 _COLUMN_RE = re.compile(f"^{_COLUMN}$")
 _ROW_RE = re.compile(f"^{_ROW}$")
 # A title that needs no quotes: a plain identifier that cannot be mistaken for a cell reference.
 _PLAIN_TITLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_CELL_LIKE_RE = re.compile(r"^[A-Za-z]{1,3}[0-9]+$")
+_CELL_LIKE_RE = re.compile(f"^{_LETTERS}[0-9]+$")
 _R1C1_LIKE_RE = re.compile(r"^[Rr][0-9]*[Cc][0-9]*$")
 
 
@@ -212,10 +213,12 @@ def always_quoted(title: str) -> str:
 
 def format_cells(grid: GridRange) -> str:
     """The cell part of a range in A1, as Sheets writes a GridRange: an open end is left off
-    (rows 1000.. of columns A:B is ``A1001:B``) and a single cell is written once."""
+    (rows 1000.. of columns A:B is ``A1001:B``) and a single cell is written once. A range
+    open on both ends is named by its first cell."""
     start_row, start_col = grid.row_start, grid.col_start
     start = f"{column_letters(start_col)}{start_row + 1}"
-    if grid.end_row == start_row + 1 and grid.end_col == start_col + 1:
+    single = grid.end_row == start_row + 1 and grid.end_col == start_col + 1
+    if single or (grid.end_row is None and grid.end_col is None):
         return start
     end_col = "" if grid.end_col is None else column_letters(grid.end_col - 1)
     end_row = "" if grid.end_row is None else str(grid.end_row)

@@ -284,7 +284,9 @@ class Store:
                 continue
             seen.add(cur.id)
             if cur.owner and cur.owner.lower() == user:
-                return "owner"
+                if cur is f:
+                    return "owner"
+                best = _stronger(best, "writer")  # owning a folder is not owning what is in it
             for p in cur.permissions:
                 if _perm_matches(p, user):
                     best = _stronger(best, p.role)

@@ -26,7 +26,7 @@ PART_ONLY_HEADERS = frozenset({"content-type", "content-length", "content-id",
 
 
 def register(router: Router) -> None:
-    router.add("POST", BATCH, batch, api="drive", kind="read", name="batch")
+    router.add("POST", BATCH, batch, api="drive", kind="batch", name="batch")
 
 
 def batch(ctx: core.Context, req: Request) -> Response:

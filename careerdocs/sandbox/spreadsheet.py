@@ -1318,8 +1318,11 @@ class Spreadsheet:
         return book
 
     def to_csv(self, sheet_id: int | None = None) -> bytes:
-        """One sheet (the first by default) as CSV of its displayed values."""
-        sheet = self.sheets[0] if sheet_id is None else self.sheet(sheet_id)
+        """One sheet (the first grid sheet by default) as CSV of its displayed values."""
+        if sheet_id is None:
+            sheet = next(s for s in self.sheets if s.is_grid)
+        else:
+            sheet = self.sheet(sheet_id)
         out = io.StringIO()
         writer = csv.writer(out)
         for row in self.read(sheet, sheet.whole()):

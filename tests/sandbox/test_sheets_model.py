@@ -140,6 +140,7 @@ def test_column_letters_count_like_sheets(index: int, letters: str) -> None:
         (GridRange(0, 0, 2, 0, 2), "A1:B2"),
         (GridRange(0, 1000, None, 0, 2), "A1001:B"),
         (GridRange(0, 0, 2, 26, None), "AA1:2"),
+        (GridRange(0, 1000), "A1001"),
     ],
 )
 def test_grid_ranges_are_written_in_a1_as_sheets_writes_them(grid: GridRange, text: str) -> None:

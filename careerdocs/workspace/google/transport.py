@@ -52,6 +52,9 @@ class RedirectingHttp(httplib2.Http):
     def __init__(self, endpoint: str | None, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
         super().__init__(timeout=timeout)
         self.endpoint = endpoint
+        # A resumable upload's 308 means "resume", not "redirect" (as googleapiclient's own
+        # build_http does).
+        self.redirect_codes = self.redirect_codes - {308}
 
     def request(
         self,
