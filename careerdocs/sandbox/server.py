@@ -453,6 +453,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body are written separately; without this, Nagle's algorithm meets the
+    # client's delayed ACK and every answer waits ~40 ms.
+    disable_nagle_algorithm = True
     sandbox: Sandbox  # set on the bound subclass
 
     def log_message(self, format: str, *args: Any) -> None:

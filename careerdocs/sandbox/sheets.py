@@ -921,6 +921,17 @@ def _add_chart(batch: _Batch, params: dict[str, Any]) -> Reply:
     return {"chart": added.to_json()}
 
 
+def _delete_embedded_object(batch: _Batch, params: dict[str, Any]) -> Reply:
+    """Remove a chart by its ``objectId`` (the chartId); an unknown id is refused."""
+    object_id = _opt_int(params.get("objectId"))
+    book = batch.book
+    chart = next((c for c in book.charts if c.id == object_id), None)
+    if chart is None:
+        raise SheetError(f"No object with id: {params.get('objectId')}")
+    book.charts.remove(chart)
+    return None
+
+
 def _source_ranges(spec: Any) -> Iterator[GridRange]:
     """Every GridRange a chart spec reads from (``sourceRange.sources``, at any depth)."""
     if isinstance(spec, dict):
@@ -1032,6 +1043,7 @@ MODELLED: dict[str, Callable[[_Batch, dict[str, Any]], Reply]] = {
     "deleteProtectedRange": _delete_protected_range,
     "updateProtectedRange": _update_protected_range,
     "addChart": _add_chart,
+    "deleteEmbeddedObject": _delete_embedded_object,
     "addNamedRange": _add_named_range,
     "deleteNamedRange": _delete_named_range,
     "mergeCells": _merge_cells,

@@ -1075,10 +1075,6 @@ class Spreadsheet:
 
     # -- cells by grid ranges ----------------------------------------------------------------
 
-    def set_cell(self, actor: Actor, sheet: Sheet, row: int, col: int, cell: Cell) -> None:
-        self.check_cells(actor, sheet.id, [(row, col)])
-        sheet.put(row, col, cell)
-
     def merge(self, actor: Actor, sheet: Sheet, bounded: GridRange, merge_type: str) -> None:
         """Merge cells; merges the new ones overlap are replaced, and every merged cell but the
         top-left loses its value, as in Sheets."""
