@@ -10,6 +10,7 @@ rows (the conversations are cached, the status is recomputed: time alone moves p
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from collections import defaultdict
@@ -31,9 +32,12 @@ from .workspace.base import (
     Artifact,
     ArtifactKind,
     ChartSpec,
+    SheetRead,
     Table,
     Workspace,
 )
+
+log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 LEFT_ROSTER = "left roster"
@@ -51,6 +55,9 @@ SUMMARY_HEADER = ("Group", "Name", "Headcount", *(s.value.capitalize() for s in 
 ESCALATIONS_HEADER = ("Skip-level manager", "Name", "Email", "Manager", "Date", "Notes")
 GROUPS = (("Department", "department"), ("Manager", "manager_email"), ("PBP", "pbp_email"))
 NO_GROUP = "(none)"
+DATE_COLUMN = cadence.CONVERSATION_COLUMNS.index("Date")
+JSON_SCALARS = (str, bool, int, float)
+NOT_READ = "the storage returned nothing for this sheet"
 
 
 @dataclass
@@ -103,39 +110,62 @@ class RollupResult:
 
 
 def load_state(path: Path, backend: str, fy: FiscalYear) -> dict[str, dict[str, Any]]:
-    """Cached sheets from the last successful run for this backend and FY; {} when none fits."""
+    """Cached sheets from the last successful run for this backend and FY; {} when none fits.
+    A damaged file or entry only costs a read of those sheets, never the run."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
     except (OSError, ValueError):
-        return {}  # a damaged cache only costs a full read
-    if data.get("version") != STATE_VERSION or data.get("backend") != backend \
-            or data.get("fy") != fy.label:
         return {}
-    return data.get("sheets", {})
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION \
+            or data.get("backend") != backend or data.get("fy") != fy.label:
+        return {}
+    sheets = data.get("sheets")
+    if not isinstance(sheets, dict):
+        return {}
+    return {email: entry for email, entry in sheets.items() if _is_cache_entry(entry)}
+
+
+def _is_cache_entry(entry: Any) -> bool:
+    return (isinstance(entry, dict) and isinstance(entry.get("id"), str)
+            and isinstance(entry.get("modified"), str) and isinstance(entry.get("rows"), list)
+            and all(isinstance(row, list) for row in entry["rows"]))
 
 
 def save_state(path: Path, backend: str, fy: FiscalYear,
                sheets: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write the state whole (a temporary file moved into place), so a crash mid-save leaves
+    the previous state, never half of one."""
     data = {"version": STATE_VERSION, "backend": backend, "fy": fy.label, "sheets": sheets}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False)
         os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise WorkspaceError(f"cannot save rollup state {path}: {exc}") from None
 
 
-def _jsonable(cell: Any) -> Any:
-    if isinstance(cell, datetime):
-        return cell.date().isoformat()
-    if isinstance(cell, date):
-        return cell.isoformat()
-    return cell
+def cacheable_rows(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+    """Conversations rows as the state file keeps them: only the managed columns, every cell a
+    JSON value that :func:`cadence.parse_conversations` reads as it reads the original. A date
+    becomes ISO text in the Date column; any other non-JSON cell (a time of day, a duration)
+    becomes the text cadence would make of it — a cell the person typed must never stop the
+    state from being saved."""
+    return [[_cacheable(cell, column == DATE_COLUMN)
+             for column, cell in enumerate(row[:len(cadence.CONVERSATION_COLUMNS)])]
+            for row in rows]
+
+
+def _cacheable(cell: Any, is_date_column: bool) -> Any:
+    if is_date_column and isinstance(cell, date):
+        return (cell.date() if isinstance(cell, datetime) else cell).isoformat()
+    if cell is None or isinstance(cell, JSON_SCALARS):
+        return cell
+    return str(cell)
 
 
 # -- computing --------------------------------------------------------------------------------
@@ -213,23 +243,35 @@ def escalations_table(outcomes: Sequence[Outcome]) -> Table:
 
 def status_table(outcomes: Sequence[Outcome], previous: tuple[list[str], list[list[Any]]] | None,
                  roster: Roster, updated_at: str) -> tuple[Table, list[str]]:
-    """The Status tab; people no longer in the roster keep their last row, marked as left."""
+    """The Status tab, and the emails of the people who left the roster.
+
+    People no longer in the roster keep their last row (read from ``previous``, the tab as it
+    is now), marked as left: the record of their conversations is not deleted. Old cells are
+    matched to the managed columns by header name, so a reordered or older layout still lands
+    in the right columns; user-added columns are carried over by the central write."""
     rows = [status_row(o, updated_at) for o in outcomes]
     left: list[str] = []
-    if previous:
-        header, old_rows = previous
-        if "Email" in header and "Status" in header:
-            email_at, status_at = header.index("Email"), header.index("Status")
-            for row in old_rows:
-                email = str(row[email_at]).lower() if len(row) > email_at else ""
-                if not email or roster.get(email) is not None:
-                    continue
-                kept = list(row[:len(STATUS_HEADER)]) + [""] * (len(STATUS_HEADER) - len(row))
-                kept[status_at if status_at < len(STATUS_HEADER) else STATUS_COLUMN] = \
-                    LEFT_ROSTER
-                rows.append(kept)
-                left.append(email)
+    if not previous:
+        return Table(STATUS_TAB, STATUS_HEADER, rows, key_column="Email"), left
+    header, old_rows = previous
+    where = {name: header.index(name) for name in STATUS_HEADER if name in header}
+    email_at = where.get("Email")
+    if email_at is None:
+        return Table(STATUS_TAB, STATUS_HEADER, rows, key_column="Email"), left
+    for row in old_rows:
+        email = _text(row, email_at).lower()
+        if not email or roster.get(email) is not None or email in left:
+            continue
+        kept = [row[where[name]] if name in where and where[name] < len(row) else ""
+                for name in STATUS_HEADER]
+        kept[STATUS_COLUMN] = LEFT_ROSTER
+        rows.append(kept)
+        left.append(email)
     return Table(STATUS_TAB, STATUS_HEADER, rows, key_column="Email"), left
+
+
+def _text(row: Sequence[Any], index: int) -> str:
+    return "" if index >= len(row) or row[index] is None else str(row[index]).strip()
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -239,42 +281,27 @@ def run(workspace: Workspace, roster: Roster, *, fy: FiscalYear, today: date, no
         state_path: Path, deadline: date | None = None, full: bool = False,
         audit: AuditLog = NO_AUDIT) -> RollupResult:
     """One rollup. Raises only when nothing could be written; unreadable sheets are reported
-    in the result (the CLI turns them into exit code 3)."""
+    in the result (the CLI turns them into exit code 3).
+
+    ``full`` reads every growth sheet, but the cache is still there for a sheet that cannot be
+    read: its person keeps the conversations last read rather than dropping to ``due``."""
     emails = [p.email for p in roster]
     existing = workspace.find_artifacts(emails, fy.label)
-    cache = {} if full else load_state(state_path, workspace.backend, fy)
-    to_read: list[Artifact] = []
-    for email in emails:
-        sheet = existing.get(email, {}).get(ArtifactKind.GROWTH_SHEET)
-        cached = cache.get(email)
-        if sheet and not (cached and cached.get("id") == sheet.id
-                          and cached.get("modified") == sheet.modified and sheet.modified):
-            to_read.append(sheet)
+    cache = load_state(state_path, workspace.backend, fy)
+    sheets = {email: sheet for email in emails
+              if (sheet := existing.get(email, {}).get(ArtifactKind.GROWTH_SHEET)) is not None}
+    to_read = [sheet for email, sheet in sheets.items()
+               if full or not _unchanged(sheet, cache.get(email))]
     reads = {r.person: r for r in workspace.read_conversations(to_read)}
     new_cache: dict[str, dict[str, Any]] = {}
     outcomes: list[Outcome] = []
     for person in roster:
         artifacts = existing.get(person.email, {})
-        sheet = artifacts.get(ArtifactKind.GROWTH_SHEET)
-        rows: list[list[Any]] | None = None
-        error = None
-        if sheet is not None:
-            read = reads.get(person.email)
-            cached = cache.get(person.email)
-            if read is not None and read.error is None:
-                rows = [[_jsonable(c) for c in r] for r in read.rows]
-                new_cache[person.email] = {"id": sheet.id, "modified": sheet.modified,
-                                           "rows": rows}
-            elif read is not None:
-                error = read.error
-                if cached and cached.get("id") == sheet.id:
-                    rows = cached["rows"]
-                    new_cache[person.email] = {**cached, "modified": ""}  # re-read next time
-            elif cached:
-                rows = cached["rows"]
-                new_cache[person.email] = cached
-        if sheet is not None and rows is None:
-            rows = []  # unreadable and never read: counted as no conversations, flagged below
+        sheet = sheets.get(person.email)
+        rows, entry, error = _conversation_rows(sheet, reads.get(person.email),
+                                                cache.get(person.email))
+        if entry is not None:
+            new_cache[person.email] = entry
         outcome = compute(person, artifacts, rows, fy, today, deadline)
         outcome.read_error = error
         outcomes.append(outcome)
@@ -285,9 +312,50 @@ def run(workspace: Workspace, roster: Roster, *, fy: FiscalYear, today: date, no
     try:
         central = workspace.write_central(tables)
     except CareerdocsError:
-        audit.record("write_central_failed", tabs=[t.title for t in tables])
+        _record_failure(audit, tables)
         raise
     audit.record("write_central", tabs=[t.title for t in tables], target=central,
                  people=len(outcomes))
     save_state(state_path, workspace.backend, fy, new_cache)
-    return RollupResult(fy, outcomes, len(to_read), len(emails) - len(to_read), central, left)
+    return RollupResult(fy, outcomes, len(to_read), len(sheets) - len(to_read), central, left)
+
+
+def _unchanged(sheet: Artifact, cached: Mapping[str, Any] | None) -> bool:
+    """True when the cache holds this very sheet as last modified (an unknown modification
+    time never counts as unchanged)."""
+    return bool(cached and sheet.modified and cached.get("id") == sheet.id
+                and cached.get("modified") == sheet.modified)
+
+
+def _conversation_rows(sheet: Artifact | None, read: SheetRead | None,
+                       cached: Mapping[str, Any] | None
+                       ) -> tuple[list[list[Any]] | None, dict[str, Any] | None, str | None]:
+    """(rows to compute from, the person's new cache entry, read error) for one person.
+
+    No growth sheet: None rows, so the person is not provisioned. A sheet not read this run is
+    served from the cache. A sheet that could not be read falls back to the cached rows of the
+    same sheet, with its modification time blanked so the next run reads it again; with no
+    such cache it counts as having no conversations, and the error says why.
+    """
+    if sheet is None:
+        return None, None, None
+    same_sheet = cached if cached and cached.get("id") == sheet.id else None
+    if read is None and same_sheet is not None:
+        return same_sheet["rows"], dict(same_sheet), None
+    if read is None:
+        read = SheetRead(sheet.person, error=NOT_READ)
+    if read.error is None:
+        rows = cacheable_rows(read.rows)
+        return rows, {"id": sheet.id, "modified": sheet.modified, "rows": rows}, None
+    if same_sheet is None:
+        return [], None, read.error
+    return same_sheet["rows"], {**same_sheet, "modified": ""}, read.error
+
+
+def _record_failure(audit: AuditLog, tables: Sequence[Table]) -> None:
+    """Audit a failed central write without letting an audit problem (often the same full
+    disk) hide the error that matters."""
+    try:
+        audit.record("write_central_failed", tabs=[t.title for t in tables])
+    except WorkspaceError as exc:
+        log.warning("%s", exc)

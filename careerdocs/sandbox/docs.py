@@ -14,6 +14,7 @@ Google documents.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import re
 import zipfile
@@ -24,6 +25,7 @@ from urllib.parse import unquote
 
 import docx
 from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.table import Table as DocxTable
@@ -647,8 +649,24 @@ def _paragraph_from_docx(source: DocxParagraph) -> Paragraph:
         for run in getattr(item, "runs", [item]):  # a hyperlink holds runs of its own
             text = _STRIPPED.sub("", run.text.replace(NEWLINE, SOFT_BREAK))
             runs.extend(_runs(text, run.bold is True))
-    style_name = source.style.name if source.style is not None else ""
-    return Paragraph(_normalise(runs), _named_style(style_name or ""))
+    return Paragraph(_normalise(runs), _named_style(_style_name(source)))
+
+
+def _style_name(paragraph: DocxParagraph) -> str:
+    """The paragraph's style name, via a per-document table: python-docx's ``.style`` scans
+    every style for the default on each unstyled paragraph, which made conversion slow."""
+    ppr = paragraph._p.pPr
+    style_id = ppr.style if ppr is not None else None
+    return _style_names(paragraph.part).get(style_id, "")
+
+
+@functools.lru_cache(maxsize=16)
+def _style_names(part: Any) -> dict[str | None, str]:
+    styles = part.styles
+    names: dict[str | None, str] = {s.style_id: s.name or "" for s in styles}
+    default = styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    names[None] = default.name if default is not None else ""
+    return names
 
 
 def _cell_paragraphs(cell: DocxCell) -> list[Paragraph]:

@@ -76,6 +76,7 @@ ROLE_RANK = {
     "owner": 6,
 }
 CHART_WIDTH_COLUMNS = 2
+MAX_MARKER_VALUE = 100
 ACKNOWLEDGEMENT_NOTE = "Only the team member acknowledges their career conversations."
 
 
@@ -192,8 +193,7 @@ class GoogleWorkspace:
         try:
             if template.kind is ArtifactKind.GROWTH_SHEET:
                 result = self._run(
-                    self.clients.sheets()
-                    .spreadsheets()
+                    self.clients.resource("sheets", "spreadsheets")
                     .get(
                         spreadsheetId=template.google_id,
                         includeGridData=True,
@@ -206,7 +206,7 @@ class GoogleWorkspace:
                 texts = list(_sheet_strings(result))
             else:
                 doc = self._run(
-                    self.clients.docs().documents().get(documentId=template.google_id),
+                    self.clients.resource("docs", "documents").get(documentId=template.google_id),
                     api="docs",
                     kind="read",
                     user=admin,
@@ -300,8 +300,7 @@ class GoogleWorkspace:
         )
         while True:
             result = self._run(
-                self.clients.drive()
-                .files()
+                self.clients.resource("drive", "files")
                 .list(
                     q=f"({q}) and trashed = false",
                     fields=LIST_FIELDS,
@@ -341,7 +340,7 @@ class GoogleWorkspace:
         for i, person in enumerate(people):
             self.ensure_token(person)
             self.pacer._take("drive", "read", person, 1.0)
-            request = drive.files().list(q=queries[person], fields=LIST_FIELDS, pageSize=PAGE_SIZE)
+            request = self.clients.resource("drive", "files").list(q=queries[person], fields=LIST_FIELDS, pageSize=PAGE_SIZE)
             request.http = self.clients.http(person)
             batch.add(request, request_id=str(i))
         self.pacer.call(
@@ -357,11 +356,16 @@ class GoogleWorkspace:
     # -- creating ----------------------------------------------------------------------------
 
     def _markers(
-        self, person: str, kind: ArtifactKind, fy: str, template: str = ""
+        self, person: str, kind: ArtifactKind, fy: str, template: TemplateRef | None = None
     ) -> dict[str, str]:
+        """The appProperties careerdocs finds its artifacts by. Drive allows 124 bytes per key
+        and value, so the template is named by its Google id or its file name, never a path.
+        Every marker is set explicitly: a copy would otherwise inherit the template's."""
         markers = {MARKER_KIND: kind.value, MARKER_PERSON: person, MARKER_FY: fy}
-        if template:
-            markers[MARKER_TEMPLATE] = template[:60]
+        if template is not None:
+            name = f"google:{template.google_id}" if template.google_id else \
+                (template.path.name if template.path else template.source)
+            markers[MARKER_TEMPLATE] = name[:MAX_MARKER_VALUE]
         return markers
 
     def _recover(self, person: str, kind: ArtifactKind, fy: str) -> Callable[[], Any]:
@@ -397,8 +401,7 @@ class GoogleWorkspace:
         if self.shared_drive:
             body["parents"] = [self.options.shared_drive_id]
         f = self._run(
-            self.clients.drive()
-            .files()
+            self.clients.resource("drive", "files")
             .create(body=body, fields=FILE_FIELDS, **self._drive_common()),
             api="drive",
             kind="write",
@@ -424,13 +427,12 @@ class GoogleWorkspace:
         body = {
             "name": name,
             "parents": [folder.id],
-            "appProperties": self._markers(person, kind, fy, template.source),
+            "appProperties": self._markers(person, kind, fy, template),
         }
         recover = self._recover(person, kind, fy)
         if self._strategy(template) == "copy":
             f = self._run(
-                self.clients.drive()
-                .files()
+                self.clients.resource("drive", "files")
                 .copy(
                     fileId=template.google_id, body=body, fields=FILE_FIELDS, **self._drive_common()
                 ),
@@ -446,8 +448,7 @@ class GoogleWorkspace:
             body["mimeType"] = NATIVE_MIME[kind]
             media = MediaInMemoryUpload(data, mimetype=UPLOAD_MIME[kind], resumable=False)
             f = self._run(
-                self.clients.drive()
-                .files()
+                self.clients.resource("drive", "files")
                 .create(body=body, media_body=media, fields=FILE_FIELDS, **self._drive_common()),
                 api="drive",
                 kind="write",
@@ -478,9 +479,7 @@ class GoogleWorkspace:
                     data.append({"range": a1, "values": [[filled]]})
             if data:
                 self._run(
-                    self.clients.sheets()
-                    .spreadsheets()
-                    .values()
+                    self.clients.resource("sheets", "spreadsheets.values")
                     .batchUpdate(
                         spreadsheetId=file_id, body={"valueInputOption": "RAW", "data": data}
                     ),
@@ -499,8 +498,7 @@ class GoogleWorkspace:
             for token, value in values.items()
         ]
         self._run(
-            self.clients.docs()
-            .documents()
+            self.clients.resource("docs", "documents")
             .batchUpdate(documentId=file_id, body={"requests": requests}),
             api="docs",
             kind="write",
@@ -512,8 +510,7 @@ class GoogleWorkspace:
     ) -> None:
         """Make the Acknowledged column a range only the person can edit, with checkboxes."""
         meta = self._run(
-            self.clients.sheets()
-            .spreadsheets()
+            self.clients.resource("sheets", "spreadsheets")
             .get(spreadsheetId=sheet_id, fields="sheets(properties(sheetId,title))"),
             api="sheets",
             kind="read",
@@ -530,9 +527,7 @@ class GoogleWorkspace:
         if tab is None:
             raise WorkspaceError(f"template {template.source} has no {CONVERSATIONS_TAB} tab")
         header = self._run(
-            self.clients.sheets()
-            .spreadsheets()
-            .values()
+            self.clients.resource("sheets", "spreadsheets.values")
             .get(spreadsheetId=sheet_id, range=f"{CONVERSATIONS_TAB}!1:1"),
             api="sheets",
             kind="read",
@@ -579,8 +574,7 @@ class GoogleWorkspace:
             }
         )
         self._run(
-            self.clients.sheets()
-            .spreadsheets()
+            self.clients.resource("sheets", "spreadsheets")
             .batchUpdate(spreadsheetId=sheet_id, body={"requests": requests}),
             api="sheets",
             kind="write",
@@ -595,8 +589,7 @@ class GoogleWorkspace:
             return False
         body = {"type": "user", "role": role, "emailAddress": grantee}
         self._run(
-            self.clients.drive()
-            .permissions()
+            self.clients.resource("drive", "permissions")
             .create(
                 fileId=target.id,
                 body=body,
@@ -620,7 +613,7 @@ class GoogleWorkspace:
         msg.set_content(email.body)
         raw = base64.urlsafe_b64encode(msg.as_bytes()).decode("ascii")
         self._run(
-            self.clients.gmail().users().messages().send(userId="me", body={"raw": raw}),
+            self.clients.resource("gmail", "users.messages").send(userId="me", body={"raw": raw}),
             api="gmail",
             kind="write",
             user=email.sender,
@@ -633,9 +626,7 @@ class GoogleWorkspace:
         def read(sheet: Artifact) -> SheetRead:
             try:
                 result = self._run(
-                    self.clients.sheets()
-                    .spreadsheets()
-                    .values()
+                    self.clients.resource("sheets", "spreadsheets.values")
                     .get(
                         spreadsheetId=sheet.id,
                         range=f"{CONVERSATIONS_TAB}!A2:Z",
@@ -662,7 +653,7 @@ class GoogleWorkspace:
         if tab:
             rng = "'" + tab.replace("'", "''") + "'"
         result = self._run(
-            self.clients.sheets().spreadsheets().values().get(spreadsheetId=sheet_id, range=rng),
+            self.clients.resource("sheets", "spreadsheets.values").get(spreadsheetId=sheet_id, range=rng),
             api="sheets",
             kind="read",
             user=self.options.admin,
@@ -693,7 +684,7 @@ class GoogleWorkspace:
             if self.shared_drive:
                 body["parents"] = [self.options.shared_drive_id]
             f = self._run(
-                self.clients.drive().files().create(body=body, fields="id", **self._drive_common()),
+                self.clients.resource("drive", "files").create(body=body, fields="id", **self._drive_common()),
                 api="drive",
                 kind="write",
                 user=self._admin,
@@ -707,8 +698,7 @@ class GoogleWorkspace:
 
     def _central_meta(self, cid: str) -> list[dict[str, Any]]:
         meta = self._run(
-            self.clients.sheets()
-            .spreadsheets()
+            self.clients.resource("sheets", "spreadsheets")
             .get(
                 spreadsheetId=cid,
                 fields="sheets(properties(sheetId,title,gridProperties),charts(chartId))",
@@ -735,9 +725,7 @@ class GoogleWorkspace:
             return {}
         ranges = ["'" + t.replace("'", "''") + "'" for t in titles]
         result = self._run(
-            self.clients.sheets()
-            .spreadsheets()
-            .values()
+            self.clients.resource("sheets", "spreadsheets.values")
             .batchGet(spreadsheetId=cid, ranges=ranges, valueRenderOption="UNFORMATTED_VALUE"),
             api="sheets",
             kind="read",
@@ -788,8 +776,7 @@ class GoogleWorkspace:
             if table.chart:
                 requests.append(_chart_request(sheet_id, table, len(header)))
         self._run(
-            self.clients.sheets()
-            .spreadsheets()
+            self.clients.resource("sheets", "spreadsheets")
             .batchUpdate(spreadsheetId=cid, body={"requests": requests}),
             api="sheets",
             kind="write",

@@ -35,6 +35,16 @@ def service(api: str) -> Any:
     )
 
 
+@cache
+def resource(api: str, path: str) -> Any:
+    """A discovery resource such as ``resource("sheets", "spreadsheets.values")``, built once:
+    building one parses its part of the discovery document (milliseconds per call)."""
+    obj = service(api)
+    for part in path.split("."):
+        obj = getattr(obj, part)()
+    return obj
+
+
 class Clients:
     """Authorized transports and clients for each acting user."""
 
@@ -74,6 +84,9 @@ class Clients:
         if key not in cache_:
             cache_[key] = gspread.Client(auth=None, session=self.session(user))  # type: ignore[arg-type]
         return cache_[key]
+
+    def resource(self, api: str, path: str) -> Any:
+        return resource(api, path)
 
     def drive(self) -> Any:
         return service("drive")
