@@ -51,16 +51,23 @@ class CareerdocsGroup(click.Group):
 
 @click.group(cls=CareerdocsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="careerdocs")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              envvar="CAREERDOCS_CONFIG",
-              help="Config file (TOML). Default: $CAREERDOCS_CONFIG, else ./careerdocs.toml, "
-                   "else built-in defaults (local backend).")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Act as if today were this date (YYYY-MM-DD): rehearse a date's statuses.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CAREERDOCS_CONFIG",
+    help="Config file (TOML). Default: $CAREERDOCS_CONFIG, else ./careerdocs.toml, "
+    "else built-in defaults (local backend).",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Act as if today were this date (YYYY-MM-DD): rehearse a date's statuses.",
+)
 @click.option("-v", "--verbose", count=True, help="Log more to stderr (-vv for debug).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, today: datetime | None,
-        verbose: int) -> None:
+def cli(ctx: click.Context, config_path: Path | None, today: datetime | None, verbose: int) -> None:
     """Career development paperwork on Google Workspace, or in a local folder.
 
     \b
@@ -110,39 +117,62 @@ def _progress(label: str, total: int, enabled: bool) -> Any:
 
 
 roster_option = click.option(
-    "--roster", metavar="SOURCE",
-    help="Roster: a CSV path or sheet:<spreadsheet id>[/<tab>]. Overrides roster.source.")
-json_option = click.option("--json", "as_json", is_flag=True,
-                           help="Print one JSON document instead of tables.")
+    "--roster",
+    metavar="SOURCE",
+    help="Roster: a CSV path or sheet:<spreadsheet id>[/<tab>]. Overrides roster.source.",
+)
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document instead of tables."
+)
 
 
 # -- provision / plan -------------------------------------------------------------------------
 
 
-def _prepare(ctx: click.Context, roster_src: str | None, only: Sequence[str], notify: bool
-             ) -> tuple[Settings, Workspace, Roster, provision.Plan]:
+def _prepare(
+    ctx: click.Context, roster_src: str | None, only: Sequence[str], notify: bool
+) -> tuple[Settings, Workspace, Roster, provision.Plan]:
     settings = _settings(ctx, roster_src)
     workspace = open_workspace(settings)
     roster = load_roster(settings, workspace)
     selected = roster.only(only) if only else roster
-    the_plan = provision.prepare(settings, workspace, selected, today=_today(ctx),
-                                 notify=notify)
+    the_plan = provision.prepare(settings, workspace, selected, today=_today(ctx), notify=notify)
     return settings, workspace, roster, the_plan
 
 
 @cli.command(name="provision")
 @roster_option
-@click.option("--only", multiple=True, metavar="EMAIL",
-              help="Provision only this person (repeatable), e.g. one new hire.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="EMAIL",
+    help="Provision only this person (repeatable), e.g. one new hire.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
-@click.option("--notify/--no-notify", default=True, show_default=True,
-              help="Email each newly provisioned person the links to their documents.")
-@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="People provisioned in parallel (Google quotas are still respected).")
+@click.option(
+    "--notify/--no-notify",
+    default=True,
+    show_default=True,
+    help="Email each newly provisioned person the links to their documents.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="People provisioned in parallel (Google quotas are still respected).",
+)
 @json_option
 @click.pass_context
-def provision_command(ctx: click.Context, roster: str | None, only: tuple[str, ...],
-                      dry_run: bool, notify: bool, workers: int, as_json: bool) -> None:
+def provision_command(
+    ctx: click.Context,
+    roster: str | None,
+    only: tuple[str, ...],
+    dry_run: bool,
+    notify: bool,
+    workers: int,
+    as_json: bool,
+) -> None:
     """Give each person their Individual Growth Plan, accomplishment tracker and growth sheet.
 
     Finds what already exists (nothing is ever overwritten: a person's edits are sacred),
@@ -162,8 +192,16 @@ def provision_command(ctx: click.Context, roster: str | None, only: tuple[str, .
             bar.update(1)
 
     try:
-        result = provision.apply(the_plan, workspace, settings, full_roster, today=_today(ctx),
-                                 audit=audit, workers=workers, progress=tick)
+        result = provision.apply(
+            the_plan,
+            workspace,
+            settings,
+            full_roster,
+            today=_today(ctx),
+            audit=audit,
+            workers=workers,
+            progress=tick,
+        )
     finally:
         if bar is not None:
             bar.render_finish()
@@ -180,8 +218,9 @@ def provision_command(ctx: click.Context, roster: str | None, only: tuple[str, .
 @click.option("--only", multiple=True, metavar="EMAIL", help="Plan only for this person.")
 @json_option
 @click.pass_context
-def plan_command(ctx: click.Context, roster: str | None, only: tuple[str, ...],
-                 as_json: bool) -> None:
+def plan_command(
+    ctx: click.Context, roster: str | None, only: tuple[str, ...], as_json: bool
+) -> None:
     """Show what `provision` would create, share and send. Writes nothing."""
     _, workspace, _, the_plan = _prepare(ctx, roster, only, True)
     _print_plan(the_plan, workspace, as_json)
@@ -189,26 +228,42 @@ def plan_command(ctx: click.Context, roster: str | None, only: tuple[str, ...],
 
 def _print_plan(the_plan: provision.Plan, workspace: Workspace, as_json: bool) -> None:
     if as_json:
-        _emit_json({"fiscal_year": the_plan.fy.label, "counts": the_plan.counts(),
-                    "actions": the_plan.describe()})
+        _emit_json(
+            {
+                "fiscal_year": the_plan.fy.label,
+                "counts": the_plan.counts(),
+                "actions": the_plan.describe(),
+            }
+        )
         return
     counts = the_plan.counts()
     click.echo(f"Plan for {the_plan.fy.label} in {workspace.describe()} (nothing written):")
     for line in the_plan.describe():
         click.echo(f"  {line}")
-    click.echo(f"{counts['people']} people: {counts['up_to_date']} up to date; would create "
-               f"{counts['folders']} folders and {counts['files']} documents, share "
-               f"{counts['shares']} folders, send {counts['emails']} emails.")
+    click.echo(
+        f"{counts['people']} people: {counts['up_to_date']} up to date; would create "
+        f"{counts['folders']} folders and {counts['files']} documents, share "
+        f"{counts['shares']} folders, send {counts['emails']} emails."
+    )
 
 
 def _print_provision(result: provision.Result, workspace: Workspace) -> None:
     c = result.counts()
-    rows = [(p.email, "FAILED" if p.error else ("created " + ", ".join(p.created)
-                                                 if p.created else "up to date"),
-             p.error or ", ".join(p.shared)) for p in result.people]
+    rows = [
+        (
+            p.email,
+            "FAILED"
+            if p.error
+            else ("created " + ", ".join(p.created) if p.created else "up to date"),
+            p.error or ", ".join(p.shared),
+        )
+        for p in result.people
+    ]
     _print_table(("Person", "Result", "Shared / error"), rows)
-    click.echo(f"\n{result.fy.label}: {c['people']} people, {c['created']} created, "
-               f"{c['shared']} shares, {c['notified']} emails, {c['failed']} failed.")
+    click.echo(
+        f"\n{result.fy.label}: {c['people']} people, {c['created']} created, "
+        f"{c['shared']} shares, {c['notified']} emails, {c['failed']} failed."
+    )
     click.echo(f"Documents are in {workspace.describe()}.")
     if result.central:
         click.echo(f"People and links: {result.central}")
@@ -248,29 +303,46 @@ def rollup_command(ctx: click.Context, roster: str | None, full: bool, as_json: 
         workspace = open_workspace(settings)
         the_roster = load_roster(settings, workspace)
         result = rollup.run(
-            workspace, the_roster, fy=fiscal_year(today, settings.fiscal_year_start_month),
-            today=today, now=datetime.now(timezone.utc), state_path=settings.rollup.state_file,
-            deadline=settings.rollup.deadline, full=full,
-            audit=AuditLog(settings.audit_log, "rollup"))
+            workspace,
+            the_roster,
+            fy=fiscal_year(today, settings.fiscal_year_start_month),
+            today=today,
+            now=datetime.now(timezone.utc),
+            state_path=settings.rollup.state_file,
+            deadline=settings.rollup.deadline,
+            full=full,
+            audit=AuditLog(settings.audit_log, "rollup"),
+        )
     if as_json:
         _emit_json(result.to_json())
     else:
         c = result.counts()
-        click.echo(f"{result.fy.label}: {c['headcount']} people — {c['acknowledged']} "
-                   f"acknowledged, {c['on cadence']} on cadence, {c['due']} due, "
-                   f"{c['overdue']} overdue, {c['not yet due']} not yet due, "
-                   f"{c['not provisioned']} not provisioned ({c['pct_acknowledged']}% "
-                   f"acknowledged).")
-        click.echo(f"Read {c['sheets_read']} sheets, {c['sheets_cached']} unchanged. "
-                   f"Central: {result.central}")
+        click.echo(
+            f"{result.fy.label}: {c['headcount']} people — {c['acknowledged']} "
+            f"acknowledged, {c['on cadence']} on cadence, {c['due']} due, "
+            f"{c['overdue']} overdue, {c['not yet due']} not yet due, "
+            f"{c['not provisioned']} not provisioned ({c['pct_acknowledged']}% "
+            f"acknowledged)."
+        )
+        click.echo(
+            f"Read {c['sheets_read']} sheets, {c['sheets_cached']} unchanged. "
+            f"Central: {result.central}"
+        )
         for problem in result.problems:
             click.echo(f"data problem: {problem}", err=True)
     if result.failures:
         raise PartialFailure(result.failures)
 
 
-STATUS_FIELDS = ("Name", "Email", "Manager", "Department", "Last conversation",
-                 "Career conversations", "Status")
+STATUS_FIELDS = (
+    "Name",
+    "Email",
+    "Manager",
+    "Department",
+    "Last conversation",
+    "Career conversations",
+    "Status",
+)
 
 
 @cli.command(name="status")
@@ -278,14 +350,24 @@ STATUS_FIELDS = ("Name", "Email", "Manager", "Department", "Last conversation",
 @click.option("--department", help="Only this department.")
 @click.option("--manager", metavar="EMAIL", help="Only people reporting to this manager.")
 @click.option("--overdue", is_flag=True, help="Only people who are overdue.")
-@click.option("--refresh", is_flag=True,
-              help="Compute statuses now from the growth sheets instead of reading the central "
-                   "sheet (writes nothing).")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Compute statuses now from the growth sheets instead of reading the central "
+    "sheet (writes nothing).",
+)
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
 @click.pass_context
-def status_command(ctx: click.Context, roster: str | None, department: str | None,
-                   manager: str | None, overdue: bool, refresh: bool, fmt: str | None) -> None:
+def status_command(
+    ctx: click.Context,
+    roster: str | None,
+    department: str | None,
+    manager: str | None,
+    overdue: bool,
+    refresh: bool,
+    fmt: str | None,
+) -> None:
     """Who is due, overdue, acknowledged or on cadence, from the central sheet."""
     settings = _settings(ctx, roster)
     workspace = open_workspace(settings)
@@ -296,18 +378,27 @@ def status_command(ctx: click.Context, roster: str | None, department: str | Non
     else:
         table = workspace.read_central(STATUS_TAB)
         if table is None:
-            raise CareerdocsError("no Status tab yet: run `careerdocs rollup` first, or use "
-                                  "--refresh")
+            raise CareerdocsError(
+                "no Status tab yet: run `careerdocs rollup` first, or use --refresh"
+            )
         header, rows = table
     records = [
-        dict(zip(header, ["" if c is None else c for c in row] + [""] * (len(header) - len(row)),
-                 strict=False))
+        dict(
+            zip(
+                header,
+                ["" if c is None else c for c in row] + [""] * (len(header) - len(row)),
+                strict=False,
+            )
+        )
         for row in rows
     ]
-    records = [r for r in records
-               if (not department or str(r.get("Department", "")) == department)
-               and (not manager or str(r.get("Manager", "")).lower() == manager.lower())
-               and (not overdue or r.get("Status") == Status.OVERDUE.value)]
+    records = [
+        r
+        for r in records
+        if (not department or str(r.get("Department", "")) == department)
+        and (not manager or str(r.get("Manager", "")).lower() == manager.lower())
+        and (not overdue or r.get("Status") == Status.OVERDUE.value)
+    ]
     if fmt == "json":
         _emit_json(records)
     elif fmt == "csv":
@@ -320,8 +411,9 @@ def status_command(ctx: click.Context, roster: str | None, department: str | Non
         _print_table(STATUS_FIELDS, [[r.get(f, "") for f in STATUS_FIELDS] for r in records])
 
 
-def rollup_rows(workspace: Workspace, the_roster: Roster, fy: Any, today: date,
-                settings: Settings) -> tuple[list[str], list[list[Any]]]:
+def rollup_rows(
+    workspace: Workspace, the_roster: Roster, fy: Any, today: date, settings: Settings
+) -> tuple[list[str], list[list[Any]]]:
     """Statuses computed now from every growth sheet, without writing anything."""
     existing = workspace.find_artifacts([p.email for p in the_roster], fy.label)
     sheets = [a[k] for a in existing.values() for k in a if k.value == "growth_sheet"]
@@ -367,24 +459,56 @@ def sandbox_group() -> None:
 
 @sandbox_group.command(name="serve")
 @click.option("--port", type=int, default=8765, show_default=True)
-@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Keep the sandbox's files here so it survives restarts (default: memory).")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path(".sandbox/service-account.json"), show_default=True,
-              help="Where to write the service-account key the sandbox accepts.")
-@click.option("--quotas", type=click.Choice(["off", "google"]), default="off",
-              show_default=True, help="Enforce Google's published per-minute quotas.")
-@click.option("--time-scale", type=float, default=1.0, show_default=True,
-              help="Quota minutes pass this many times faster.")
-@click.option("--faults", default="", metavar="SPEC",
-              help="Inject faults, e.g. '503=0.02,429=0.01,drop=0.005,seed=7'.")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the sandbox's files here so it survives restarts (default: memory).",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(".sandbox/service-account.json"),
+    show_default=True,
+    help="Where to write the service-account key the sandbox accepts.",
+)
+@click.option(
+    "--quotas",
+    type=click.Choice(["off", "google"]),
+    default="off",
+    show_default=True,
+    help="Enforce Google's published per-minute quotas.",
+)
+@click.option(
+    "--time-scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Quota minutes pass this many times faster.",
+)
+@click.option(
+    "--faults",
+    default="",
+    metavar="SPEC",
+    help="Inject faults, e.g. '503=0.02,429=0.01,drop=0.005,seed=7'.",
+)
 @click.option("--latency-ms", type=float, default=0.0, help="Added to every API call.")
-@click.option("--seed-roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Create the users of this roster CSV (and their managers and PBPs).")
+@click.option(
+    "--seed-roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Create the users of this roster CSV (and their managers and PBPs).",
+)
 @click.option("--user", "users", multiple=True, metavar="EMAIL", help="Create this user.")
-def sandbox_serve(port: int, state_dir: Path | None, key_file: Path, quotas: str,
-                  time_scale: float, faults: str, latency_ms: float, seed_roster: Path | None,
-                  users: tuple[str, ...]) -> None:
+def sandbox_serve(
+    port: int,
+    state_dir: Path | None,
+    key_file: Path,
+    quotas: str,
+    time_scale: float,
+    faults: str,
+    latency_ms: float,
+    seed_roster: Path | None,
+    users: tuple[str, ...],
+) -> None:
     """Serve the sandbox until interrupted; print its endpoint and write its key file."""
     import time as _time
 
@@ -399,13 +523,20 @@ def sandbox_serve(port: int, state_dir: Path | None, key_file: Path, quotas: str
     if seed_roster:
         header, rows = read_csv(seed_roster)
         emails += _roster_emails(header, rows)
-    options = SandboxOptions(quotas=quotas, time_scale=time_scale, latency_ms=latency_ms,
-                             faults=fault_options, state_dir=state_dir)
+    options = SandboxOptions(
+        quotas=quotas,
+        time_scale=time_scale,
+        latency_ms=latency_ms,
+        faults=fault_options,
+        state_dir=state_dir,
+    )
     sandbox = main_serve(options, port, key_file, emails)
     click.echo(f"Sandbox serving at {sandbox.endpoint}")
     click.echo(f"Service-account key: {key_file} (token_uri {sandbox.token_uri})")
-    click.echo(f"Users: {len(sandbox.store.users)}. Counters: {sandbox.endpoint}"
-               "/_sandbox/counters. Ctrl-C to stop.")
+    click.echo(
+        f"Users: {len(sandbox.store.users)}. Counters: {sandbox.endpoint}"
+        "/_sandbox/counters. Ctrl-C to stop."
+    )
     try:
         while True:
             _time.sleep(3600)
@@ -419,12 +550,15 @@ def _roster_emails(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list
     """Every address in a roster's email, manager and PBP columns (no validation: seeding)."""
     from .roster import normalise_column
 
-    columns = [i for i, h in enumerate(header)
-               if normalise_column(h) in ("email", "manager_email", "pbp_email")]
-    return sorted({row[i].strip().lower() for row in rows for i in columns
-                   if i < len(row) and "@" in row[i]})
+    columns = [
+        i
+        for i, h in enumerate(header)
+        if normalise_column(h) in ("email", "manager_email", "pbp_email")
+    ]
+    return sorted(
+        {row[i].strip().lower() for row in rows for i in columns if i < len(row) and "@" in row[i]}
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="careerdocs")
-

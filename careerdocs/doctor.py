@@ -25,8 +25,9 @@ def _check(name: str, fn: Callable[[], str]) -> tuple[Check, bool]:
         return Check(name, False, str(exc)), False
 
 
-def run_checks(config_path: Path | None, roster_override: str | None, today: date
-               ) -> Iterator[Check]:
+def run_checks(
+    config_path: Path | None, roster_override: str | None, today: date
+) -> Iterator[Check]:
     """Checks in dependency order; later checks are skipped when what they need failed."""
     from . import provision
     from .cli import load_roster
@@ -68,11 +69,15 @@ def run_checks(config_path: Path | None, roster_override: str | None, today: dat
     check, templates_ok = _check("templates", templates)
     yield check
     if roster_ok and templates_ok:
+
         def plan() -> str:
-            the_plan = provision.prepare(state["settings"], state["workspace"], state["roster"],
-                                         today=today)
+            the_plan = provision.prepare(
+                state["settings"], state["workspace"], state["roster"], today=today
+            )
             c = the_plan.counts()
-            return (f"{c['up_to_date']} of {c['people']} people up to date; "
-                    f"{c['files']} documents to create")
+            return (
+                f"{c['up_to_date']} of {c['people']} people up to date; "
+                f"{c['files']} documents to create"
+            )
 
         yield _check("placeholders and access", plan)[0]

@@ -27,8 +27,7 @@ def exclusive(path: Path, what: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise LockBusy(f"another {what} is running (lock {path}); skipping this one") \
-                from None
+            raise LockBusy(f"another {what} is running (lock {path}); skipping this one") from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         try:

@@ -34,10 +34,24 @@ from .workspace.base import (
 )
 
 NO_ROLE = "none"
-PEOPLE_HEADER = ("Name", "Email", "Manager", "Department", "PBP", "Fiscal year", "Folder",
-                 "Individual Growth Plan", "Accomplishment tracker", "Growth plan sheet")
-LINK_KEYS = {ArtifactKind.FOLDER: "folder", ArtifactKind.IGP: "igp",
-             ArtifactKind.TRACKER: "tracker", ArtifactKind.GROWTH_SHEET: "growth_sheet"}
+PEOPLE_HEADER = (
+    "Name",
+    "Email",
+    "Manager",
+    "Department",
+    "PBP",
+    "Fiscal year",
+    "Folder",
+    "Individual Growth Plan",
+    "Accomplishment tracker",
+    "Growth plan sheet",
+)
+LINK_KEYS = {
+    ArtifactKind.FOLDER: "folder",
+    ArtifactKind.IGP: "igp",
+    ArtifactKind.TRACKER: "tracker",
+    ArtifactKind.GROWTH_SHEET: "growth_sheet",
+}
 
 
 @dataclass(frozen=True)
@@ -87,8 +101,9 @@ class Plan:
             for kind in p.create:
                 lines.append(f"{p.person.email}: create {kind.value} {p.names[kind]!r}")
             for s in p.shares:
-                lines.append(f"{p.person.email}: share folder with {s.grantee} as {s.role} "
-                             f"({s.why})")
+                lines.append(
+                    f"{p.person.email}: share folder with {s.grantee} as {s.role} ({s.why})"
+                )
             if p.notify:
                 lines.append(f"{p.person.email}: email the links")
         return lines
@@ -97,9 +112,11 @@ class Plan:
 def desired_shares(person: Person, settings: Settings) -> list[Share]:
     """Who should see the person's folder, and how: policy lives here, not in a backend."""
     roles = settings.sharing
-    wanted = [(person.manager_email, roles.manager, "manager"),
-              (person.skip_level_email, roles.skip_level, "skip-level"),
-              (person.pbp_email, roles.pbp, "pbp")]
+    wanted = [
+        (person.manager_email, roles.manager, "manager"),
+        (person.skip_level_email, roles.skip_level, "skip-level"),
+        (person.pbp_email, roles.pbp, "pbp"),
+    ]
     shares: dict[str, Share] = {}
     allowed = tuple(d.lower() for d in settings.allowed_domains)
     for grantee, role, why in wanted:
@@ -138,8 +155,9 @@ def plan(
     }
     for person in roster:
         have = dict(existing.get(person.email, {}))
-        context = fields.person_context(person, roster, fy, settings, today=today,
-                                        links=_links(have))
+        context = fields.person_context(
+            person, roster, fy, settings, today=today, links=_links(have)
+        )
         create = [k for k in (ArtifactKind.FOLDER, *FILE_KINDS) if k not in have]
         names: dict[ArtifactKind, str] = {}
         values: dict[ArtifactKind, dict[str, str]] = {}
@@ -148,20 +166,27 @@ def plan(
                 where, pattern = name_patterns[kind]
                 names[kind] = fields.render_text(pattern, context, where=where)
                 if kind in templates:
-                    values[kind] = fields.render_values(templates[kind].tokens, context,
-                                                        where=templates[kind].source)
+                    values[kind] = fields.render_values(
+                        templates[kind].tokens, context, where=templates[kind].source
+                    )
         except TemplateError as exc:
             problems += exc.problems or [Problem(person.email, exc.summary)]
             continue
-        folder_shares = dict(have[ArtifactKind.FOLDER].shares) if ArtifactKind.FOLDER in have \
-            else {}
-        shares = [s for s in desired_shares(person, settings)
-                  if folder_shares.get(s.grantee) != s.role]
+        folder_shares = (
+            dict(have[ArtifactKind.FOLDER].shares) if ArtifactKind.FOLDER in have else {}
+        )
+        shares = [
+            s for s in desired_shares(person, settings) if folder_shares.get(s.grantee) != s.role
+        ]
         will_notify = notify and settings.notify.enabled and any(k in FILE_KINDS for k in create)
         if will_notify:
             try:
-                fields.render_email(email_template, context, where=str(settings.templates.email),
-                                    subject=settings.notify.subject)
+                fields.render_email(
+                    email_template,
+                    context,
+                    where=str(settings.templates.email),
+                    subject=settings.notify.subject,
+                )
             except TemplateError as exc:
                 problems += exc.problems or [Problem(person.email, exc.summary)]
                 continue
@@ -216,9 +241,14 @@ class Result:
             "central": self.central,
             "failures": self.failures,
             "people": [
-                {"email": p.email, "created": p.created, "shared": p.shared,
-                 "notified": p.notified, "error": p.error,
-                 "links": {k.value: a.url for k, a in p.artifacts.items()}}
+                {
+                    "email": p.email,
+                    "created": p.created,
+                    "shared": p.shared,
+                    "notified": p.notified,
+                    "error": p.error,
+                    "links": {k.value: a.url for k, a in p.artifacts.items()},
+                }
                 for p in self.people
             ],
         }
@@ -236,15 +266,15 @@ def apply(
     progress: Callable[[PersonResult], None] | None = None,
 ) -> Result:
     """Carry out ``the_plan``; people run concurrently on ``workers`` threads."""
-    email_template = read_email_template(settings) \
-        if any(p.notify for p in the_plan.people) else ""
+    email_template = read_email_template(settings) if any(p.notify for p in the_plan.people) else ""
     lock = threading.Lock()
 
     def one(pp: PersonPlan) -> PersonResult:
         result = PersonResult(pp.person.email, artifacts=dict(pp.existing))
         try:
-            _provision_person(pp, the_plan, workspace, settings, roster, result, audit,
-                              email_template, today)
+            _provision_person(
+                pp, the_plan, workspace, settings, roster, result, audit, email_template, today
+            )
         except CareerdocsError as exc:
             result.error = str(exc)
             audit.record("failed", person=pp.person.email, error=result.error)
@@ -268,56 +298,95 @@ def apply(
     return outcome
 
 
-def _provision_person(pp: PersonPlan, the_plan: Plan, workspace: Workspace, settings: Settings,
-                      roster: Roster, result: PersonResult, audit: AuditLog,
-                      email_template: str, today: date) -> None:
+def _provision_person(
+    pp: PersonPlan,
+    the_plan: Plan,
+    workspace: Workspace,
+    settings: Settings,
+    roster: Roster,
+    result: PersonResult,
+    audit: AuditLog,
+    email_template: str,
+    today: date,
+) -> None:
     email = pp.person.email
     fy = the_plan.fy.label
     for kind in pp.create:
         if kind is ArtifactKind.FOLDER:
             artifact = workspace.create_folder(email, pp.names[kind], fy)
         else:
-            artifact = workspace.create_file(email, kind, result.artifacts[ArtifactKind.FOLDER],
-                                             pp.names[kind], the_plan.templates[kind],
-                                             pp.values.get(kind, {}), fy)
+            artifact = workspace.create_file(
+                email,
+                kind,
+                result.artifacts[ArtifactKind.FOLDER],
+                pp.names[kind],
+                the_plan.templates[kind],
+                pp.values.get(kind, {}),
+                fy,
+            )
         result.artifacts[kind] = artifact
         result.created.append(kind.value)
-        audit.record("create", person=email, kind=kind.value, id=artifact.id,
-                     name=artifact.name, fy=fy)
+        audit.record(
+            "create", person=email, kind=kind.value, id=artifact.id, name=artifact.name, fy=fy
+        )
     folder = result.artifacts[ArtifactKind.FOLDER]
     for share in pp.shares:
         if workspace.share(email, folder, share.grantee, share.role):
             result.shared.append(f"{share.grantee}:{share.role}")
-            audit.record("share", person=email, target=folder.id, grantee=share.grantee,
-                         role=share.role, why=share.why)
+            audit.record(
+                "share",
+                person=email,
+                target=folder.id,
+                grantee=share.grantee,
+                role=share.role,
+                why=share.why,
+            )
     if pp.notify:
-        workspace.send_email(compose_email(pp.person, roster, the_plan.fy, settings,
-                                           email_template, result.artifacts, today))
+        workspace.send_email(
+            compose_email(
+                pp.person, roster, the_plan.fy, settings, email_template, result.artifacts, today
+            )
+        )
         result.notified = True
         audit.record("notify", person=email)
 
 
-def compose_email(person: Person, roster: Roster, fy: FiscalYear, settings: Settings,
-                  template: str, artifacts: Mapping[ArtifactKind, Artifact], today: date
-                  ) -> Email:
+def compose_email(
+    person: Person,
+    roster: Roster,
+    fy: FiscalYear,
+    settings: Settings,
+    template: str,
+    artifacts: Mapping[ArtifactKind, Artifact],
+    today: date,
+) -> Email:
     """The one email a person gets, with the links to their three documents."""
-    context = fields.person_context(person, roster, fy, settings, today=today,
-                                    links=_links(artifacts))
-    rendered = fields.render_email(template, context, where=str(settings.templates.email),
-                                   subject=settings.notify.subject)
-    return Email(sender=sender_for(settings), to=person.email, subject=rendered.subject,
-                 body=rendered.body)
+    context = fields.person_context(
+        person, roster, fy, settings, today=today, links=_links(artifacts)
+    )
+    rendered = fields.render_email(
+        template, context, where=str(settings.templates.email), subject=settings.notify.subject
+    )
+    return Email(
+        sender=sender_for(settings), to=person.email, subject=rendered.subject, body=rendered.body
+    )
 
 
 def sender_for(settings: Settings) -> str:
     """Who the notification comes from: notify.sender, else the google admin, else a
     no-reply address in the first allowed domain (the local backend only writes files)."""
-    return settings.notify.sender or settings.google.admin or \
-        f"careerdocs@{settings.allowed_domains[0]}"
+    return (
+        settings.notify.sender
+        or settings.google.admin
+        or f"careerdocs@{settings.allowed_domains[0]}"
+    )
 
 
-def people_table(the_plan: Plan, results: Sequence[PersonResult],
-                 previous: tuple[Sequence[str], Sequence[Sequence[Any]]] | None = None) -> Table:
+def people_table(
+    the_plan: Plan,
+    results: Sequence[PersonResult],
+    previous: tuple[Sequence[str], Sequence[Sequence[Any]]] | None = None,
+) -> Table:
     """The People tab: every person and the links to their documents.
 
     Rows for people outside this plan (``--only``, or no longer in the roster) are kept from
@@ -331,13 +400,19 @@ def people_table(the_plan: Plan, results: Sequence[PersonResult],
             at = list(header).index("Email")
             for row in old_rows:
                 if len(row) > at and row[at]:
-                    rows[str(row[at]).lower()] = list(row[:len(PEOPLE_HEADER)])
+                    rows[str(row[at]).lower()] = list(row[: len(PEOPLE_HEADER)])
     for pp in the_plan.people:
         p = pp.person
         arts = by_email[p.email].artifacts if p.email in by_email else pp.existing
-        rows[p.email] = [p.name, p.email, p.manager_email or "", p.department,
-                         p.pbp_email or "", the_plan.fy.label,
-                         *(arts[k].url if k in arts else "" for k in LINK_KEYS)]
+        rows[p.email] = [
+            p.name,
+            p.email,
+            p.manager_email or "",
+            p.department,
+            p.pbp_email or "",
+            the_plan.fy.label,
+            *(arts[k].url if k in arts else "" for k in LINK_KEYS),
+        ]
     return Table(PEOPLE_TAB, PEOPLE_HEADER, list(rows.values()), key_column="Email")
 
 
@@ -346,8 +421,9 @@ def read_email_template(settings: Settings) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError("cannot read the email template",
-                            [Problem(str(path), str(exc))]) from None
+        raise TemplateError(
+            "cannot read the email template", [Problem(str(path), str(exc))]
+        ) from None
 
 
 TEMPLATE_SETTINGS = {
@@ -362,18 +438,28 @@ def resolve_templates(settings: Settings, workspace: Workspace) -> dict[Artifact
     refs = {}
     for kind, key in TEMPLATE_SETTINGS.items():
         source = getattr(settings.templates, key)
-        ref = TemplateRef(kind, str(source), path=source.path,
-                          google_id=source.google_file_id or None)
+        ref = TemplateRef(
+            kind, str(source), path=source.path, google_id=source.google_file_id or None
+        )
         refs[kind] = replace(ref, tokens=workspace.template_tokens(ref))
     return refs
 
 
-def prepare(settings: Settings, workspace: Workspace, roster: Roster, *, today: date,
-            notify: bool = True) -> Plan:
+def prepare(
+    settings: Settings, workspace: Workspace, roster: Roster, *, today: date, notify: bool = True
+) -> Plan:
     """Survey what exists and plan the rest; no writes."""
     fy = fiscal_year(today, settings.fiscal_year_start_month)
     templates = resolve_templates(settings, workspace)
     existing = workspace.find_artifacts([p.email for p in roster], fy.label)
     email_template = read_email_template(settings) if notify and settings.notify.enabled else ""
-    return plan(roster, settings, fy, existing, templates, today=today, notify=notify,
-                email_template=email_template)
+    return plan(
+        roster,
+        settings,
+        fy,
+        existing,
+        templates,
+        today=today,
+        notify=notify,
+        email_template=email_template,
+    )

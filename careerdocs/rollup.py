@@ -43,15 +43,35 @@ STATE_VERSION = 1
 LEFT_ROSTER = "left roster"
 YES, NO = "yes", "no"
 STATUS_HEADER = (
-    "Name", "Email", "Manager", "Skip-level", "Department", "PBP", "Growth plan sheet",
-    "Individual Growth Plan", "Accomplishment tracker", "Last conversation",
-    "Career conversations", "Q2", "Q4", "Skip-level meeting", "Manager meeting", "Escalation",
-    "Status", "Data problems", "Updated at",
+    "Name",
+    "Email",
+    "Manager",
+    "Skip-level",
+    "Department",
+    "PBP",
+    "Growth plan sheet",
+    "Individual Growth Plan",
+    "Accomplishment tracker",
+    "Last conversation",
+    "Career conversations",
+    "Q2",
+    "Q4",
+    "Skip-level meeting",
+    "Manager meeting",
+    "Escalation",
+    "Status",
+    "Data problems",
+    "Updated at",
 )
 STATUS_COLUMN = STATUS_HEADER.index("Status")
 EMAIL_COLUMN = STATUS_HEADER.index("Email")
-SUMMARY_HEADER = ("Group", "Name", "Headcount", *(s.value.capitalize() for s in Status),
-                  "% acknowledged")
+SUMMARY_HEADER = (
+    "Group",
+    "Name",
+    "Headcount",
+    *(s.value.capitalize() for s in Status),
+    "% acknowledged",
+)
 ESCALATIONS_HEADER = ("Skip-level manager", "Name", "Email", "Manager", "Date", "Notes")
 GROUPS = (("Department", "department"), ("Manager", "manager_email"), ("PBP", "pbp_email"))
 NO_GROUP = "(none)"
@@ -90,8 +110,13 @@ class RollupResult:
 
     def counts(self) -> dict[str, Any]:
         counts = cadence.summarize(o.status.status for o in self.outcomes)
-        return {**counts, "sheets_read": self.sheets_read, "sheets_cached": self.sheets_cached,
-                "unreadable": len(self.failures), "left_roster": len(self.left)}
+        return {
+            **counts,
+            "sheets_read": self.sheets_read,
+            "sheets_cached": self.sheets_cached,
+            "unreadable": len(self.failures),
+            "left_roster": len(self.left),
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,8 +126,14 @@ class RollupResult:
             "failures": self.failures,
             "data_problems": self.problems,
             "left_roster": self.left,
-            "people": [{"email": o.person.email, "status": o.status.status.value,
-                        "acknowledged": o.status.acknowledged_count} for o in self.outcomes],
+            "people": [
+                {
+                    "email": o.person.email,
+                    "status": o.status.status.value,
+                    "acknowledged": o.status.acknowledged_count,
+                }
+                for o in self.outcomes
+            ],
         }
 
 
@@ -116,8 +147,12 @@ def load_state(path: Path, backend: str, fy: FiscalYear) -> dict[str, dict[str, 
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("version") != STATE_VERSION \
-            or data.get("backend") != backend or data.get("fy") != fy.label:
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != STATE_VERSION
+        or data.get("backend") != backend
+        or data.get("fy") != fy.label
+    ):
         return {}
     sheets = data.get("sheets")
     if not isinstance(sheets, dict):
@@ -126,13 +161,18 @@ def load_state(path: Path, backend: str, fy: FiscalYear) -> dict[str, dict[str, 
 
 
 def _is_cache_entry(entry: Any) -> bool:
-    return (isinstance(entry, dict) and isinstance(entry.get("id"), str)
-            and isinstance(entry.get("modified"), str) and isinstance(entry.get("rows"), list)
-            and all(isinstance(row, list) for row in entry["rows"]))
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("id"), str)
+        and isinstance(entry.get("modified"), str)
+        and isinstance(entry.get("rows"), list)
+        and all(isinstance(row, list) for row in entry["rows"])
+    )
 
 
-def save_state(path: Path, backend: str, fy: FiscalYear,
-               sheets: Mapping[str, Mapping[str, Any]]) -> None:
+def save_state(
+    path: Path, backend: str, fy: FiscalYear, sheets: Mapping[str, Mapping[str, Any]]
+) -> None:
     """Write the state whole (a temporary file moved into place), so a crash mid-save leaves
     the previous state, never half of one."""
     data = {"version": STATE_VERSION, "backend": backend, "fy": fy.label, "sheets": sheets}
@@ -155,9 +195,13 @@ def cacheable_rows(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
     becomes ISO text in the Date column; any other non-JSON cell (a time of day, a duration)
     becomes the text cadence would make of it — a cell the person typed must never stop the
     state from being saved."""
-    return [[_cacheable(cell, column == DATE_COLUMN)
-             for column, cell in enumerate(row[:len(cadence.CONVERSATION_COLUMNS)])]
-            for row in rows]
+    return [
+        [
+            _cacheable(cell, column == DATE_COLUMN)
+            for column, cell in enumerate(row[: len(cadence.CONVERSATION_COLUMNS)])
+        ]
+        for row in rows
+    ]
 
 
 def _cacheable(cell: Any, is_date_column: bool) -> Any:
@@ -171,16 +215,27 @@ def _cacheable(cell: Any, is_date_column: bool) -> Any:
 # -- computing --------------------------------------------------------------------------------
 
 
-def compute(person: Person, artifacts: Mapping[ArtifactKind, Artifact],
-            rows: Sequence[Sequence[Any]] | None, fy: FiscalYear, today: date,
-            deadline: date | None) -> Outcome:
+def compute(
+    person: Person,
+    artifacts: Mapping[ArtifactKind, Artifact],
+    rows: Sequence[Sequence[Any]] | None,
+    fy: FiscalYear,
+    today: date,
+    deadline: date | None,
+) -> Outcome:
     """Pure: one person's status from their sheet's rows (None: no growth sheet)."""
     if rows is None:
         conversations, problems = None, []
     else:
         conversations, problems = cadence.parse_conversations(rows, fy, today)
-    status = cadence.person_status(start_date=person.start_date, conversations=conversations,
-                                   fy=fy, today=today, deadline=deadline, problems=problems)
+    status = cadence.person_status(
+        start_date=person.start_date,
+        conversations=conversations,
+        fy=fy,
+        today=today,
+        deadline=deadline,
+        problems=problems,
+    )
     escalations = [c for c in conversations or [] if c.escalation and c.acknowledged]
     return Outcome(person, status, artifacts, escalations)
 
@@ -194,15 +249,27 @@ def status_row(o: Outcome, updated_at: str) -> list[Any]:
     link = {k: (o.artifacts[k].url if k in o.artifacts else "") for k in ArtifactKind}
     problems = "; ".join(str(x) for x in s.problems)
     if o.read_error:
-        problems = "; ".join(filter(None, [f"could not read the sheet: {o.read_error}",
-                                           problems]))
+        problems = "; ".join(filter(None, [f"could not read the sheet: {o.read_error}", problems]))
     return [
-        p.name, p.email, p.manager_email or "", p.skip_level_email or "", p.department,
-        p.pbp_email or "", link[ArtifactKind.GROWTH_SHEET], link[ArtifactKind.IGP],
+        p.name,
+        p.email,
+        p.manager_email or "",
+        p.skip_level_email or "",
+        p.department,
+        p.pbp_email or "",
+        link[ArtifactKind.GROWTH_SHEET],
+        link[ArtifactKind.IGP],
         link[ArtifactKind.TRACKER],
         s.last_conversation.isoformat() if s.last_conversation else "",
-        s.acknowledged_count, _yes(s.q2), _yes(s.q4), _yes(s.skip_level_held),
-        _yes(s.manager_meeting_held), _yes(s.escalation), s.status.value, problems, updated_at,
+        s.acknowledged_count,
+        _yes(s.q2),
+        _yes(s.q4),
+        _yes(s.skip_level_held),
+        _yes(s.manager_meeting_held),
+        _yes(s.escalation),
+        s.status.value,
+        problems,
+        updated_at,
     ]
 
 
@@ -220,29 +287,47 @@ def summary_table(outcomes: Sequence[Outcome]) -> Table:
         if group == "Department":
             department_rows = len(rows)
     rows.append(["All", "Everyone", *_summary_cells([o.status.status for o in outcomes])])
-    chart = ChartSpec("% acknowledged by department", label_column=1,
-                      value_column=len(SUMMARY_HEADER) - 1, row_count=department_rows)
+    chart = ChartSpec(
+        "% acknowledged by department",
+        label_column=1,
+        value_column=len(SUMMARY_HEADER) - 1,
+        row_count=department_rows,
+    )
     return Table(SUMMARY_TAB, SUMMARY_HEADER, rows, chart=chart if department_rows else None)
 
 
 def _summary_cells(statuses: Iterable[Status]) -> list[Any]:
     counts = cadence.summarize(statuses)
-    return [counts[cadence.HEADCOUNT_KEY], *(counts[s.value] for s in Status),
-            counts[cadence.PCT_ACKNOWLEDGED_KEY]]
+    return [
+        counts[cadence.HEADCOUNT_KEY],
+        *(counts[s.value] for s in Status),
+        counts[cadence.PCT_ACKNOWLEDGED_KEY],
+    ]
 
 
 def escalations_table(outcomes: Sequence[Outcome]) -> Table:
     rows = [
-        [o.person.skip_level_email or "", o.person.name, o.person.email,
-         o.person.manager_email or "", c.date.isoformat(), c.notes]
-        for o in outcomes for c in o.escalations
+        [
+            o.person.skip_level_email or "",
+            o.person.name,
+            o.person.email,
+            o.person.manager_email or "",
+            c.date.isoformat(),
+            c.notes,
+        ]
+        for o in outcomes
+        for c in o.escalations
     ]
     rows.sort(key=lambda r: (r[0], r[1], r[4]))
     return Table(ESCALATIONS_TAB, ESCALATIONS_HEADER, rows)
 
 
-def status_table(outcomes: Sequence[Outcome], previous: tuple[list[str], list[list[Any]]] | None,
-                 roster: Roster, updated_at: str) -> tuple[Table, list[str]]:
+def status_table(
+    outcomes: Sequence[Outcome],
+    previous: tuple[list[str], list[list[Any]]] | None,
+    roster: Roster,
+    updated_at: str,
+) -> tuple[Table, list[str]]:
     """The Status tab, and the emails of the people who left the roster.
 
     People no longer in the roster keep their last row (read from ``previous``, the tab as it
@@ -262,8 +347,10 @@ def status_table(outcomes: Sequence[Outcome], previous: tuple[list[str], list[li
         email = _text(row, email_at).lower()
         if not email or roster.get(email) is not None or email in left:
             continue
-        kept = [row[where[name]] if name in where and where[name] < len(row) else ""
-                for name in STATUS_HEADER]
+        kept = [
+            row[where[name]] if name in where and where[name] < len(row) else ""
+            for name in STATUS_HEADER
+        ]
         kept[STATUS_COLUMN] = LEFT_ROSTER
         rows.append(kept)
         left.append(email)
@@ -277,9 +364,18 @@ def _text(row: Sequence[Any], index: int) -> str:
 # -- the run ----------------------------------------------------------------------------------
 
 
-def run(workspace: Workspace, roster: Roster, *, fy: FiscalYear, today: date, now: datetime,
-        state_path: Path, deadline: date | None = None, full: bool = False,
-        audit: AuditLog = NO_AUDIT) -> RollupResult:
+def run(
+    workspace: Workspace,
+    roster: Roster,
+    *,
+    fy: FiscalYear,
+    today: date,
+    now: datetime,
+    state_path: Path,
+    deadline: date | None = None,
+    full: bool = False,
+    audit: AuditLog = NO_AUDIT,
+) -> RollupResult:
     """One rollup. Raises only when nothing could be written; unreadable sheets are reported
     in the result (the CLI turns them into exit code 3).
 
@@ -288,18 +384,23 @@ def run(workspace: Workspace, roster: Roster, *, fy: FiscalYear, today: date, no
     emails = [p.email for p in roster]
     existing = workspace.find_artifacts(emails, fy.label)
     cache = load_state(state_path, workspace.backend, fy)
-    sheets = {email: sheet for email in emails
-              if (sheet := existing.get(email, {}).get(ArtifactKind.GROWTH_SHEET)) is not None}
-    to_read = [sheet for email, sheet in sheets.items()
-               if full or not _unchanged(sheet, cache.get(email))]
+    sheets = {
+        email: sheet
+        for email in emails
+        if (sheet := existing.get(email, {}).get(ArtifactKind.GROWTH_SHEET)) is not None
+    }
+    to_read = [
+        sheet for email, sheet in sheets.items() if full or not _unchanged(sheet, cache.get(email))
+    ]
     reads = {r.person: r for r in workspace.read_conversations(to_read)}
     new_cache: dict[str, dict[str, Any]] = {}
     outcomes: list[Outcome] = []
     for person in roster:
         artifacts = existing.get(person.email, {})
         sheet = sheets.get(person.email)
-        rows, entry, error = _conversation_rows(sheet, reads.get(person.email),
-                                                cache.get(person.email))
+        rows, entry, error = _conversation_rows(
+            sheet, reads.get(person.email), cache.get(person.email)
+        )
         if entry is not None:
             new_cache[person.email] = entry
         outcome = compute(person, artifacts, rows, fy, today, deadline)
@@ -314,8 +415,9 @@ def run(workspace: Workspace, roster: Roster, *, fy: FiscalYear, today: date, no
     except CareerdocsError:
         _record_failure(audit, tables)
         raise
-    audit.record("write_central", tabs=[t.title for t in tables], target=central,
-                 people=len(outcomes))
+    audit.record(
+        "write_central", tabs=[t.title for t in tables], target=central, people=len(outcomes)
+    )
     save_state(state_path, workspace.backend, fy, new_cache)
     return RollupResult(fy, outcomes, len(to_read), len(sheets) - len(to_read), central, left)
 
@@ -323,13 +425,17 @@ def run(workspace: Workspace, roster: Roster, *, fy: FiscalYear, today: date, no
 def _unchanged(sheet: Artifact, cached: Mapping[str, Any] | None) -> bool:
     """True when the cache holds this very sheet as last modified (an unknown modification
     time never counts as unchanged)."""
-    return bool(cached and sheet.modified and cached.get("id") == sheet.id
-                and cached.get("modified") == sheet.modified)
+    return bool(
+        cached
+        and sheet.modified
+        and cached.get("id") == sheet.id
+        and cached.get("modified") == sheet.modified
+    )
 
 
-def _conversation_rows(sheet: Artifact | None, read: SheetRead | None,
-                       cached: Mapping[str, Any] | None
-                       ) -> tuple[list[list[Any]] | None, dict[str, Any] | None, str | None]:
+def _conversation_rows(
+    sheet: Artifact | None, read: SheetRead | None, cached: Mapping[str, Any] | None
+) -> tuple[list[list[Any]] | None, dict[str, Any] | None, str | None]:
     """(rows to compute from, the person's new cache entry, read error) for one person.
 
     No growth sheet: None rows, so the person is not provisioned. A sheet not read this run is

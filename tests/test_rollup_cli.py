@@ -67,8 +67,14 @@ STATUS, SUMMARY, ESCALATIONS = "Status", "Summary", "Escalations"
 ESCALATION_NOTE = "wants to move to security; the role does not allow it"
 
 
-def talk(day: str, kind: str = "career", *, acknowledged: bool = True,
-         escalation: bool = False, notes: str = "") -> list[Any]:
+def talk(
+    day: str,
+    kind: str = "career",
+    *,
+    acknowledged: bool = True,
+    escalation: bool = False,
+    notes: str = "",
+) -> list[Any]:
     """One Conversations row: Date, With whom, Type, Notes, Acknowledged, Escalation."""
     return [day, "their manager", kind, notes, acknowledged, escalation]
 
@@ -76,8 +82,10 @@ def talk(day: str, kind: str = "career", *, acknowledged: bool = True,
 SCENARIO: dict[str, list[list[Any]]] = {
     SIOBHAN: [talk("2026-06-15"), talk("2026-11-10")],
     ZOE: [talk("2026-06-10")],
-    PRIYA: [talk("2026-09-01", "skip-level"),
-            talk("2026-09-15", "manager 1:1", escalation=True, notes=ESCALATION_NOTE)],
+    PRIYA: [
+        talk("2026-09-01", "skip-level"),
+        talk("2026-09-15", "manager 1:1", escalation=True, notes=ESCALATION_NOTE),
+    ],
     KWAME: [talk("2026-10-01", acknowledged=False, escalation=True)],
     BJORN: [talk("soon"), talk("2026-12-20"), talk("2025-12-01")],
 }
@@ -87,9 +95,18 @@ BJORN_PROBLEMS = [
     f"{BJORN} row 4: date 2025-12-01 is outside FY2027 (2026-02-01 – 2027-01-31)",
 ]
 STATUSES_BEFORE_DEADLINE = {
-    MARGARET: "due", RAHUL: "due", INES: "due", AMARA: "due", SIOBHAN: "on cadence",
-    JOSE: "due", ZOE: "acknowledged", PRIYA: "due", KWAME: "due", BJORN: "due",
-    MEI: "not provisioned", LEA: "not yet due",
+    MARGARET: "due",
+    RAHUL: "due",
+    INES: "due",
+    AMARA: "due",
+    SIOBHAN: "on cadence",
+    JOSE: "due",
+    ZOE: "acknowledged",
+    PRIYA: "due",
+    KWAME: "due",
+    BJORN: "due",
+    MEI: "not provisioned",
+    LEA: "not yet due",
 }
 STATUSES_AFTER_DEADLINE = {
     email: "overdue" if status == "due" else status
@@ -183,8 +200,9 @@ class Env:
 
     def set_deadline(self, day: str) -> None:
         text = self.config.read_text(encoding="utf-8")
-        self.config.write_text(text.replace(ROLLUP_TABLE, f'{ROLLUP_TABLE}deadline = "{day}"\n'),
-                               encoding="utf-8")
+        self.config.write_text(
+            text.replace(ROLLUP_TABLE, f'{ROLLUP_TABLE}deadline = "{day}"\n'), encoding="utf-8"
+        )
 
     def edit_roster(self, *, drop: Sequence[str] = (), reverse: bool = False) -> None:
         path = self.root / "roster.csv"
@@ -320,31 +338,47 @@ class GoogleEnv(Env):
         return self.kit.counters.total(api="sheets", method="spreadsheets.values.get")
 
     def _sheet_id(self, email: str) -> str:
-        q = (f"appProperties has {{ key='careerdocs_person' and value='{email}' }} and "
-             f"appProperties has {{ key='careerdocs_kind' and value='growth_sheet' }} and "
-             "trashed = false")
-        files = self.kit.drive.files().list(q=q, fields="files(id)").execute(
-            http=self.kit.http(email))["files"]
+        q = (
+            f"appProperties has {{ key='careerdocs_person' and value='{email}' }} and "
+            f"appProperties has {{ key='careerdocs_kind' and value='growth_sheet' }} and "
+            "trashed = false"
+        )
+        files = (
+            self.kit.drive.files()
+            .list(q=q, fields="files(id)")
+            .execute(http=self.kit.http(email))["files"]
+        )
         assert len(files) == 1, files
         return files[0]["id"]
 
     @property
     def central_id(self) -> str:
         q = "appProperties has { key='careerdocs_kind' and value='central' } and trashed = false"
-        files = self.kit.drive.files().list(q=q, fields="files(id)").execute(
-            http=self.kit.http(self.admin))["files"]
+        files = (
+            self.kit.drive.files()
+            .list(q=q, fields="files(id)")
+            .execute(http=self.kit.http(self.admin))["files"]
+        )
         assert len(files) == 1, files
         return files[0]["id"]
 
     def log(self, email: str, rows: Sequence[Sequence[Any]]) -> None:
         sheet = self.kit.gspread(email).open_by_key(self._sheet_id(email))
-        sheet.worksheet(CONVERSATIONS).update([list(r) for r in rows], "A2",
-                                              value_input_option="USER_ENTERED")
+        sheet.worksheet(CONVERSATIONS).update(
+            [list(r) for r in rows], "A2", value_input_option="USER_ENTERED"
+        )
 
     def _values(self, ranges: Sequence[str], render: str) -> list[list[list[Any]]]:
-        result = self.kit.sheets.spreadsheets().values().batchGet(
-            spreadsheetId=self.central_id, ranges=list(ranges), valueRenderOption=render,
-        ).execute(http=self.kit.http(self.admin))
+        result = (
+            self.kit.sheets.spreadsheets()
+            .values()
+            .batchGet(
+                spreadsheetId=self.central_id,
+                ranges=list(ranges),
+                valueRenderOption=render,
+            )
+            .execute(http=self.kit.http(self.admin))
+        )
         return [vr.get("values", []) for vr in result["valueRanges"]]
 
     def tab(self, title: str) -> tuple[list[str], list[list[Any]]]:
@@ -352,10 +386,16 @@ class GoogleEnv(Env):
         return header, rows
 
     def stored_name(self, email: str) -> tuple[str, str]:
-        data = self.kit.sheets.spreadsheets().get(
-            spreadsheetId=self.central_id, ranges=[STATUS], includeGridData=True,
-            fields="sheets(data(rowData(values(userEnteredValue))))",
-        ).execute(http=self.kit.http(self.admin))
+        data = (
+            self.kit.sheets.spreadsheets()
+            .get(
+                spreadsheetId=self.central_id,
+                ranges=[STATUS],
+                includeGridData=True,
+                fields="sheets(data(rowData(values(userEnteredValue))))",
+            )
+            .execute(http=self.kit.http(self.admin))
+        )
         for row in data["sheets"][0]["data"][0]["rowData"]:
             cells = [c.get("userEnteredValue", {}) for c in row["values"]]
             if cells[1].get("stringValue") == email:
@@ -370,8 +410,11 @@ class GoogleEnv(Env):
         sheet.add_cols(1)
         column = sheet.col_count
         cells = [Cell(1, column, header)]
-        cells += [Cell(row, column, values[email])
-                  for row, email in enumerate(sheet.col_values(2), start=1) if email in values]
+        cells += [
+            Cell(row, column, values[email])
+            for row, email in enumerate(sheet.col_values(2), start=1)
+            if email in values
+        ]
         sheet.update_cells(cells, value_input_option="RAW")
 
     def break_sheet(self, email: str) -> None:
@@ -379,10 +422,14 @@ class GoogleEnv(Env):
         sheet.del_worksheet(sheet.worksheet(CONVERSATIONS))
 
     def _meta(self) -> list[dict[str, Any]]:
-        return self.kit.sheets.spreadsheets().get(
-            spreadsheetId=self.central_id,
-            fields="sheets(properties(sheetId,title,gridProperties),charts(chartId))",
-        ).execute(http=self.kit.http(self.admin))["sheets"]
+        return (
+            self.kit.sheets.spreadsheets()
+            .get(
+                spreadsheetId=self.central_id,
+                fields="sheets(properties(sheetId,title,gridProperties),charts(chartId))",
+            )
+            .execute(http=self.kit.http(self.admin))["sheets"]
+        )
 
     def central_snapshot(self) -> Any:
         meta = self._meta()
@@ -390,20 +437,35 @@ class GoogleEnv(Env):
         return meta, dict(zip(titles, self._values(titles, "FORMULA"), strict=True))
 
     def _batch_update(self, *requests: dict[str, Any]) -> dict[str, Any]:
-        return self.kit.sheets.spreadsheets().batchUpdate(
-            spreadsheetId=self.central_id, body={"requests": list(requests)},
-        ).execute(http=self.kit.http(self.admin))
+        return (
+            self.kit.sheets.spreadsheets()
+            .batchUpdate(
+                spreadsheetId=self.central_id,
+                body={"requests": list(requests)},
+            )
+            .execute(http=self.kit.http(self.admin))
+        )
 
     @contextmanager
     def central_write_fails(self) -> Iterator[None]:
         """Someone parks an archive tab that takes the central sheet to exactly Google's cell
         limit: the next write that needs one more cell is refused — the whole batchUpdate, even
         though the tabs written before the one that grows were fine."""
-        used = sum(s["properties"]["gridProperties"]["rowCount"]
-                   * s["properties"]["gridProperties"]["columnCount"] for s in self._meta())
-        reply = self._batch_update({"addSheet": {"properties": {
-            "title": "Archive", "gridProperties": {"rowCount": CELL_LIMIT - used,
-                                                   "columnCount": 1}}}})
+        used = sum(
+            s["properties"]["gridProperties"]["rowCount"]
+            * s["properties"]["gridProperties"]["columnCount"]
+            for s in self._meta()
+        )
+        reply = self._batch_update(
+            {
+                "addSheet": {
+                    "properties": {
+                        "title": "Archive",
+                        "gridProperties": {"rowCount": CELL_LIMIT - used, "columnCount": 1},
+                    }
+                }
+            }
+        )
         archive = reply["replies"][0]["addSheet"]["properties"]["sheetId"]
         try:
             yield
@@ -432,13 +494,13 @@ class GoogleTemplate:
 def write_google_config(root: Path, key: Mapping[str, Any], sandbox: Sandbox) -> Path:
     (root / "key.json").write_text(json.dumps(key), encoding="utf-8")
     shutil.copy(EXAMPLE_ROSTER, root / "roster.csv")
-    return write_config(root, GOOGLE_CONFIG.format(admin=SANDBOX_ADMIN,
-                                                   endpoint=sandbox.endpoint))
+    return write_config(root, GOOGLE_CONFIG.format(admin=SANDBOX_ADMIN, endpoint=sandbox.endpoint))
 
 
 @pytest.fixture(scope="module")
-def google_template(tmp_path_factory: pytest.TempPathFactory,
-                    signing_key: rsa.RSAPrivateKey) -> GoogleTemplate:
+def google_template(
+    tmp_path_factory: pytest.TempPathFactory, signing_key: rsa.RSAPrivateKey
+) -> GoogleTemplate:
     """A sandbox seeded with the roster's users and provisioned, saved to a state directory."""
     root = tmp_path_factory.mktemp("google-provisioned")
     sandbox = Sandbox(SandboxOptions(state_dir=root / "state"))
@@ -460,11 +522,10 @@ def local_env(template: Path, tmp_path: Path) -> Iterator[Env]:
 
 
 def google_env(template: GoogleTemplate, tmp_path: Path) -> Iterator[Env]:
-    """The provisioned sandbox, restarted from a copy of its state on a new port (the key's
-    token_uri follows it)."""
-    state = tmp_path / "sandbox-state"
-    shutil.copytree(template.state_dir, state)
-    sandbox = Sandbox(SandboxOptions(state_dir=state))
+    """The provisioned sandbox, restarted from its saved state on a new port (the key's
+    token_uri follows it). It runs in memory: the template stays as saved for the next test."""
+    sandbox = Sandbox(SandboxOptions(state_dir=template.state_dir))
+    sandbox.options.state_dir = None
     sandbox.start()
     try:
         key = {**template.key, "token_uri": sandbox.token_uri}
@@ -493,12 +554,17 @@ def local(local_template: Path, tmp_path: Path) -> Iterator[Env]:
 # -- statuses and flags --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("deadline, expected", [
-    (None, STATUSES_BEFORE_DEADLINE),
-    (DEADLINE, STATUSES_AFTER_DEADLINE),
-], ids=["before-any-deadline", "after-the-deadline"])
-def test_rollup_derives_each_persons_status(env: Env, deadline: str | None,
-                                            expected: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "deadline, expected",
+    [
+        (None, STATUSES_BEFORE_DEADLINE),
+        (DEADLINE, STATUSES_AFTER_DEADLINE),
+    ],
+    ids=["before-any-deadline", "after-the-deadline"],
+)
+def test_rollup_derives_each_persons_status(
+    env: Env, deadline: str | None, expected: dict[str, str]
+) -> None:
     if deadline:
         env.set_deadline(deadline)
     env.log_scenario()
@@ -511,16 +577,30 @@ def test_rollup_flags_meetings_and_escalations_for_the_skip_level_manager(env: E
     env.log_scenario()
     env.rollup_ok()
     status = env.status_records()
-    flags = ("Q2", "Q4", "Skip-level meeting", "Manager meeting", "Escalation",
-             "Career conversations")
+    flags = (
+        "Q2",
+        "Q4",
+        "Skip-level meeting",
+        "Manager meeting",
+        "Escalation",
+        "Career conversations",
+    )
     assert {f: status[PRIYA][f] for f in flags} == {
-        "Q2": "no", "Q4": "no", "Skip-level meeting": "yes", "Manager meeting": "yes",
-        "Escalation": "yes", "Career conversations": "0"}
+        "Q2": "no",
+        "Q4": "no",
+        "Skip-level meeting": "yes",
+        "Manager meeting": "yes",
+        "Escalation": "yes",
+        "Career conversations": "0",
+    }
     assert {f: status[SIOBHAN][f] for f in flags[:2]} == {"Q2": "yes", "Q4": "yes"}
     assert {f: status[ZOE][f] for f in flags[:2]} == {"Q2": "yes", "Q4": "no"}
     # Kwame ticked escalation on a conversation he never acknowledged: it counts for nothing.
     assert {f: status[KWAME][f] for f in ("Escalation", "Career conversations", "Status")} == {
-        "Escalation": "no", "Career conversations": "0", "Status": "due"}
+        "Escalation": "no",
+        "Career conversations": "0",
+        "Status": "due",
+    }
     header, rows = env.tab(ESCALATIONS)
     assert header == ["Skip-level manager", "Name", "Email", "Manager", "Date", "Notes"]
     assert rows == [[RAHUL, "Priya Raman 🚀", PRIYA, SIOBHAN, "2026-09-15", ESCALATION_NOTE]]
@@ -530,8 +610,11 @@ def test_rows_with_bad_dates_are_reported_as_data_problems_not_dropped(env: Env)
     env.log(BJORN, SCENARIO[BJORN])
     result = env.cli("rollup")
     assert result.exit_code == 0, result.output
-    assert [line.removeprefix("data problem: ") for line in result.stderr.splitlines()
-            if line.startswith("data problem: ")] == BJORN_PROBLEMS
+    assert [
+        line.removeprefix("data problem: ")
+        for line in result.stderr.splitlines()
+        if line.startswith("data problem: ")
+    ] == BJORN_PROBLEMS
     report = env.rollup_ok()  # served from the cache now: the problems are still reported
     assert report["data_problems"] == BJORN_PROBLEMS
     bjorn = env.status_records()[BJORN]
@@ -543,8 +626,18 @@ def test_summary_counts_each_department_with_percent_acknowledged(env: Env) -> N
     env.log_scenario()
     env.rollup_ok()
     header, rows = env.tab(SUMMARY)
-    assert header == ["Group", "Name", "Headcount", "Not yet due", "Not provisioned", "Due",
-                      "Acknowledged", "On cadence", "Overdue", "% acknowledged"]
+    assert header == [
+        "Group",
+        "Name",
+        "Headcount",
+        "Not yet due",
+        "Not provisioned",
+        "Due",
+        "Acknowledged",
+        "On cadence",
+        "Overdue",
+        "% acknowledged",
+    ]
     by_name = {(r[0], r[1]): [float(c) for c in r[2:]] for r in rows}
     # Engineering: 9 people, Léa not yet due; Zoë and Siobhán are 2 of the other 8.
     assert by_name[("Department", "Engineering")] == [9, 1, 1, 5, 1, 1, 0, 25.0]
@@ -595,7 +688,8 @@ class SheetReads:
 # complains again while being garbage-collected. The failure itself is asserted below.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_failed_central_write_keeps_previous_central_and_state_so_next_run_rereads(
-        env: Env) -> None:
+    env: Env,
+) -> None:
     env.rollup_ok()
     before, state = env.central_snapshot(), env.state_file.read_bytes()
     env.log(RAHUL, [talk("2026-11-20")])
@@ -626,7 +720,9 @@ def test_columns_users_add_to_the_status_tab_survive_matched_by_email(env: Env) 
     assert header == [*STATUS_HEADER, "Coach"]
     status = records(header, rows)
     assert {email: r["Coach"] for email, r in status.items() if r["Coach"]} == {
-        ZOE: "Amara", KWAME: "José"}
+        ZOE: "Amara",
+        KWAME: "José",
+    }
     assert status[ZOE]["Status"] == "acknowledged"
     assert rows[0][1] == LEA  # the roster's order, reversed
 
@@ -652,7 +748,8 @@ def test_people_who_left_the_roster_are_marked_not_deleted(env: Env) -> None:
     kwame = env.status_records()[KWAME]
     assert kwame["Status"] == LEFT_ROSTER
     assert {k: v for k, v in kwame.items() if k != "Status"} == {
-        k: v for k, v in kwame_before.items() if k != "Status"}
+        k: v for k, v in kwame_before.items() if k != "Status"
+    }
 
 
 def test_people_in_the_roster_without_documents_show_not_provisioned(env: Env) -> None:
@@ -660,7 +757,10 @@ def test_people_in_the_roster_without_documents_show_not_provisioned(env: Env) -
     assert report["counts"]["not provisioned"] == 1
     mei = env.status_records()[MEI]
     assert (mei["Status"], mei["Growth plan sheet"], mei["Name"]) == (
-        "not provisioned", "", "Mei Chen")
+        "not provisioned",
+        "",
+        "Mei Chen",
+    )
 
 
 # -- running under cron ------------------------------------------------------------------------
@@ -718,11 +818,21 @@ def test_status_filters_by_department_manager_and_overdue(env: Env) -> None:
     team = env.cli("status", "--manager", SIOBHAN.upper())
     assert team.exit_code == 0, team.output
     lines = team.stdout.splitlines()
-    assert lines[0].split() == ["Name", "Email", "Manager", "Department", "Last", "conversation",
-                                "Career", "conversations", "Status"]
+    assert lines[0].split() == [
+        "Name",
+        "Email",
+        "Manager",
+        "Department",
+        "Last",
+        "conversation",
+        "Career",
+        "conversations",
+        "Status",
+    ]
     assert [line.split()[-1] for line in lines[2:]] == ["acknowledged", "overdue", "overdue"]
-    assert sorted(e for line in lines[2:] for e in line.split() if e.endswith(".com")
-                  and e != SIOBHAN) == [KWAME, PRIYA, ZOE]
+    assert sorted(
+        e for line in lines[2:] for e in line.split() if e.endswith(".com") and e != SIOBHAN
+    ) == [KWAME, PRIYA, ZOE]
 
 
 def test_status_refresh_computes_from_the_sheets_and_writes_nothing(env: Env) -> None:
@@ -733,8 +843,9 @@ def test_status_refresh_computes_from_the_sheets_and_writes_nothing(env: Env) ->
     stored = env.cli("status", "--json")
     fresh = env.cli("status", "--refresh", "--json")
     assert stored.exit_code == fresh.exit_code == 0, stored.output + fresh.output
-    zoe = [{r["Email"]: r["Status"] for r in json.loads(out.stdout)}[ZOE]
-           for out in (stored, fresh)]
+    zoe = [
+        {r["Email"]: r["Status"] for r in json.loads(out.stdout)}[ZOE] for out in (stored, fresh)
+    ]
     assert zoe == ["due", "acknowledged"]
     assert env.central_snapshot() == before
 
@@ -750,8 +861,19 @@ def test_status_before_any_rollup_says_to_run_rollup_first(local: Env) -> None:
 
 def test_times_and_extra_columns_in_a_sheet_do_not_stop_the_state_being_saved(local: Env) -> None:
     """Excel gives back a time of day as a ``time``; the state file must still be written."""
-    local.log(ZOE, [[*talk("2026-06-10", notes="")[:3], time(14, 30), True, False,
-                     "my own column", time(9, 0)]])
+    local.log(
+        ZOE,
+        [
+            [
+                *talk("2026-06-10", notes="")[:3],
+                time(14, 30),
+                True,
+                False,
+                "my own column",
+                time(9, 0),
+            ]
+        ],
+    )
     first = local.rollup_ok()
     assert first["counts"]["sheets_read"] == SHEETS
     second = local.rollup_ok()

@@ -17,8 +17,7 @@ from . import (
 )
 from .core import Router
 
-MODULES = (drive_files, drive_uploads, drive_permissions, drive_changes, drive_shared,
-           drive_batch)
+MODULES = (drive_files, drive_uploads, drive_permissions, drive_changes, drive_shared, drive_batch)
 
 
 def register(router: Router) -> None:

@@ -21,8 +21,9 @@ HTTP_PART = "application/http"
 MAX_CALLS = 100
 DRIVE_PREFIX = "/drive/v3/"
 RESPONSE_PREFIX = "response-"
-PART_ONLY_HEADERS = frozenset({"content-type", "content-length", "content-id",
-                               "content-transfer-encoding", "mime-version"})
+PART_ONLY_HEADERS = frozenset(
+    {"content-type", "content-length", "content-id", "content-transfer-encoding", "mime-version"}
+)
 
 
 def register(router: Router) -> None:
@@ -32,23 +33,27 @@ def register(router: Router) -> None:
 def batch(ctx: core.Context, req: Request) -> Response:
     content_type = req.headers.get("content-type", "")
     if multipart.media_type(content_type) != MIXED:
-        raise ApiError(400, "A batch request must be sent as multipart/mixed.",
-                       reason="badRequest")
+        raise ApiError(400, "A batch request must be sent as multipart/mixed.", reason="badRequest")
     try:
         parts = multipart.parse_multipart(req.body, content_type)
     except multipart.MalformedMessage as exc:
         raise ApiError(400, f"Malformed batch body: {exc}", reason="badRequest") from None
     if not parts:
-        raise ApiError(400, "A batch request must contain at least one call.",
-                       reason="badRequest")
+        raise ApiError(400, "A batch request must contain at least one call.", reason="badRequest")
     if len(parts) > MAX_CALLS:
-        raise ApiError(400, f"A batch request may contain at most {MAX_CALLS} calls; this one "
-                            f"has {len(parts)}.", reason="badRequest")
+        raise ApiError(
+            400,
+            f"A batch request may contain at most {MAX_CALLS} calls; this one has {len(parts)}.",
+            reason="badRequest",
+        )
     assert ctx.dispatch is not None, "the server provides dispatch for batch parts"
     answers = [answer_part(part, run_part(ctx, req, part)) for part in parts]
     boundary = multipart.new_boundary()
-    return Response(200, multipart.encode_multipart(answers, boundary),
-                    {"Content-Type": f"{MIXED}; boundary={boundary}"})
+    return Response(
+        200,
+        multipart.encode_multipart(answers, boundary),
+        {"Content-Type": f"{MIXED}; boundary={boundary}"},
+    )
 
 
 def run_part(ctx: core.Context, outer: Request, part: Part) -> Response:
@@ -59,9 +64,13 @@ def run_part(ctx: core.Context, outer: Request, part: Part) -> Response:
         return error_response(ApiError(400, f"Malformed batch part: {exc}", reason="badRequest"))
     target = urlsplit(message.target)
     if not target.path.startswith(DRIVE_PREFIX):
-        return error_response(ApiError(
-            400, f"Only Drive v3 calls may be batched here, not {target.path}.",
-            reason="badRequest"))
+        return error_response(
+            ApiError(
+                400,
+                f"Only Drive v3 calls may be batched here, not {target.path}.",
+                reason="badRequest",
+            )
+        )
     headers = {k: v for k, v in outer.headers.items() if k not in PART_ONLY_HEADERS}
     headers.update(message.headers)
     inner = Request.build(message.method, target.path, target.query, headers, message.body)

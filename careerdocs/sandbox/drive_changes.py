@@ -80,8 +80,9 @@ def list_changes(ctx: core.Context, req: Request) -> dict[str, Any]:
     return mask.apply(out)
 
 
-def change_entry(store: Store, req: Request, change: Change, drive_id: str | None
-                 ) -> dict[str, Any] | None:
+def change_entry(
+    store: Store, req: Request, change: Change, drive_id: str | None
+) -> dict[str, Any] | None:
     """The change as ``req.user`` sees it, or None when it is not theirs to see."""
     user = req.user
     f = store.files.get(change.file_id)

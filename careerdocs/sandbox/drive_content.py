@@ -28,7 +28,6 @@ NATIVE_PREFIX = "application/vnd.google-apps."
 TEXT_ENCODING = "utf-8"
 
 
-
 def conversion_not_supported() -> ApiError:
     return ApiError(400, "The requested conversion is not supported.", reason="badRequest")
 
@@ -47,6 +46,7 @@ def new_content(mime_type: str) -> dict[str, Any]:
 
 
 # -- imports ---------------------------------------------------------------------------------
+
 
 def _doc_from_docx(data: bytes, title: str) -> dict[str, Any]:
     from .docs import ConversionError, Document
@@ -99,6 +99,7 @@ def convert_upload(target: str, source: str, data: bytes, title: str) -> dict[st
 
 # -- exports ---------------------------------------------------------------------------------
 
+
 def _doc_text(f: core.File) -> str:
     return str(f.doc.to_text())
 
@@ -131,8 +132,7 @@ EXPORTS: dict[str, dict[str, Callable[[core.File], bytes]]] = {
 
 def export(f: core.File, mime_type: str) -> bytes:
     if f.mime_type not in EXPORTS:
-        raise ApiError(403, "Export only supports Docs Editors files.",
-                       reason="fileNotExportable")
+        raise ApiError(403, "Export only supports Docs Editors files.", reason="fileNotExportable")
     exporter = EXPORTS[f.mime_type].get(base_type(mime_type))
     if exporter is None:
         raise conversion_not_supported()
@@ -171,8 +171,9 @@ PDF_MARGIN = 56
 
 def text_pdf(lines: list[str]) -> bytes:
     """A valid PDF 1.4 showing ``lines`` in Helvetica; characters outside Latin-1 become '?'."""
-    pages = [lines[i:i + PDF_LINES_PER_PAGE]
-             for i in range(0, max(len(lines), 1), PDF_LINES_PER_PAGE)]
+    pages = [
+        lines[i : i + PDF_LINES_PER_PAGE] for i in range(0, max(len(lines), 1), PDF_LINES_PER_PAGE)
+    ]
     font_obj = 3
     first_page_obj = 4
     objects: list[bytes] = [
@@ -187,8 +188,7 @@ def text_pdf(lines: list[str]) -> bytes:
         stream = _page_stream(page_lines)
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PDF_PAGE[0]} {PDF_PAGE[1]}] "
-            f"/Resources << /Font << /F1 {font_obj} 0 R >> >> /Contents {page_obj + 1} 0 R >>"
-            .encode()
+            f"/Resources << /Font << /F1 {font_obj} 0 R >> >> /Contents {page_obj + 1} 0 R >>".encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>".encode()
@@ -219,6 +219,7 @@ def _pdf_file(objects: list[bytes]) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-            .encode())
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)

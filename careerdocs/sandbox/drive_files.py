@@ -44,12 +44,25 @@ OUTPUT_ONLY = "Output only."
 
 # The body fields each method models; other writable File fields are refused loudly rather
 # than silently ignored, so nobody mistakes an unmodelled feature for a working one.
-CREATE_FIELDS = frozenset({"name", "mimeType", "description", "parents", "appProperties",
-                           "properties", "id", "createdTime", "modifiedTime"})
-UPDATE_FIELDS = frozenset({"name", "mimeType", "description", "appProperties", "properties",
-                           "trashed", "modifiedTime"})
-COPY_FIELDS = frozenset({"name", "mimeType", "description", "parents", "appProperties",
-                         "properties", "id"})
+CREATE_FIELDS = frozenset(
+    {
+        "name",
+        "mimeType",
+        "description",
+        "parents",
+        "appProperties",
+        "properties",
+        "id",
+        "createdTime",
+        "modifiedTime",
+    }
+)
+UPDATE_FIELDS = frozenset(
+    {"name", "mimeType", "description", "appProperties", "properties", "trashed", "modifiedTime"}
+)
+COPY_FIELDS = frozenset(
+    {"name", "mimeType", "description", "parents", "appProperties", "properties", "id"}
+)
 IGNORED_FIELDS = frozenset({"kind"})
 
 
@@ -70,20 +83,28 @@ def register(router: Router) -> None:
 
 # -- errors ------------------------------------------------------------------------------------
 
+
 def not_writable() -> ApiError:
-    return ApiError(403, "The resource body includes fields which are not directly writable.",
-                    reason="fieldNotWritable")
+    return ApiError(
+        403,
+        "The resource body includes fields which are not directly writable.",
+        reason="fieldNotWritable",
+    )
 
 
 def parents_not_writable() -> ApiError:
-    return ApiError(403, "The parents field is not directly writable in update requests. Use "
-                         "the addParents and removeParents parameters instead.",
-                    reason="fieldNotWritable")
+    return ApiError(
+        403,
+        "The parents field is not directly writable in update requests. Use "
+        "the addParents and removeParents parameters instead.",
+        reason="fieldNotWritable",
+    )
 
 
 def not_modelled(name: str) -> ApiError:
-    return ApiError(400, f"The sandbox does not model the File field '{name}'.",
-                    reason="badRequest")
+    return ApiError(
+        400, f"The sandbox does not model the File field '{name}'.", reason="badRequest"
+    )
 
 
 def bad_value(name: str) -> ApiError:
@@ -91,33 +112,49 @@ def bad_value(name: str) -> ApiError:
 
 
 def property_too_long() -> ApiError:
-    return ApiError(403, "Properties and app properties are limited to 124 bytes in UTF-8 "
-                         "encoding, counting both the key and the value.",
-                    reason="propertyLengthLimitExceeded")
+    return ApiError(
+        403,
+        "Properties and app properties are limited to 124 bytes in UTF-8 "
+        "encoding, counting both the key and the value.",
+        reason="propertyLengthLimitExceeded",
+    )
 
 
 def insufficient_parent() -> ApiError:
-    return ApiError(403, "Insufficient permissions for the specified parent.",
-                    reason="insufficientParentPermissions")
+    return ApiError(
+        403,
+        "Insufficient permissions for the specified parent.",
+        reason="insufficientParentPermissions",
+    )
 
 
 def too_many_parents(in_shared_drive: bool) -> ApiError:
     if in_shared_drive:
-        return ApiError(403, "A shared drive item must have exactly one parent.",
-                        reason="teamDrivesParentLimit")
-    return ApiError(403, "Increasing the number of parents is not allowed.",
-                    reason="cannotAddParent")
+        return ApiError(
+            403, "A shared drive item must have exactly one parent.", reason="teamDrivesParentLimit"
+        )
+    return ApiError(
+        403, "Increasing the number of parents is not allowed.", reason="cannotAddParent"
+    )
 
 
 def cross_drive_move() -> ApiError:
-    return ApiError(403, "The sandbox does not model moving items between My Drive and shared "
-                         "drives, or between shared drives.", reason="forbidden")
+    return ApiError(
+        403,
+        "The sandbox does not model moving items between My Drive and shared "
+        "drives, or between shared drives.",
+        reason="forbidden",
+    )
 
 
 # -- request bodies ----------------------------------------------------------------------------
 
-def check_body(body: dict[str, Any], modelled: frozenset[str],
-               refused: dict[str, Callable[[], ApiError]] | None = None) -> None:
+
+def check_body(
+    body: dict[str, Any],
+    modelled: frozenset[str],
+    refused: dict[str, Callable[[], ApiError]] | None = None,
+) -> None:
     """Refuse output-only and unmodelled File fields; ignore names the API does not know (the
     real server ignores them too: gspread sends v2's ``withLink``)."""
     known = drive_resources.discovery()["schemas"]["File"]["properties"]
@@ -192,8 +229,10 @@ def id_list(value: str | None) -> list[str]:
 
 # -- parents -----------------------------------------------------------------------------------
 
-def resolve_parent(store: Store, user: str, parent_id: str, all_drives: bool
-                   ) -> tuple[str, str | None]:
+
+def resolve_parent(
+    store: Store, user: str, parent_id: str, all_drives: bool
+) -> tuple[str, str | None]:
     """A writable parent folder or shared drive → (its id, the shared drive it is in)."""
     parent_id = drive_model.resolve_alias(user, parent_id)
     drive = store.drives.get(parent_id)
@@ -217,8 +256,9 @@ def resolve_parent(store: Store, user: str, parent_id: str, all_drives: bool
     return parent_id, parent.drive_id
 
 
-def resolve_parents(store: Store, user: str, ids: list[str], all_drives: bool
-                    ) -> tuple[list[str], str | None]:
+def resolve_parents(
+    store: Store, user: str, ids: list[str], all_drives: bool
+) -> tuple[list[str], str | None]:
     """Parents for a new item (default: the user's My Drive) and the shared drive it joins."""
     if not ids:
         return [drive_model.ensure_root(store, user).id], None
@@ -230,6 +270,7 @@ def resolve_parents(store: Store, user: str, ids: list[str], all_drives: bool
 
 
 # -- create ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Media:
@@ -256,14 +297,17 @@ class NewFile:
     modified_time: float | None = None
 
 
-def plan_create(store: Store, req: Request, metadata: dict[str, Any],
-                media_type: str | None) -> NewFile:
+def plan_create(
+    store: Store, req: Request, metadata: dict[str, Any], media_type: str | None
+) -> NewFile:
     check_body(metadata, CREATE_FIELDS)
     user = req.user
-    parents, drive_id = resolve_parents(store, user, parents_field(metadata),
-                                        supports_all_drives(req))
+    parents, drive_id = resolve_parents(
+        store, user, parents_field(metadata), supports_all_drives(req)
+    )
     mime = string_field(metadata, "mimeType") or drive_content.base_type(
-        media_type or drive_content.OCTET_STREAM)
+        media_type or drive_content.OCTET_STREAM
+    )
     return NewFile(
         user=user,
         name=string_field(metadata, "name") or UNTITLED,
@@ -323,8 +367,7 @@ def commit_create(store: Store, plan: NewFile, content: dict[str, Any]) -> File:
     return store.add_file(f, plan.user)
 
 
-def create_file(store: Store, req: Request, metadata: dict[str, Any], media: Media | None
-                ) -> File:
+def create_file(store: Store, req: Request, metadata: dict[str, Any], media: Media | None) -> File:
     plan = plan_create(store, req, metadata, media.content_type if media else None)
     return commit_create(store, plan, content_for(plan.mime_type, media, plan.name))
 
@@ -336,6 +379,7 @@ def create(ctx: core.Context, req: Request) -> dict[str, Any]:
 
 
 # -- get ---------------------------------------------------------------------------------------
+
 
 def get(ctx: core.Context, req: Request, file_id: str) -> dict[str, Any] | Response:
     if req.arg("alt") == "media":
@@ -352,9 +396,13 @@ def download(store: Store, req: Request, file_id: str) -> Response:
     """``alt=media``: the bytes of a binary file, honouring a single ``Range`` (206)."""
     f = require_file(store, req.user, file_id, "read", supports_all_drives(req))
     if f.blob is None:
-        raise ApiError(403, "Only files with binary content can be downloaded. Use Export with "
-                            "Docs Editors files.", reason="fileNotDownloadable",
-                       location="alt", location_type="parameter")
+        raise ApiError(
+            403,
+            "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+            reason="fileNotDownloadable",
+            location="alt",
+            location_type="parameter",
+        )
     headers = {"Content-Type": f.mime_type}
     found = RANGE.fullmatch(req.headers.get("range", "").strip())
     if not found or not (found.group(1) or found.group(2)):
@@ -368,10 +416,11 @@ def download(store: Store, req: Request, file_id: str) -> Response:
     if start >= total or start > end:
         return Response(416, b"", {"Content-Range": f"bytes */{total}"})
     headers["Content-Range"] = f"bytes {start}-{end}/{total}"
-    return Response(206, f.blob[start:end + 1], headers)
+    return Response(206, f.blob[start : end + 1], headers)
 
 
 # -- list --------------------------------------------------------------------------------------
+
 
 def list_files(ctx: core.Context, req: Request) -> dict[str, Any]:
     mask = response_mask(req, "FileList", FILE_LIST_DEFAULT)
@@ -404,16 +453,18 @@ def corpus(store: Store, req: Request) -> list[File]:
     drive_id = req.arg("driveId") or req.arg("teamDriveId")
     if (corpora == DRIVE_CORPUS) != bool(drive_id):
         raise drive_model.invalid_value(
-            "driveId", "The driveId parameter must be specified if and only if corpora is "
-                       "set to drive.")
+            "driveId",
+            "The driveId parameter must be specified if and only if corpora is set to drive.",
+        )
     if not in_drive_space(req.arg("spaces")):
         return []
     include_drives = req.flag("includeItemsFromAllDrives") or req.flag("includeTeamDriveItems")
     if drive_id:
         if not (include_drives and supports_all_drives(req)):
             raise drive_model.invalid_value(
-                "includeItemsFromAllDrives", "The includeItemsFromAllDrives parameter must be "
-                                             "set to true when driveId is set.")
+                "includeItemsFromAllDrives",
+                "The includeItemsFromAllDrives parameter must be set to true when driveId is set.",
+            )
         drive_model.require_drive(store, user, drive_id)
     out = []
     for f in store.files.values():
@@ -436,8 +487,11 @@ def in_drive_space(spaces: str | None) -> bool:
 
 
 def _natural(name: str) -> list[Any]:
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
-            for part in re.split(r"(\d+)", name) if part]
+    return [
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in re.split(r"(\d+)", name)
+        if part
+    ]
 
 
 SORT_KEYS: dict[str, Callable[[File], Any]] = {
@@ -470,6 +524,7 @@ def sort_files(files: list[File], order_by: str | None) -> list[File]:
 
 # -- update ------------------------------------------------------------------------------------
 
+
 @dataclass
 class FilePatch:
     """A validated update of one file, content included, not yet applied."""
@@ -486,10 +541,10 @@ class FilePatch:
     content: dict[str, Any] | None = None
 
 
-def plan_update(store: Store, req: Request, file_id: str, metadata: dict[str, Any],
-                media: Media | None) -> FilePatch:
-    check_body(metadata, UPDATE_FIELDS,
-               {"parents": parents_not_writable, "id": not_writable})
+def plan_update(
+    store: Store, req: Request, file_id: str, metadata: dict[str, Any], media: Media | None
+) -> FilePatch:
+    check_body(metadata, UPDATE_FIELDS, {"parents": parents_not_writable, "id": not_writable})
     user = req.user
     f = require_file(store, user, file_id, "read", supports_all_drives(req))
     patch = FilePatch(f, user)
@@ -528,8 +583,9 @@ def require_write(store: Store, user: str, f: File) -> None:
         raise core.forbidden()
 
 
-def moved_parents(store: Store, req: Request, f: File, add: list[str], remove: list[str]
-                  ) -> list[str]:
+def moved_parents(
+    store: Store, req: Request, f: File, add: list[str], remove: list[str]
+) -> list[str]:
     user = req.user
     removed = {drive_model.resolve_alias(user, pid) for pid in remove}
     parents = [pid for pid in f.parents if pid not in removed]
@@ -539,8 +595,9 @@ def moved_parents(store: Store, req: Request, f: File, add: list[str], remove: l
         if drive_id != f.drive_id:
             raise cross_drive_move()
         if parent_id in below:
-            raise ApiError(400, "A folder cannot be moved into itself or its descendants.",
-                           reason="badRequest")
+            raise ApiError(
+                400, "A folder cannot be moved into itself or its descendants.", reason="badRequest"
+            )
         if parent_id not in parents:
             parents.append(parent_id)
     if len(parents) > 1 or (f.drive_id and not parents):
@@ -587,8 +644,9 @@ def set_trashed(store: Store, user: str, f: File, trashed: bool) -> None:
             store.record_change(item)
 
 
-def update_file(store: Store, req: Request, file_id: str, metadata: dict[str, Any],
-                media: Media | None) -> File:
+def update_file(
+    store: Store, req: Request, file_id: str, metadata: dict[str, Any], media: Media | None
+) -> File:
     return commit_update(store, plan_update(store, req, file_id, metadata, media))
 
 
@@ -599,6 +657,7 @@ def update(ctx: core.Context, req: Request, file_id: str) -> dict[str, Any]:
 
 
 # -- copy --------------------------------------------------------------------------------------
+
 
 def copy(ctx: core.Context, req: Request, file_id: str) -> dict[str, Any]:
     """The caller owns the copy; content is deep-copied; the body patches the source's metadata
@@ -635,8 +694,9 @@ def copy(ctx: core.Context, req: Request, file_id: str) -> dict[str, Any]:
     return mask.apply(file_resource(store, user, f))
 
 
-def default_copy_parents(store: Store, user: str, src: File, all_drives: bool
-                         ) -> tuple[list[str], str | None]:
+def default_copy_parents(
+    store: Store, user: str, src: File, all_drives: bool
+) -> tuple[list[str], str | None]:
     """The source's folder when the caller may write there, else the caller's My Drive."""
     for pid in src.parents:
         try:
@@ -658,6 +718,7 @@ def copied_content(src: File) -> dict[str, Any]:
 
 
 # -- delete and trash --------------------------------------------------------------------------
+
 
 def delete(ctx: core.Context, req: Request, file_id: str) -> Response:
     store, user = ctx.store, req.user
@@ -697,13 +758,17 @@ def empty_trash(ctx: core.Context, req: Request) -> Response:
         drive_model.require_drive(store, user, drive_id, need="owner")  # organizer rank
         doomed = [f for f in store.files.values() if f.trashed and f.drive_id == drive_id]
     else:
-        doomed = [f for f in store.files.values() if f.trashed and not f.drive_id
-                  and (f.owner or "").lower() == user.lower()]
+        doomed = [
+            f
+            for f in store.files.values()
+            if f.trashed and not f.drive_id and (f.owner or "").lower() == user.lower()
+        ]
     delete_files(store, user, doomed)
     return Response.empty(204)
 
 
 # -- export, ids, comments ---------------------------------------------------------------------
+
 
 def export(ctx: core.Context, req: Request, file_id: str) -> Response:
     """Export takes no ``supportsAllDrives``: shared-drive items export like any other."""
@@ -712,8 +777,11 @@ def export(ctx: core.Context, req: Request, file_id: str) -> Response:
         raise drive_model.required_parameter("mimeType")
     f = require_file(ctx.store, req.user, file_id, "read", all_drives=True)
     data = drive_content.export(f, mime)
-    return Response(200, data, {"Content-Type": drive_content.base_type(mime),
-                                "Content-Disposition": "attachment"})
+    return Response(
+        200,
+        data,
+        {"Content-Type": drive_content.base_type(mime), "Content-Disposition": "attachment"},
+    )
 
 
 def generate_ids(ctx: core.Context, req: Request) -> dict[str, Any]:
@@ -726,8 +794,11 @@ def generate_ids(ctx: core.Context, req: Request) -> dict[str, Any]:
         raise drive_model.invalid_value("space")
     if id_type not in ID_TYPES:
         raise drive_model.invalid_value("type")
-    return {"kind": GENERATED_IDS_KIND, "space": space,
-            "ids": [core.new_id() for _ in range(count)]}
+    return {
+        "kind": GENERATED_IDS_KIND,
+        "space": space,
+        "ids": [core.new_id() for _ in range(count)],
+    }
 
 
 def list_comments(ctx: core.Context, req: Request, file_id: str) -> dict[str, Any]:

@@ -237,12 +237,16 @@ def effective_grants(store: Store, f: File) -> list[Grant]:
     def add(perm: Permission, source: str, inherited_from: str | None) -> None:
         grant = grants.get(perm.id)
         if grant is None:
-            grant = grants[perm.id] = Grant(Permission(perm.id, perm.type, perm.role,
-                                                       perm.email_address, perm.domain))
+            grant = grants[perm.id] = Grant(
+                Permission(perm.id, perm.type, perm.role, perm.email_address, perm.domain)
+            )
         elif core.ROLE_RANK[perm.role] > core.ROLE_RANK[grant.permission.role]:
             grant.permission.role = perm.role
-        detail: dict[str, Any] = {"permissionType": source, "role": perm.role,
-                                  "inherited": inherited_from is not None}
+        detail: dict[str, Any] = {
+            "permissionType": source,
+            "role": perm.role,
+            "inherited": inherited_from is not None,
+        }
         if inherited_from and f.drive_id:
             detail["inheritedFrom"] = inherited_from
         grant.details.append(detail)

@@ -77,26 +77,47 @@ def notifications(store: Store) -> list[ShareNotification]:
 
 # -- errors ------------------------------------------------------------------------------------
 
+
 def permission_not_found(permission_id: str) -> ApiError:
-    return ApiError(404, f"Permission not found: {permission_id}.", reason="notFound",
-                    location="permissionId", location_type="parameter")
+    return ApiError(
+        404,
+        f"Permission not found: {permission_id}.",
+        reason="notFound",
+        location="permissionId",
+        location_type="parameter",
+    )
 
 
 def notification_not_allowed() -> ApiError:
-    return ApiError(403, "The sendNotificationEmail parameter is only applicable for permissions "
-                         "of type 'user' or 'group', and must not be disabled for ownership "
-                         "transfers.", reason="forbidden", location=NOTIFY,
-                    location_type="parameter")
+    return ApiError(
+        403,
+        "The sendNotificationEmail parameter is only applicable for permissions "
+        "of type 'user' or 'group', and must not be disabled for ownership "
+        "transfers.",
+        reason="forbidden",
+        location=NOTIFY,
+        location_type="parameter",
+    )
 
 
 def required_field(name: str) -> ApiError:
-    return ApiError(400, f"The permission {name} field is required.", reason="required",
-                    location=f"permission.{name}", location_type="other")
+    return ApiError(
+        400,
+        f"The permission {name} field is required.",
+        reason="required",
+        location=f"permission.{name}",
+        location_type="other",
+    )
 
 
 def invalid_field(name: str) -> ApiError:
-    return ApiError(400, f"The permission {name} field has an invalid value.", reason="invalid",
-                    location=f"permission.{name}", location_type="other")
+    return ApiError(
+        400,
+        f"The permission {name} field has an invalid value.",
+        reason="invalid",
+        location=f"permission.{name}",
+        location_type="other",
+    )
 
 
 def refused(reason: str, message: str) -> ApiError:
@@ -104,6 +125,7 @@ def refused(reason: str, message: str) -> ApiError:
 
 
 # -- targets: a file, or a shared drive (whose permissions are its members) ---------------------
+
 
 @dataclass
 class Target:
@@ -117,15 +139,21 @@ def find_target(store: Store, req: Request, file_id: str) -> Target:
         if not supports_all_drives(req) or req.user.lower() not in drive.members:
             raise core.not_found(file_id)
         return Target(drive=drive)
-    return Target(file=drive_model.require_file(store, req.user, file_id, "read",
-                                                supports_all_drives(req)))
+    return Target(
+        file=drive_model.require_file(store, req.user, file_id, "read", supports_all_drives(req))
+    )
 
 
 def grants_of(store: Store, target: Target) -> list[Grant]:
     if target.drive is not None:
-        return [Grant(drive_model.user_permission(email, role),
-                      [{"permissionType": MEMBER, "role": role, "inherited": False}], direct=True)
-                for email, role in sorted(target.drive.members.items())]
+        return [
+            Grant(
+                drive_model.user_permission(email, role),
+                [{"permissionType": MEMBER, "role": role, "inherited": False}],
+                direct=True,
+            )
+            for email, role in sorted(target.drive.members.items())
+        ]
     assert target.file is not None
     return drive_model.effective_grants(store, target.file)
 
@@ -157,22 +185,27 @@ def touch_sharing(store: Store, target: Target) -> None:
 
 # -- handlers ----------------------------------------------------------------------------------
 
+
 def list_permissions(ctx: core.Context, req: Request, file_id: str) -> dict[str, Any]:
     mask = response_mask(req, "PermissionList", PERMISSION_LIST_DEFAULT)
     target = find_target(ctx.store, req, file_id)
     if target.file is not None:  # any member may see who else is in a shared drive
         require_sharer(ctx.store, req.user, target)
-    chunk, token = drive_model.page(grants_of(ctx.store, target), req, LIST_PAGE_DEFAULT,
-                                    LIST_PAGE_MAX)
-    out: dict[str, Any] = {"kind": PERMISSION_LIST_KIND,
-                           "permissions": [permission_resource(g) for g in chunk]}
+    chunk, token = drive_model.page(
+        grants_of(ctx.store, target), req, LIST_PAGE_DEFAULT, LIST_PAGE_MAX
+    )
+    out: dict[str, Any] = {
+        "kind": PERMISSION_LIST_KIND,
+        "permissions": [permission_resource(g) for g in chunk],
+    }
     if token:
         out["nextPageToken"] = token
     return mask.apply(out)
 
 
-def get_permission(ctx: core.Context, req: Request, file_id: str, permission_id: str
-                   ) -> dict[str, Any]:
+def get_permission(
+    ctx: core.Context, req: Request, file_id: str, permission_id: str
+) -> dict[str, Any]:
     mask = response_mask(req, "Permission", PERMISSION_DEFAULT)
     target = find_target(ctx.store, req, file_id)
     return mask.apply(permission_resource(find_grant(ctx.store, target, permission_id)))
@@ -191,8 +224,11 @@ def create_permission(ctx: core.Context, req: Request, file_id: str) -> dict[str
         assert target.file is not None
         share_file(store, req, target.file, perm)
     if perm.type in (USER, GROUP) and req.flag(NOTIFY, default=True):
-        notifications(store).append(ShareNotification(
-            file_id, user, perm.email_address or "", perm.role, req.arg("emailMessage")))
+        notifications(store).append(
+            ShareNotification(
+                file_id, user, perm.email_address or "", perm.role, req.arg("emailMessage")
+            )
+        )
     touch_sharing(store, target)
     return mask.apply(permission_resource(find_grant(store, target, perm.id)))
 
@@ -213,41 +249,54 @@ def requested_permission(body: dict[str, Any], req: Request) -> Permission:
         raise notification_not_allowed()
     if role == OWNER:
         if not req.flag(TRANSFER):
-            raise ApiError(403, "The transferOwnership parameter must be enabled when the "
-                                "permission role is 'owner'.", reason="forbidden",
-                           location=TRANSFER, location_type="parameter")
+            raise ApiError(
+                403,
+                "The transferOwnership parameter must be enabled when the "
+                "permission role is 'owner'.",
+                reason="forbidden",
+                location=TRANSFER,
+                location_type="parameter",
+            )
         if not req.flag(NOTIFY, default=True):
             raise notification_not_allowed()
     if kind in (USER, GROUP):
         email = body.get("emailAddress")
         if not isinstance(email, str) or "@" not in email:
             raise required_field("emailAddress")
-        return Permission(drive_model.permission_id(kind, email), kind, role,
-                          email_address=email.lower())
+        return Permission(
+            drive_model.permission_id(kind, email), kind, role, email_address=email.lower()
+        )
     if kind == DOMAIN:
         domain = body.get("domain")
         if not isinstance(domain, str) or not domain:
             raise required_field("domain")
-        return Permission(drive_model.permission_id(DOMAIN, domain), DOMAIN, role,
-                          domain=domain.lower())
+        return Permission(
+            drive_model.permission_id(DOMAIN, domain), DOMAIN, role, domain=domain.lower()
+        )
     return Permission(drive_model.permission_id(ANYONE), ANYONE, role)
 
 
 def add_member(drive: SharedDrive, perm: Permission) -> None:
     if perm.type not in (USER, GROUP):
-        raise refused("cannotShareTeamDriveTopFolderWithAnyoneOrDomains",
-                      "Shared drives cannot be shared with a domain or with anyone.")
+        raise refused(
+            "cannotShareTeamDriveTopFolderWithAnyoneOrDomains",
+            "Shared drives cannot be shared with a domain or with anyone.",
+        )
     if perm.role == OWNER:
-        raise refused("ownerOnTeamDriveItemNotSupported",
-                      "The owner role is not supported for shared drive items.")
+        raise refused(
+            "ownerOnTeamDriveItemNotSupported",
+            "The owner role is not supported for shared drive items.",
+        )
     assert perm.email_address is not None
     drive.members[perm.email_address] = perm.role
 
 
 def share_file(store: Store, req: Request, f: File, perm: Permission) -> None:
     if perm.role in SHARED_DRIVE_ONLY_ROLES and not f.drive_id:
-        raise refused("organizerOnNonTeamDriveItemNotSupported",
-                      f"The {perm.role} role is only supported for shared drive items.")
+        raise refused(
+            "organizerOnNonTeamDriveItemNotSupported",
+            f"The {perm.role} role is only supported for shared drive items.",
+        )
     if perm.role == OWNER:
         transfer_ownership(store, req, f, perm)
         return
@@ -267,18 +316,23 @@ def transfer_ownership(store: Store, req: Request, f: File, perm: Permission) ->
     """The new owner takes the file; the old one stays on as a writer (Drive's rule)."""
     user = req.user.lower()
     if f.drive_id:
-        raise refused("ownerOnTeamDriveItemNotSupported",
-                      "The owner role is not supported for shared drive items.")
+        raise refused(
+            "ownerOnTeamDriveItemNotSupported",
+            "The owner role is not supported for shared drive items.",
+        )
     if perm.type != USER:
-        raise ApiError(400, "Ownership can only be transferred to a user.",
-                       reason="invalidSharingRequest")
+        raise ApiError(
+            400, "Ownership can only be transferred to a user.", reason="invalidSharingRequest"
+        )
     if (f.owner or "").lower() != user:
         raise core.forbidden()
     assert perm.email_address is not None
     if perm.email_address.split("@")[-1] != user.split("@")[-1]:
-        raise refused("ownershipChangeAcrossDomainNotPermitted",
-                      "Ownership can only be transferred to another user in the same "
-                      "organization as the current owner.")
+        raise refused(
+            "ownershipChangeAcrossDomainNotPermitted",
+            "Ownership can only be transferred to another user in the same "
+            "organization as the current owner.",
+        )
     f.permissions = [p for p in f.permissions if p.id != perm.id]
     f.owner = perm.email_address
     upsert(f, drive_model.user_permission(user, WRITER))
@@ -286,8 +340,9 @@ def transfer_ownership(store: Store, req: Request, f: File, perm: Permission) ->
         f.parents = [drive_model.ensure_root(store, perm.email_address).id]
 
 
-def update_permission(ctx: core.Context, req: Request, file_id: str, permission_id: str
-                      ) -> dict[str, Any]:
+def update_permission(
+    ctx: core.Context, req: Request, file_id: str, permission_id: str
+) -> dict[str, Any]:
     mask = response_mask(req, "Permission", PERMISSION_DEFAULT)
     store, user = ctx.store, req.user
     role = req.json().get("role")
@@ -310,29 +365,45 @@ def change_role(store: Store, req: Request, target: Target, grant: Grant, role: 
         return
     assert target.file is not None
     if perm.role == OWNER and grant.direct:
-        raise refused("cannotChangeOwnerAcl", "The owner's role cannot be changed; transfer "
-                                              "ownership to another user instead.")
+        raise refused(
+            "cannotChangeOwnerAcl",
+            "The owner's role cannot be changed; transfer ownership to another user instead.",
+        )
     if not direct_permission(target.file, perm.id):
-        raise refused("cannotUpdatePermission", "An inherited permission cannot be changed "
-                                                "here; change it on the folder it comes from.")
+        raise refused(
+            "cannotUpdatePermission",
+            "An inherited permission cannot be changed "
+            "here; change it on the folder it comes from.",
+        )
     if role == OWNER:
         if not req.flag(TRANSFER):
-            raise ApiError(403, "The transferOwnership parameter must be enabled when the "
-                                "permission role is 'owner'.", reason="forbidden",
-                           location=TRANSFER, location_type="parameter")
-        transfer_ownership(store, req, target.file,
-                           Permission(perm.id, perm.type, OWNER, perm.email_address))
+            raise ApiError(
+                403,
+                "The transferOwnership parameter must be enabled when the "
+                "permission role is 'owner'.",
+                reason="forbidden",
+                location=TRANSFER,
+                location_type="parameter",
+            )
+        transfer_ownership(
+            store, req, target.file, Permission(perm.id, perm.type, OWNER, perm.email_address)
+        )
         return
-    share_file(store, req, target.file, Permission(perm.id, perm.type, role,
-                                                   perm.email_address, perm.domain))
+    share_file(
+        store,
+        req,
+        target.file,
+        Permission(perm.id, perm.type, role, perm.email_address, perm.domain),
+    )
 
 
 def direct_permission(f: File, permission_id: str) -> Permission | None:
     return next((p for p in f.permissions if p.id == permission_id), None)
 
 
-def delete_permission(ctx: core.Context, req: Request, file_id: str, permission_id: str
-                      ) -> Response:
+def delete_permission(
+    ctx: core.Context, req: Request, file_id: str, permission_id: str
+) -> Response:
     store, user = ctx.store, req.user
     target = find_target(store, req, file_id)
     require_sharer(store, user, target)
@@ -346,8 +417,11 @@ def delete_permission(ctx: core.Context, req: Request, file_id: str, permission_
     if grant.permission.role == OWNER and owner == grant.permission.email_address:
         raise refused("cannotRemoveOwner", "The owner of a file cannot be removed.")
     if direct_permission(target.file, permission_id) is None:
-        raise refused("cannotDeletePermission", "An inherited permission cannot be removed "
-                                                "here; remove it from the folder it comes from.")
+        raise refused(
+            "cannotDeletePermission",
+            "An inherited permission cannot be removed "
+            "here; remove it from the folder it comes from.",
+        )
     target.file.permissions = [p for p in target.file.permissions if p.id != permission_id]
     touch_sharing(store, target)
     return Response.empty(204)

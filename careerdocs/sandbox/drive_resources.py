@@ -30,12 +30,14 @@ DRIVE_KIND = "drive#drive"
 
 FILE_DEFAULT = FieldMask.parse("kind,id,name,mimeType")
 FILE_LIST_DEFAULT = FieldMask.parse(
-    "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)")
+    "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)"
+)
 PERMISSION_DEFAULT = FieldMask.parse("kind,id,type,role")
 PERMISSION_LIST_DEFAULT = FieldMask.parse("kind,nextPageToken,permissions(kind,id,type,role)")
 CHANGE_LIST_DEFAULT = FieldMask.parse(
     "kind,nextPageToken,newStartPageToken,"
-    "changes(kind,changeType,time,removed,fileId,driveId,file(kind,id,name,mimeType))")
+    "changes(kind,changeType,time,removed,fileId,driveId,file(kind,id,name,mimeType))"
+)
 DRIVE_DEFAULT = FieldMask.parse("kind,id,name")
 DRIVE_LIST_DEFAULT = FieldMask.parse("kind,nextPageToken,drives(kind,id,name)")
 EVERYTHING = FieldMask.parse("*")
@@ -59,8 +61,9 @@ def schema(name: str) -> DiscoverySchema:
     return DiscoverySchema.named(discovery(), name)
 
 
-def response_mask(req: core.Request, schema_name: str, default: FieldMask,
-                  required: bool = False) -> FieldMask:
+def response_mask(
+    req: core.Request, schema_name: str, default: FieldMask, required: bool = False
+) -> FieldMask:
     """The request's ``fields`` checked against ``schema_name``, or ``default``. Call it before
     changing anything: a bad mask must fail the whole request."""
     text = req.arg(FIELDS)
@@ -75,11 +78,17 @@ def response_mask(req: core.Request, schema_name: str, default: FieldMask,
 
 def fields_required() -> core.ApiError:
     """Some methods (about, comments) answer nothing without an explicit ``fields``."""
-    return core.ApiError(400, "The 'fields' parameter is required for this method.",
-                         reason="required", location=FIELDS, location_type="parameter")
+    return core.ApiError(
+        400,
+        "The 'fields' parameter is required for this method.",
+        reason="required",
+        location=FIELDS,
+        location_type="parameter",
+    )
 
 
 # -- users and permissions ---------------------------------------------------------------------
+
 
 def display_name(email: str) -> str:
     return email.split("@", 1)[0]
@@ -105,6 +114,7 @@ def permission_resource(grant: Grant) -> dict[str, Any]:
 
 
 # -- files -------------------------------------------------------------------------------------
+
 
 def web_view_link(f: File) -> str:
     template = {core.GDOC: DOC_LINK, core.GSHEET: SHEET_LINK, core.FOLDER: FOLDER_LINK}
@@ -256,21 +266,32 @@ def file_resource_v2(store: Store, viewer: str, f: File) -> dict[str, Any]:
         "selfLink": V2_SELF_LINK.format(id=f.id),
         "title": f.name,
         "mimeType": f.mime_type,
-        "labels": {"starred": False, "hidden": False, "trashed": f.trashed,
-                   "restricted": False, "viewed": True},
+        "labels": {
+            "starred": False,
+            "hidden": False,
+            "trashed": f.trashed,
+            "restricted": False,
+            "viewed": True,
+        },
         "createdDate": core.rfc3339(f.created_time),
         "modifiedDate": core.rfc3339(f.modified_time),
         "version": str(f.version),
-        "parents": [{"kind": "drive#parentReference", "id": pid, "isRoot": pid == viewer_root}
-                    for pid in visible_parents(store, viewer, f)],
+        "parents": [
+            {"kind": "drive#parentReference", "id": pid, "isRoot": pid == viewer_root}
+            for pid in visible_parents(store, viewer, f)
+        ],
         "owners": [_user_v2(email, viewer) for email in owner],
         "ownerNames": [display_name(email) for email in owner],
         "editable": caps["canEdit"],
         "copyable": caps["canCopy"],
         "shared": _shared(f),
         "alternateLink": web_view_link(f),
-        "userPermission": {"kind": "drive#permission", "id": "me", "type": "user",
-                           "role": role or "reader"},
+        "userPermission": {
+            "kind": "drive#permission",
+            "id": "me",
+            "type": "user",
+            "role": role or "reader",
+        },
         "capabilities": {"canEdit": caps["canEdit"], "canCopy": caps["canCopy"]},
         "quotaBytesUsed": str(len(f.blob) if f.blob is not None else 0),
     }
@@ -290,6 +311,7 @@ def _user_v2(email: str, viewer: str) -> dict[str, Any]:
 
 
 # -- shared drives -----------------------------------------------------------------------------
+
 
 def drive_resource(drive: SharedDrive, viewer: str) -> dict[str, Any]:
     role = drive.members.get(viewer.lower())

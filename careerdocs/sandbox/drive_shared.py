@@ -56,12 +56,22 @@ def create_drive(ctx: core.Context, req: Request) -> dict[str, Any]:
         raise drive_model.required_parameter("requestId")
     name = req.json().get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ApiError(400, "A shared drive name is required.", reason="required",
-                       location="name", location_type="other")
+        raise ApiError(
+            400,
+            "A shared drive name is required.",
+            reason="required",
+            location="name",
+            location_type="other",
+        )
     drive_id = shared_drive_id(req.user, request_id)
     if drive_id in ctx.store.drives:
-        raise ApiError(409, "A shared drive with this request ID already exists.",
-                       reason="duplicate", location="requestId", location_type="parameter")
+        raise ApiError(
+            409,
+            "A shared drive with this request ID already exists.",
+            reason="duplicate",
+            location="requestId",
+            location_type="parameter",
+        )
     drive = SharedDrive(drive_id, name, {req.user.lower(): drive_model.ORGANIZER})
     ctx.store.drives[drive_id] = drive
     return mask.apply(drive_resource(drive, req.user))
@@ -77,14 +87,21 @@ def list_drives(ctx: core.Context, req: Request) -> dict[str, Any]:
     """The caller's shared drives, by name. ``q`` and domain-admin access are not modelled."""
     mask = response_mask(req, "DriveList", DRIVE_LIST_DEFAULT)
     if req.arg("q") or req.flag("useDomainAdminAccess"):
-        raise ApiError(400, "The sandbox does not model q or useDomainAdminAccess for "
-                            "drives.list.", reason="badRequest")
+        raise ApiError(
+            400,
+            "The sandbox does not model q or useDomainAdminAccess for drives.list.",
+            reason="badRequest",
+        )
     user = req.user.lower()
-    mine = sorted((d for d in ctx.store.drives.values() if user in d.members),
-                  key=lambda d: (d.name.casefold(), d.id))
+    mine = sorted(
+        (d for d in ctx.store.drives.values() if user in d.members),
+        key=lambda d: (d.name.casefold(), d.id),
+    )
     chunk, token = drive_model.page(mine, req, LIST_PAGE_DEFAULT, LIST_PAGE_MAX)
-    out: dict[str, Any] = {"kind": DRIVE_LIST_KIND,
-                           "drives": [drive_resource(d, req.user) for d in chunk]}
+    out: dict[str, Any] = {
+        "kind": DRIVE_LIST_KIND,
+        "drives": [drive_resource(d, req.user) for d in chunk],
+    }
     if token:
         out["nextPageToken"] = token
     return mask.apply(out)
@@ -98,14 +115,19 @@ def about(ctx: core.Context, req: Request) -> dict[str, Any]:
     owned = [f for f in ctx.store.files.values() if (f.owner or "").lower() == user]
     in_drive = sum(len(f.blob) for f in owned if f.blob is not None)
     trashed = sum(len(f.blob) for f in owned if f.blob is not None and f.trashed)
-    return mask.apply({
-        "kind": ABOUT_KIND,
-        "user": user_resource(user, user),
-        "storageQuota": {"usage": str(in_drive), "usageInDrive": str(in_drive),
-                         "usageInDriveTrash": str(trashed)},
-        "importFormats": drive_content.import_formats(),
-        "exportFormats": drive_content.export_formats(),
-        "maxUploadSize": str(MAX_UPLOAD_BYTES),
-        "canCreateDrives": True,
-        "appInstalled": False,
-    })
+    return mask.apply(
+        {
+            "kind": ABOUT_KIND,
+            "user": user_resource(user, user),
+            "storageQuota": {
+                "usage": str(in_drive),
+                "usageInDrive": str(in_drive),
+                "usageInDriveTrash": str(trashed),
+            },
+            "importFormats": drive_content.import_formats(),
+            "exportFormats": drive_content.export_formats(),
+            "maxUploadSize": str(MAX_UPLOAD_BYTES),
+            "canCreateDrives": True,
+            "appInstalled": False,
+        }
+    )

@@ -56,6 +56,7 @@ def bad_upload(message: str) -> ApiError:
 
 # -- one-shot uploads --------------------------------------------------------------------------
 
+
 def read_upload(req: Request) -> tuple[dict[str, Any], Media]:
     """Metadata and media of a ``media`` or ``multipart`` upload."""
     upload_type = req.arg(UPLOAD_TYPE)
@@ -121,6 +122,7 @@ def upload_update(ctx: core.Context, req: Request, file_id: str) -> dict[str, An
 
 # -- resumable sessions ------------------------------------------------------------------------
 
+
 @dataclass
 class UploadSession:
     """One resumable upload: the initiating call's parameters and the bytes so far."""
@@ -175,19 +177,26 @@ def start_session(store: Store, req: Request, file_id: str | None) -> Response:
     return Response(200, b"", {"Location": location, "X-GUploader-UploadID": session.id})
 
 
-def resume_upload(ctx: core.Context, req: Request, file_id: str | None = None
-                  ) -> dict[str, Any] | Response:
+def resume_upload(
+    ctx: core.Context, req: Request, file_id: str | None = None
+) -> dict[str, Any] | Response:
     """A PUT to a session URL: take a chunk, answer 308 until the last byte, then the file."""
     store = ctx.store
     session = sessions(store).get(req.arg(UPLOAD_ID) or "")
     if session is None or session.file_id != file_id:
-        raise ApiError(404, "No upload session with this id.", reason="notFound",
-                       location=UPLOAD_ID, location_type="parameter")
+        raise ApiError(
+            404,
+            "No upload session with this id.",
+            reason="notFound",
+            location=UPLOAD_ID,
+            location_type="parameter",
+        )
     start, total = content_range(req, session)
     if start is not None:
         if start > len(session.received):
-            raise bad_upload(f"Chunk starts at byte {start} but only "
-                             f"{len(session.received)} bytes have arrived.")
+            raise bad_upload(
+                f"Chunk starts at byte {start} but only {len(session.received)} bytes have arrived."
+            )
         session.received = session.received[:start] + req.body
     if total is not None:
         session.total = total
@@ -236,14 +245,16 @@ def finish(store: Store, session: UploadSession) -> dict[str, Any]:
 
 # -- Drive v2 import (gspread's import_csv) ----------------------------------------------------
 
+
 def import_v2(ctx: core.Context, req: Request, file_id: str) -> dict[str, Any]:
     """Replace a file's content with the body, converting into a native file's own type.
     Converting a binary file into a native one (v2's ``convert`` on a blob) is not modelled."""
     if req.arg(UPLOAD_TYPE) != MEDIA:
         raise bad_upload("The sandbox serves Drive v2 uploads with uploadType=media only.")
     store = ctx.store
-    f = drive_model.require_file(store, req.user, file_id, "read",
-                                 drive_model.supports_all_drives(req))
+    f = drive_model.require_file(
+        store, req.user, file_id, "read", drive_model.supports_all_drives(req)
+    )
     if req.flag("convert") != drive_content.is_native(f.mime_type):
         raise drive_content.conversion_not_supported()
     media = Media(req.headers.get("content-type") or drive_content.OCTET_STREAM, req.body)

@@ -146,8 +146,10 @@ class Sandbox:
         self._httpd = _Server((host, port), handler)
         self.endpoint = f"http://{host}:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
-            name="sandbox", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="sandbox",
+            daemon=True,
         )
         self._thread.start()
         if self.options.state_dir:
@@ -233,8 +235,11 @@ class Sandbox:
         try:
             return self._api(req, inner=True)
         except DroppedConnection:
-            return _error(ApiError(503, "The service is currently unavailable.",
-                                   reason="backendError", style=DRIVE))
+            return _error(
+                ApiError(
+                    503, "The service is currently unavailable.", reason="backendError", style=DRIVE
+                )
+            )
 
     def _api(self, req: Request, inner: bool) -> Response:
         found = self.router.match(req.method, req.path)
@@ -253,8 +258,14 @@ class Sandbox:
             return resp
         req.user = token.user
         if not token.scopes & ACCEPTED_SCOPES.get((route.api, route.kind), frozenset()):
-            resp = _error(ApiError(403, "Request had insufficient authentication scopes.",
-                                   reason="insufficientPermissions", style=style))
+            resp = _error(
+                ApiError(
+                    403,
+                    "Request had insufficient authentication scopes.",
+                    reason="insufficientPermissions",
+                    style=style,
+                )
+            )
             self.counters.add(route.api, route.name, req.user, resp.status)
             return resp
         return self._run(route, groups, req, style, sleep=not inner)

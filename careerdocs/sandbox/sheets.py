@@ -91,26 +91,84 @@ INSERT_OPTIONS = (OVERWRITE, INSERT_ROWS)
 MERGE_TYPES = (MERGE_ALL, MERGE_ROWS, MERGE_COLUMNS)
 
 # Every request kind Sheets v4 defines (discovery doc, Request); MODELLED below are handled.
-KNOWN_REQUESTS = frozenset({
-    "addBanding", "addChart", "addCommentReply", "addConditionalFormatRule", "addDataSource",
-    "addDimensionGroup", "addFilterView", "addNamedRange", "addProtectedRange", "addSheet",
-    "addSlicer", "addTable", "appendCells", "appendDimension", "autoFill",
-    "autoResizeDimensions", "cancelDataSourceRefresh", "clearBasicFilter", "copyPaste",
-    "createDeveloperMetadata", "cutPaste", "deleteBanding", "deleteComment",
-    "deleteCommentReply", "deleteConditionalFormatRule", "deleteDataSource",
-    "deleteDeveloperMetadata", "deleteDimension", "deleteDimensionGroup", "deleteDuplicates",
-    "deleteEmbeddedObject", "deleteFilterView", "deleteNamedRange", "deleteProtectedRange",
-    "deleteRange", "deleteSheet", "deleteTable", "duplicateFilterView", "duplicateSheet",
-    "findReplace", "insertComment", "insertDimension", "insertRange", "mergeCells",
-    "moveDimension", "pasteData", "randomizeRange", "refreshDataSource", "repeatCell",
-    "setBasicFilter", "setDataValidation", "sortRange", "textToColumns", "trimWhitespace",
-    "unmergeCells", "updateBanding", "updateBorders", "updateCells", "updateChartSpec",
-    "updateCommentPost", "updateConditionalFormatRule", "updateDataSource",
-    "updateDeveloperMetadata", "updateDimensionGroup", "updateDimensionProperties",
-    "updateEmbeddedObjectBorder", "updateEmbeddedObjectPosition", "updateFilterView",
-    "updateNamedRange", "updateProtectedRange", "updateSheetProperties", "updateSlicerSpec",
-    "updateSpreadsheetProperties", "updateTable",
-})
+KNOWN_REQUESTS = frozenset(
+    {
+        "addBanding",
+        "addChart",
+        "addCommentReply",
+        "addConditionalFormatRule",
+        "addDataSource",
+        "addDimensionGroup",
+        "addFilterView",
+        "addNamedRange",
+        "addProtectedRange",
+        "addSheet",
+        "addSlicer",
+        "addTable",
+        "appendCells",
+        "appendDimension",
+        "autoFill",
+        "autoResizeDimensions",
+        "cancelDataSourceRefresh",
+        "clearBasicFilter",
+        "copyPaste",
+        "createDeveloperMetadata",
+        "cutPaste",
+        "deleteBanding",
+        "deleteComment",
+        "deleteCommentReply",
+        "deleteConditionalFormatRule",
+        "deleteDataSource",
+        "deleteDeveloperMetadata",
+        "deleteDimension",
+        "deleteDimensionGroup",
+        "deleteDuplicates",
+        "deleteEmbeddedObject",
+        "deleteFilterView",
+        "deleteNamedRange",
+        "deleteProtectedRange",
+        "deleteRange",
+        "deleteSheet",
+        "deleteTable",
+        "duplicateFilterView",
+        "duplicateSheet",
+        "findReplace",
+        "insertComment",
+        "insertDimension",
+        "insertRange",
+        "mergeCells",
+        "moveDimension",
+        "pasteData",
+        "randomizeRange",
+        "refreshDataSource",
+        "repeatCell",
+        "setBasicFilter",
+        "setDataValidation",
+        "sortRange",
+        "textToColumns",
+        "trimWhitespace",
+        "unmergeCells",
+        "updateBanding",
+        "updateBorders",
+        "updateCells",
+        "updateChartSpec",
+        "updateCommentPost",
+        "updateConditionalFormatRule",
+        "updateDataSource",
+        "updateDeveloperMetadata",
+        "updateDimensionGroup",
+        "updateDimensionProperties",
+        "updateEmbeddedObjectBorder",
+        "updateEmbeddedObjectPosition",
+        "updateFilterView",
+        "updateNamedRange",
+        "updateProtectedRange",
+        "updateSheetProperties",
+        "updateSlicerSpec",
+        "updateSpreadsheetProperties",
+        "updateTable",
+    }
+)
 
 
 def register(router: Router) -> None:
@@ -119,21 +177,56 @@ def register(router: Router) -> None:
         ("POST", BASE, create, WRITE, "spreadsheets.create"),
         ("GET", f"{BASE}/{_SID}", get, READ, "spreadsheets.get"),
         ("POST", f"{BASE}/{_SID}:batchUpdate", batch_update, WRITE, "spreadsheets.batchUpdate"),
-        ("GET", f"{BASE}/{_SID}/values:batchGet", values_batch_get, READ,
-         "spreadsheets.values.batchGet"),
-        ("POST", f"{BASE}/{_SID}/values:batchUpdate", values_batch_update, WRITE,
-         "spreadsheets.values.batchUpdate"),
-        ("POST", f"{BASE}/{_SID}/values:batchClear", values_batch_clear, WRITE,
-         "spreadsheets.values.batchClear"),
+        (
+            "GET",
+            f"{BASE}/{_SID}/values:batchGet",
+            values_batch_get,
+            READ,
+            "spreadsheets.values.batchGet",
+        ),
+        (
+            "POST",
+            f"{BASE}/{_SID}/values:batchUpdate",
+            values_batch_update,
+            WRITE,
+            "spreadsheets.values.batchUpdate",
+        ),
+        (
+            "POST",
+            f"{BASE}/{_SID}/values:batchClear",
+            values_batch_clear,
+            WRITE,
+            "spreadsheets.values.batchClear",
+        ),
         ("GET", f"{BASE}/{_SID}/values/{_RANGE}", values_get, READ, "spreadsheets.values.get"),
-        ("PUT", f"{BASE}/{_SID}/values/{_RANGE}", values_update, WRITE,
-         "spreadsheets.values.update"),
-        ("POST", f"{BASE}/{_SID}/values/{_RANGE}:append", values_append, WRITE,
-         "spreadsheets.values.append"),
-        ("POST", f"{BASE}/{_SID}/values/{_RANGE}:clear", values_clear, WRITE,
-         "spreadsheets.values.clear"),
-        ("POST", f"{BASE}/{_SID}/sheets/(?P<sheet_id>[0-9]+):copyTo", copy_to, WRITE,
-         "spreadsheets.sheets.copyTo"),
+        (
+            "PUT",
+            f"{BASE}/{_SID}/values/{_RANGE}",
+            values_update,
+            WRITE,
+            "spreadsheets.values.update",
+        ),
+        (
+            "POST",
+            f"{BASE}/{_SID}/values/{_RANGE}:append",
+            values_append,
+            WRITE,
+            "spreadsheets.values.append",
+        ),
+        (
+            "POST",
+            f"{BASE}/{_SID}/values/{_RANGE}:clear",
+            values_clear,
+            WRITE,
+            "spreadsheets.values.clear",
+        ),
+        (
+            "POST",
+            f"{BASE}/{_SID}/sheets/(?P<sheet_id>[0-9]+):copyTo",
+            copy_to,
+            WRITE,
+            "spreadsheets.sheets.copyTo",
+        ),
     ]
     for method, pattern, handler, kind, name in routes:
         router.add(method, pattern, handler, api=API, kind=kind, name=name)
@@ -166,23 +259,22 @@ def _actor(req: Request, f: core.File) -> Actor:
     return Actor(req.user, f.owner)
 
 
-def _commit(ctx: Context, req: Request, f: core.File, book: Spreadsheet,
-            title: str | None = None) -> None:
+def _commit(
+    ctx: Context, req: Request, f: core.File, book: Spreadsheet, title: str | None = None
+) -> None:
     f.sheet = book
     if title is not None:
         f.name = title
     ctx.store.touch(f, req.user)
 
 
-def _choice(value: Any, name: str, allowed: tuple[str, ...], type_name: str,
-            default: str) -> str:
+def _choice(value: Any, name: str, allowed: tuple[str, ...], type_name: str, default: str) -> str:
     """An enum parameter; unset (or the API's *_UNSPECIFIED) means the default."""
     if value is None or value == "" or str(value).endswith("_UNSPECIFIED"):
         return default
     if value not in allowed:
         snake = re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
-        raise _bad(f"Invalid value at '{snake}' ({ENUM_TYPE.format(name=type_name)}), "
-                   f'"{value}"')
+        raise _bad(f"Invalid value at '{snake}' ({ENUM_TYPE.format(name=type_name)}), \"{value}\"")
     return str(value)
 
 
@@ -212,13 +304,16 @@ def _rows(values: Any, where: str) -> list[list[Any]]:
     if values is None:
         return []
     if not isinstance(values, list) or not all(isinstance(row, list) for row in values):
-        raise _bad("Invalid JSON payload received. Invalid value at "
-                   f"'{where}' (type.googleapis.com/google.protobuf.ListValue)")
+        raise _bad(
+            "Invalid JSON payload received. Invalid value at "
+            f"'{where}' (type.googleapis.com/google.protobuf.ListValue)"
+        )
     return values
 
 
-def _value_range(book: Spreadsheet, sheet: Sheet, grid: GridRange, major: str, render: str,
-                 date_render: str) -> dict[str, Any]:
+def _value_range(
+    book: Spreadsheet, sheet: Sheet, grid: GridRange, major: str, render: str, date_render: str
+) -> dict[str, Any]:
     values = book.read(sheet, grid, render, date_render, major)
     out: dict[str, Any] = {"range": book.echo(sheet, grid), "majorDimension": major}
     if values:
@@ -226,12 +321,21 @@ def _value_range(book: Spreadsheet, sheet: Sheet, grid: GridRange, major: str, r
     return out
 
 
-def _update_response(sid: str, book: Spreadsheet, sheet: Sheet, result: WriteResult,
-                     include: bool, render: tuple[str, str]) -> dict[str, Any]:
+def _update_response(
+    sid: str,
+    book: Spreadsheet,
+    sheet: Sheet,
+    result: WriteResult,
+    include: bool,
+    render: tuple[str, str],
+) -> dict[str, Any]:
     """UpdateValuesResponse; zero counts are left out, as proto3 JSON leaves them out."""
     out: dict[str, Any] = {"spreadsheetId": sid, "updatedRange": book.echo(sheet, result.range)}
-    for key, count in (("updatedRows", result.rows), ("updatedColumns", result.columns),
-                       ("updatedCells", result.cells)):
+    for key, count in (
+        ("updatedRows", result.rows),
+        ("updatedColumns", result.columns),
+        ("updatedCells", result.cells),
+    ):
         if count:
             out[key] = count
     if include:
@@ -257,8 +361,13 @@ def create(ctx: Context, req: Request) -> dict[str, Any]:
         with _refusals():
             for i, spec in enumerate(specs):
                 _sheet_from_spec(book, actor, spec, first=i == 0)
-    f = core.File(id=core.new_id(), name=props.get("title") or DEFAULT_TITLE,
-                  mime_type=core.GSHEET, owner=req.user, sheet=book)
+    f = core.File(
+        id=core.new_id(),
+        name=props.get("title") or DEFAULT_TITLE,
+        mime_type=core.GSHEET,
+        owner=req.user,
+        sheet=book,
+    )
     ctx.store.add_file(f, req.user)
     return spreadsheet_json(f, book, actor)
 
@@ -281,8 +390,9 @@ def get(ctx: Context, req: Request, sid: str) -> dict[str, Any]:
     mask = _mask(req.arg("fields"))
     include = _selects_grid_data(mask) if mask else req.flag("includeGridData")
     with _refusals():
-        resource = spreadsheet_json(f, f.sheet, _actor(req, f), include,
-                                    req.query.get("ranges", []))
+        resource = spreadsheet_json(
+            f, f.sheet, _actor(req, f), include, req.query.get("ranges", [])
+        )
     return mask.apply(resource) if mask else resource
 
 
@@ -309,8 +419,13 @@ def _selects_grid_data(mask: FieldMask) -> bool:
     return sheets is None or ALL in sheets or "data" in sheets
 
 
-def spreadsheet_json(f: core.File, book: Spreadsheet, actor: Actor, include_data: bool = False,
-                     ranges: list[str] | None = None) -> dict[str, Any]:
+def spreadsheet_json(
+    f: core.File,
+    book: Spreadsheet,
+    actor: Actor,
+    include_data: bool = False,
+    ranges: list[str] | None = None,
+) -> dict[str, Any]:
     """The Spreadsheet resource as ``actor`` sees it (protected-range editors are shown only to
     those who may edit the range). ``ranges`` limits the sheets, and their grid data, to those
     ranges."""
@@ -342,8 +457,9 @@ def sheet_properties_json(book: Spreadsheet, sheet: Sheet) -> dict[str, Any]:
     return ordered
 
 
-def _sheet_json(book: Spreadsheet, sheet: Sheet, actor: Actor, include_data: bool,
-                grids: list[GridRange] | None) -> dict[str, Any]:
+def _sheet_json(
+    book: Spreadsheet, sheet: Sheet, actor: Actor, include_data: bool, grids: list[GridRange] | None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"properties": sheet_properties_json(book, sheet)}
     if include_data and sheet.is_grid:
         out["data"] = [_grid_data(sheet, g) for g in (grids or [sheet.whole()])]
@@ -365,8 +481,10 @@ def _grid_data(sheet: Sheet, grid: GridRange) -> dict[str, Any]:
     last_col = max((c + 1 for _, c in sheet.cells), default=0)
     rows: list[dict[str, Any]] = []
     for r in range(bounded.row_start, min(bounded.end_row or 0, last_row)):
-        values = [sheet.get(r, c).to_json()
-                  for c in range(bounded.col_start, min(bounded.end_col or 0, last_col))]
+        values = [
+            sheet.get(r, c).to_json()
+            for c in range(bounded.col_start, min(bounded.end_col or 0, last_col))
+        ]
         while values and not values[-1]:
             values.pop()
         rows.append({"values": values} if values else {})
@@ -427,8 +545,12 @@ def batch_update(ctx: Context, req: Request, sid: str) -> dict[str, Any]:
     if body.get("includeSpreadsheetInResponse"):
         with _refusals():
             out["updatedSpreadsheet"] = spreadsheet_json(
-                f, batch.book, batch.actor, bool(body.get("responseIncludeGridData")),
-                body.get("responseRanges") or [])
+                f,
+                batch.book,
+                batch.actor,
+                bool(body.get("responseIncludeGridData")),
+                body.get("responseRanges") or [],
+            )
     return out
 
 
@@ -493,16 +615,22 @@ def values_update(ctx: Context, req: Request, sid: str, range: str) -> dict[str,
         sheet, grid = book.resolve(unquote(range))
         result = book.write(_actor(req, f), sheet, grid, rows, option, major)
     _commit(ctx, req, f, book)
-    return _update_response(sid, book, sheet, result, req.flag("includeValuesInResponse"),
-                            response_render)
+    return _update_response(
+        sid, book, sheet, result, req.flag("includeValuesInResponse"), response_render
+    )
 
 
 def values_append(ctx: Context, req: Request, sid: str, range: str) -> dict[str, Any]:
     """values.append: after the table the range points at; the grid grows to fit."""
     f = _open(ctx, req, sid, WRITE)
     option = _input_option(req.arg("valueInputOption"), MISSING_INPUT_OPTION)
-    insert = _choice(req.arg("insertDataOption"), "insertDataOption", INSERT_OPTIONS,
-                     "InsertDataOption", OVERWRITE)
+    insert = _choice(
+        req.arg("insertDataOption"),
+        "insertDataOption",
+        INSERT_OPTIONS,
+        "InsertDataOption",
+        OVERWRITE,
+    )
     body = req.json(SHEETS)
     rows = _rows(body.get("values"), "values")
     major = _major(body.get("majorDimension"))
@@ -510,14 +638,16 @@ def values_append(ctx: Context, req: Request, sid: str, range: str) -> dict[str,
     book = f.sheet.copy()
     with _refusals():
         sheet, grid = book.resolve(unquote(range))
-        table, result = book.append(_actor(req, f), sheet, grid, rows, option, major,
-                                    insert_rows=insert == INSERT_ROWS)
+        table, result = book.append(
+            _actor(req, f), sheet, grid, rows, option, major, insert_rows=insert == INSERT_ROWS
+        )
     _commit(ctx, req, f, book)
     out: dict[str, Any] = {"spreadsheetId": sid}
     if table is not None:
         out["tableRange"] = book.echo(sheet, table)
-    out["updates"] = _update_response(sid, book, sheet, result,
-                                      req.flag("includeValuesInResponse"), response_render)
+    out["updates"] = _update_response(
+        sid, book, sheet, result, req.flag("includeValuesInResponse"), response_render
+    )
     return out
 
 
@@ -576,8 +706,9 @@ def values_batch_update(ctx: Context, req: Request, sid: str) -> dict[str, Any]:
     )
     out.update({key: count for key, count in totals if count})
     if results:
-        out["responses"] = [_update_response(sid, book, s, r, include, response_render)
-                            for s, r in results]
+        out["responses"] = [
+            _update_response(sid, book, s, r, include, response_render) for s, r in results
+        ]
     return out
 
 
@@ -598,13 +729,17 @@ class _Batch:
         kinds = [kind for kind, params in request.items() if params is not None]
         for kind in kinds:
             if kind not in KNOWN_REQUESTS:
-                raise _bad(f"Invalid JSON payload received. Unknown name \"{kind}\" at "
-                           f"'requests[{i}]': Cannot find field.")
+                raise _bad(
+                    f'Invalid JSON payload received. Unknown name "{kind}" at '
+                    f"'requests[{i}]': Cannot find field."
+                )
         if not kinds:
             raise _bad(f"Invalid requests[{i}]: No request set.")
         if len(kinds) > 1:
-            raise _bad("Invalid JSON payload received. Oneof field 'kind' is already set. "
-                       f"Cannot set '{kinds[1]}'.")
+            raise _bad(
+                "Invalid JSON payload received. Oneof field 'kind' is already set. "
+                f"Cannot set '{kinds[1]}'."
+            )
         kind = kinds[0]
         params = request[kind]
         with _refusals(f"Invalid requests[{i}].{kind}: "):
@@ -640,8 +775,9 @@ def _new_sheet(book: Spreadsheet, props: dict[str, Any]) -> Sheet:
     cols = int(grid.pop("columnCount", DEFAULT_COLUMNS))
     if sheet_type == GRID and (rows < 1 or cols < 1):
         raise SheetError("A sheet must have at least one row and one column.")
-    sheet = Sheet.blank(sheet_id, props.get("title") or book.next_sheet_title(), rows, cols,
-                        sheet_type)
+    sheet = Sheet.blank(
+        sheet_id, props.get("title") or book.next_sheet_title(), rows, cols, sheet_type
+    )
     if sheet_type == GRID:
         sheet.props["gridProperties"].update(copy.deepcopy(grid))
     for key, value in props.items():
@@ -703,8 +839,11 @@ def _update_cells(batch: _Batch, params: dict[str, Any]) -> Reply:
         grid = GridRange.from_json(params["range"])
         sheet = book.sheet(grid.sheet_id)
         bounded = sheet.check_start_in_grid(grid)
-        data = {(bounded.row_start + i, bounded.col_start + j): cell
-                for i, row in enumerate(rows) for j, cell in enumerate(row.get("values") or [])}
+        data = {
+            (bounded.row_start + i, bounded.col_start + j): cell
+            for i, row in enumerate(rows)
+            for j, cell in enumerate(row.get("values") or [])
+        }
         updates = {pos: data.get(pos, {}) for pos in bounded.cells()}
         _apply_cells(batch, sheet, updates, paths)
         return None
@@ -715,23 +854,36 @@ def _update_cells(batch: _Batch, params: dict[str, Any]) -> Reply:
     return None
 
 
-def _write_rows(book: Spreadsheet, actor: Actor, sheet: Sheet, start: tuple[int, int],
-                rows: list[dict[str, Any]], paths: list[tuple[str, ...]]) -> None:
+def _write_rows(
+    book: Spreadsheet,
+    actor: Actor,
+    sheet: Sheet,
+    start: tuple[int, int],
+    rows: list[dict[str, Any]],
+    paths: list[tuple[str, ...]],
+) -> None:
     top, left = start
     height = len(rows)
     width = max((len(row.get("values") or []) for row in rows), default=0)
     if height and width and (top + height > sheet.rows or left + width > sheet.cols):
         grid = GridRange(sheet.id, top, top + height, left, left + width)
         raise grid_limit_error(sheet.title, grid, sheet.rows, sheet.cols)
-    updates = {(top + i, left + j): cell
-               for i, row in enumerate(rows) for j, cell in enumerate(row.get("values") or [])}
+    updates = {
+        (top + i, left + j): cell
+        for i, row in enumerate(rows)
+        for j, cell in enumerate(row.get("values") or [])
+    }
     book.check_cells(actor, sheet.id, updates)
     for (r, c), data in updates.items():
         sheet.put(r, c, _masked_cell(sheet.get(r, c), data, paths))
 
 
-def _apply_cells(batch: _Batch, sheet: Sheet, updates: dict[tuple[int, int], dict[str, Any]],
-                 paths: list[tuple[str, ...]]) -> None:
+def _apply_cells(
+    batch: _Batch,
+    sheet: Sheet,
+    updates: dict[tuple[int, int], dict[str, Any]],
+    paths: list[tuple[str, ...]],
+) -> None:
     batch.book.check_cells(batch.actor, sheet.id, updates)
     for (r, c), data in updates.items():
         sheet.put(r, c, _masked_cell(sheet.get(r, c), data, paths))
@@ -830,8 +982,7 @@ def _add_protected_range(batch: _Batch, params: dict[str, Any]) -> Reply:
     return {"protectedRange": protected_json(book, protected, batch.actor)}
 
 
-def _protected_from_json(batch: _Batch, spec: dict[str, Any], protected_id: int
-                         ) -> ProtectedRange:
+def _protected_from_json(batch: _Batch, spec: dict[str, Any], protected_id: int) -> ProtectedRange:
     book = batch.book
     named_id = spec.get("namedRangeId")
     grid_json = spec.get("range")
@@ -945,8 +1096,7 @@ def _source_ranges(spec: Any) -> Iterator[GridRange]:
             yield from _source_ranges(item)
 
 
-def _chart_position(book: Spreadsheet, position: dict[str, Any]
-                    ) -> tuple[int, dict[str, Any]]:
+def _chart_position(book: Spreadsheet, position: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Where a chart goes: over a sheet at an anchor cell, or on a new sheet of its own (the
     default, as in Sheets)."""
     overlay = position.get("overlayPosition")
@@ -971,8 +1121,11 @@ def _chart_position(book: Spreadsheet, position: dict[str, Any]
 def _drop_zero_sheet_ids(data: Any) -> Any:
     """Sheets leaves ``sheetId: 0`` out of what it echoes (it is the proto default)."""
     if isinstance(data, dict):
-        return {k: _drop_zero_sheet_ids(v) for k, v in data.items()
-                if not (k == "sheetId" and v in (0, "0"))}
+        return {
+            k: _drop_zero_sheet_ids(v)
+            for k, v in data.items()
+            if not (k == "sheetId" and v in (0, "0"))
+        }
     if isinstance(data, list):
         return [_drop_zero_sheet_ids(v) for v in data]
     return data
@@ -982,8 +1135,12 @@ def _add_named_range(batch: _Batch, params: dict[str, Any]) -> Reply:
     book = batch.book
     spec = params.get("namedRange") or {}
     name = str(spec.get("name") or "")
-    if (not NAMED_RANGE_RE.match(name) or CELL_LIKE_RE.match(name)
-            or name.lower() in RESERVED_NAMES or len(name) > NAMED_RANGE_MAX):
+    if (
+        not NAMED_RANGE_RE.match(name)
+        or CELL_LIKE_RE.match(name)
+        or name.lower() in RESERVED_NAMES
+        or len(name) > NAMED_RANGE_MAX
+    ):
         raise SheetError(f"Invalid named range name: {name!r}.")
     if book.named_range(name) is not None:
         raise SheetError(f"A named range with the name {name!r} already exists.")
@@ -1074,8 +1231,9 @@ def _flatten(selection: Selection, prefix: tuple[str, ...]) -> Iterator[tuple[st
             yield from _flatten(sub, path)
 
 
-def _apply_paths(target: dict[str, Any], source: dict[str, Any],
-                 paths: list[tuple[str, ...]]) -> None:
+def _apply_paths(
+    target: dict[str, Any], source: dict[str, Any], paths: list[tuple[str, ...]]
+) -> None:
     """Copy each masked field from ``source`` into ``target``; a masked field absent from
     ``source`` is cleared, which is how the API resets a field to its default."""
     for path in paths:

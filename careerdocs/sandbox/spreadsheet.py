@@ -236,9 +236,7 @@ _NUMBER_RE = re.compile(
     r"^(?P<sign>[+-]?)(?P<cur>\$?)(?P<int>\d{1,3}(?:,\d{3})+|\d*)(?:\.(?P<frac>\d*))?"
     r"(?P<exp>[eE][+-]?\d+)?(?P<pct>%?)$"
 )
-_ISO_DATE_RE = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
-)
+_ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _US_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp][Mm]))?$")
 NOON = 12
@@ -311,8 +309,9 @@ def _parse_date(text: str) -> Entry | None:
     return None
 
 
-def _date_entry(day: date, clock: tuple[str | None, ...], date_pattern: str,
-                date_time_pattern: str) -> Entry:
+def _date_entry(
+    day: date, clock: tuple[str | None, ...], date_pattern: str, date_time_pattern: str
+) -> Entry:
     hour, minute, second = clock
     if hour is None:
         serial = to_serial(datetime.combine(day, time()))
@@ -441,8 +440,20 @@ def _format_core(magnitude: float, core: str) -> str:
 
 
 _DATE_TOKEN_RE = re.compile(r'"[^"]*"|\\.|am/pm|a/p|y+|m+|d+|h+|s+|\.0+|.', re.IGNORECASE)
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ABBREVIATION = 3
 FULL_YEAR_TOKEN = 3
@@ -465,8 +476,9 @@ def format_datetime(moment: datetime, pattern: str) -> str:
             pm = moment.hour >= NOON
             out.append(("PM" if pm else "AM") if lower == "am/pm" else ("p" if pm else "a"))
         elif head == "y":
-            out.append(str(moment.year) if len(token) >= FULL_YEAR_TOKEN
-                       else f"{moment.year % 100:02d}")
+            out.append(
+                str(moment.year) if len(token) >= FULL_YEAR_TOKEN else f"{moment.year % 100:02d}"
+            )
         elif head == "m":
             out.append(_month_or_minute(moment, tokens, i, len(token)))
         elif head == "d":
@@ -658,8 +670,12 @@ class ProtectedRange:
         return self.domain_users_can_edit and actor.same_domain_as_owner()
 
     def copy(self) -> ProtectedRange:
-        return replace(self, users=list(self.users), groups=list(self.groups),
-                       unprotected=list(self.unprotected))
+        return replace(
+            self,
+            users=list(self.users),
+            groups=list(self.groups),
+            unprotected=list(self.unprotected),
+        )
 
 
 @dataclass(frozen=True)
@@ -683,8 +699,11 @@ class Chart:
     position: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        return {"chartId": self.id, "spec": copy.deepcopy(self.spec),
-                "position": copy.deepcopy(self.position)}
+        return {
+            "chartId": self.id,
+            "spec": copy.deepcopy(self.spec),
+            "position": copy.deepcopy(self.position),
+        }
 
 
 @dataclass(frozen=True)
@@ -710,8 +729,14 @@ class Sheet:
     merges: list[GridRange] = field(default_factory=list)
 
     @classmethod
-    def blank(cls, sheet_id: int, title: str, rows: int = DEFAULT_ROWS,
-              cols: int = DEFAULT_COLUMNS, sheet_type: str = GRID) -> Sheet:
+    def blank(
+        cls,
+        sheet_id: int,
+        title: str,
+        rows: int = DEFAULT_ROWS,
+        cols: int = DEFAULT_COLUMNS,
+        sheet_type: str = GRID,
+    ) -> Sheet:
         props: dict[str, Any] = {"sheetId": sheet_id, "title": title, "sheetType": sheet_type}
         if sheet_type == GRID:
             props["gridProperties"] = {"rowCount": rows, "columnCount": cols}
@@ -812,8 +837,10 @@ class Spreadsheet:
             properties=copy.deepcopy(self.properties),
             named_ranges=list(self.named_ranges),
             protected_ranges=[p.copy() for p in self.protected_ranges],
-            charts=[replace(c, spec=copy.deepcopy(c.spec), position=copy.deepcopy(c.position))
-                    for c in self.charts],
+            charts=[
+                replace(c, spec=copy.deepcopy(c.spec), position=copy.deepcopy(c.position))
+                for c in self.charts
+            ],
         )
 
     # -- finding sheets ----------------------------------------------------------------------
@@ -891,8 +918,14 @@ class Spreadsheet:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def read(self, sheet: Sheet, grid: GridRange, option: str = FORMATTED_VALUE,
-             date_option: str = SERIAL_NUMBER, major: str = ROWS) -> list[list[Any]]:
+    def read(
+        self,
+        sheet: Sheet,
+        grid: GridRange,
+        option: str = FORMATTED_VALUE,
+        date_option: str = SERIAL_NUMBER,
+        major: str = ROWS,
+    ) -> list[list[Any]]:
         """Rendered values of a range, trimmed as Sheets trims them: no trailing empty cells
         in a row (or column, for COLUMNS) and no trailing empty rows."""
         bounded = self.readable(sheet, grid)
@@ -913,8 +946,15 @@ class Spreadsheet:
 
     # -- writing values ----------------------------------------------------------------------
 
-    def write(self, actor: Actor, sheet: Sheet, target: GridRange, values: list[list[Any]],
-              option: str, major: str = ROWS) -> WriteResult:
+    def write(
+        self,
+        actor: Actor,
+        sheet: Sheet,
+        target: GridRange,
+        values: list[list[Any]],
+        option: str,
+        major: str = ROWS,
+    ) -> WriteResult:
         """Write values from the target's top-left cell. ``None`` leaves a cell alone and
         ``""`` clears it. A single-cell target is only an anchor; a larger one bounds the data.
         Refused, with nothing written, when the data leaves a bounding target, leaves the grid,
@@ -949,28 +989,38 @@ class Spreadsheet:
             cells=len(entries),
         )
 
-    def _check_fits_target(self, sheet: Sheet, target: GridRange, height: int,
-                           width: int) -> None:
+    def _check_fits_target(self, sheet: Sheet, target: GridRange, height: int, width: int) -> None:
         where = f"{a1.always_quoted(sheet.title)}!{a1.format_cells(target)}"
         if target.end_row is not None and target.row_start + height > target.end_row:
-            raise SheetError(f"Requested writing within range [{where}], but tried writing to "
-                             f"row [{target.end_row + 1}]")
+            raise SheetError(
+                f"Requested writing within range [{where}], but tried writing to "
+                f"row [{target.end_row + 1}]"
+            )
         if target.end_col is not None and target.col_start + width > target.end_col:
-            raise SheetError(f"Requested writing within range [{where}], but tried writing to "
-                             f"column [{a1.column_letters(target.end_col)}]")
+            raise SheetError(
+                f"Requested writing within range [{where}], but tried writing to "
+                f"column [{a1.column_letters(target.end_col)}]"
+            )
 
     def clear(self, actor: Actor, sheet: Sheet, grid: GridRange) -> GridRange:
         """Clear the values (not formats) of a range; returns the range cleared."""
         bounded = self.readable(sheet, grid)
         self.check_range(actor, bounded)
-        for (r, c) in [k for k, cell in sheet.cells.items() if cell.kind is not None]:
+        for r, c in [k for k, cell in sheet.cells.items() if cell.kind is not None]:
             if bounded.contains(r, c):
                 sheet.put(r, c, sheet.get(r, c).with_entry(CLEAR))
         return bounded
 
-    def append(self, actor: Actor, sheet: Sheet, target: GridRange, values: list[list[Any]],
-               option: str, major: str = ROWS, insert_rows: bool = False
-               ) -> tuple[GridRange | None, WriteResult]:
+    def append(
+        self,
+        actor: Actor,
+        sheet: Sheet,
+        target: GridRange,
+        values: list[list[Any]],
+        option: str,
+        major: str = ROWS,
+        insert_rows: bool = False,
+    ) -> tuple[GridRange | None, WriteResult]:
         """values.append: find the table the target range points at, write after its last
         row (from its first column), growing the grid as needed. Returns the table found
         (None when the range holds no data) and what was written."""
@@ -986,12 +1036,10 @@ class Spreadsheet:
         if insert_rows and height:
             self.insert_dimension(sheet, ROWS, top, top + height)
         self.grow(sheet, top + height, left + width)
-        written = self.write(actor, sheet, GridRange(sheet.id, top, None, left, None), rows,
-                             option)
+        written = self.write(actor, sheet, GridRange(sheet.id, top, None, left, None), rows, option)
         return table, written
 
-    def _find_table(self, sheet: Sheet, bounded: GridRange, single_cell: bool
-                    ) -> GridRange | None:
+    def _find_table(self, sheet: Sheet, bounded: GridRange, single_cell: bool) -> GridRange | None:
         """The first block of consecutive non-empty rows at or below the range's top, looking
         at the range's columns (all columns to its right for a single-cell range)."""
         first_col = bounded.col_start
@@ -1014,8 +1062,7 @@ class Spreadsheet:
 
     def protected_grid(self, protected: ProtectedRange) -> GridRange | None:
         if protected.named_range_id is not None:
-            named = next((n for n in self.named_ranges if n.id == protected.named_range_id),
-                         None)
+            named = next((n for n in self.named_ranges if n.id == protected.named_range_id), None)
             return named.range if named else None
         return protected.range
 
@@ -1057,8 +1104,11 @@ class Spreadsheet:
                 raise ProtectedError()
 
     def protections_on(self, sheet_id: int) -> list[ProtectedRange]:
-        return [p for p in self.protected_ranges
-                if (g := self.protected_grid(p)) is not None and g.sheet_id == sheet_id]
+        return [
+            p
+            for p in self.protected_ranges
+            if (g := self.protected_grid(p)) is not None and g.sheet_id == sheet_id
+        ]
 
     def protected_range(self, protected_id: int) -> ProtectedRange:
         for p in self.protected_ranges:
@@ -1080,11 +1130,15 @@ class Spreadsheet:
         top-left loses its value, as in Sheets."""
         self.check_range(actor, bounded)
         if merge_type == MERGE_ROWS:
-            parts = [GridRange(sheet.id, r, r + 1, bounded.col_start, bounded.end_col)
-                     for r in range(bounded.row_start, bounded.end_row or 0)]
+            parts = [
+                GridRange(sheet.id, r, r + 1, bounded.col_start, bounded.end_col)
+                for r in range(bounded.row_start, bounded.end_row or 0)
+            ]
         elif merge_type == MERGE_COLUMNS:
-            parts = [GridRange(sheet.id, bounded.row_start, bounded.end_row, c, c + 1)
-                     for c in range(bounded.col_start, bounded.end_col or 0)]
+            parts = [
+                GridRange(sheet.id, bounded.row_start, bounded.end_row, c, c + 1)
+                for c in range(bounded.col_start, bounded.end_col or 0)
+            ]
         else:
             parts = [bounded]
         sheet.merges = [m for m in sheet.merges if not m.intersects(bounded)]
@@ -1120,8 +1174,9 @@ class Spreadsheet:
         axis = 0 if dimension == ROWS else 1
         limit = sheet.rows if dimension == ROWS else sheet.cols
         if start > limit:
-            raise SheetError(f"Insert position {start} is beyond the grid's {limit} "
-                             f"{dimension.lower()}.")
+            raise SheetError(
+                f"Insert position {start} is beyond the grid's {limit} {dimension.lower()}."
+            )
         moved: dict[tuple[int, int], Cell] = {}
         for key, cell in sheet.cells.items():
             pos = list(key)
@@ -1136,12 +1191,16 @@ class Spreadsheet:
         self._shift_ranges(sheet.id, lambda g: _shift_inserted(g, dimension, start, count))
         self.check_cell_limit()
 
-    def delete_dimension(self, actor: Actor, sheet: Sheet, dimension: str, start: int,
-                         end: int) -> None:
+    def delete_dimension(
+        self, actor: Actor, sheet: Sheet, dimension: str, start: int, end: int
+    ) -> None:
         """Delete rows or columns [start, end); ranges inside them go, ranges after shift."""
         limit = sheet.rows if dimension == ROWS else sheet.cols
-        band = (GridRange(sheet.id, start, end, 0, sheet.cols) if dimension == ROWS
-                else GridRange(sheet.id, 0, sheet.rows, start, end))
+        band = (
+            GridRange(sheet.id, start, end, 0, sheet.cols)
+            if dimension == ROWS
+            else GridRange(sheet.id, 0, sheet.rows, start, end)
+        )
         if end > limit:
             raise grid_limit_error(sheet.title, band, sheet.rows, sheet.cols)
         if start == 0 and end >= limit:
@@ -1174,8 +1233,7 @@ class Spreadsheet:
             self.delete_dimension(actor, sheet, COLUMNS, cols, sheet.cols)
         self.grow(sheet, rows, cols)
 
-    def _shift_ranges(self, sheet_id: int,
-                      shift: Callable[[GridRange], GridRange | None]) -> None:
+    def _shift_ranges(self, sheet_id: int, shift: Callable[[GridRange], GridRange | None]) -> None:
         """Apply ``shift`` (GridRange -> GridRange | None) to every range on the sheet;
         a range shifted to None has been deleted with its cells."""
         sheet = self.sheet(sheet_id)
@@ -1215,8 +1273,9 @@ class Spreadsheet:
 
     def add_sheet(self, sheet: Sheet, index: int | None = None) -> Sheet:
         if self.sheet_titled(sheet.title):
-            raise SheetError(f'A sheet with the name "{sheet.title}" already exists. '
-                             f"Please enter another name.")
+            raise SheetError(
+                f'A sheet with the name "{sheet.title}" already exists. Please enter another name.'
+            )
         if self.has_sheet(sheet.id):
             raise SheetError(f"Sheet with id {sheet.id} already exists.")
         position = len(self.sheets) if index is None else max(0, min(index, len(self.sheets)))
@@ -1233,7 +1292,8 @@ class Spreadsheet:
         gone = {n.id for n in self.named_ranges if n.range.sheet_id == sheet_id}
         self.named_ranges = [n for n in self.named_ranges if n.id not in gone]
         self.protected_ranges = [
-            p for p in self.protected_ranges
+            p
+            for p in self.protected_ranges
             if not (p.named_range_id in gone or (p.range and p.range.sheet_id == sheet_id))
         ]
         self.charts = [c for c in self.charts if c.sheet_id != sheet_id]
@@ -1248,8 +1308,9 @@ class Spreadsheet:
     def rename_sheet(self, sheet: Sheet, title: str) -> None:
         other = self.sheet_titled(title)
         if other is not None and other is not sheet:
-            raise SheetError(f'A sheet with the name "{title}" already exists. '
-                             f"Please enter another name.")
+            raise SheetError(
+                f'A sheet with the name "{title}" already exists. Please enter another name.'
+            )
         sheet.props["title"] = title
 
     # -- formats and files -------------------------------------------------------------------
@@ -1265,8 +1326,12 @@ class Spreadsheet:
             raise ConversionError(f"The file is not a valid .xlsx workbook: {exc}") from None
         book = cls()
         for ws in workbook.worksheets:
-            sheet = Sheet.blank(book.new_sheet_id(), ws.title, max(ws.max_row, DEFAULT_ROWS),
-                                max(ws.max_column, DEFAULT_COLUMNS))
+            sheet = Sheet.blank(
+                book.new_sheet_id(),
+                ws.title,
+                max(ws.max_row, DEFAULT_ROWS),
+                max(ws.max_column, DEFAULT_COLUMNS),
+            )
             if ws.sheet_state != "visible":
                 sheet.props["hidden"] = True
             _read_xlsx_cells(ws, sheet)
@@ -1304,8 +1369,9 @@ class Spreadsheet:
         height = len(rows)
         width = max((len(r) for r in rows), default=0)
         book = cls()
-        sheet = Sheet.blank(book.new_sheet_id(), title, max(height, DEFAULT_ROWS),
-                            max(width, DEFAULT_COLUMNS))
+        sheet = Sheet.blank(
+            book.new_sheet_id(), title, max(height, DEFAULT_ROWS), max(width, DEFAULT_COLUMNS)
+        )
         for r, row in enumerate(rows):
             for c, raw in enumerate(row):
                 if raw != "":
@@ -1390,11 +1456,17 @@ def _after_delete(index: int | None, start: int, end: int) -> int | None:
 
 def _shift_deleted(grid: GridRange, dimension: str, start: int, end: int) -> GridRange | None:
     if dimension == ROWS:
-        moved = replace(grid, start_row=_after_delete(grid.start_row, start, end),
-                        end_row=_after_delete(grid.end_row, start, end))
+        moved = replace(
+            grid,
+            start_row=_after_delete(grid.start_row, start, end),
+            end_row=_after_delete(grid.end_row, start, end),
+        )
     else:
-        moved = replace(grid, start_col=_after_delete(grid.start_col, start, end),
-                        end_col=_after_delete(grid.end_col, start, end))
+        moved = replace(
+            grid,
+            start_col=_after_delete(grid.start_col, start, end),
+            end_col=_after_delete(grid.end_col, start, end),
+        )
     return None if moved.is_empty() else moved
 
 
@@ -1417,8 +1489,11 @@ def _read_xlsx_cells(ws: Any, sheet: Sheet) -> None:
             if cell is not None:
                 sheet.put(xc.row - 1, xc.column - 1, cell)
     for merged in ws.merged_cells.ranges:
-        sheet.merges.append(GridRange(sheet.id, merged.min_row - 1, merged.max_row,
-                                      merged.min_col - 1, merged.max_col))
+        sheet.merges.append(
+            GridRange(
+                sheet.id, merged.min_row - 1, merged.max_row, merged.min_col - 1, merged.max_col
+            )
+        )
     checkbox = {"condition": {"type": BOOLEAN_CONDITION}}
     for dv in ws.data_validations.dataValidation:
         if dv.type != XLSX_LIST or (dv.formula1 or "").upper() != XLSX_CHECKBOX_FORMULA:
@@ -1452,12 +1527,18 @@ def _xlsx_value(value: Any, pattern: str | None) -> tuple[str, Any, dict[str, st
         kind = DATE_FORMAT if value.time() == time() else DATE_TIME_FORMAT
         return NUMBER, to_serial(value), _format(kind, pattern or DEFAULT_PATTERNS[kind])
     if isinstance(value, date):
-        return NUMBER, to_serial(datetime.combine(value, time())), _format(
-            DATE_FORMAT, pattern or ISO_DATE_PATTERN)
+        return (
+            NUMBER,
+            to_serial(datetime.combine(value, time())),
+            _format(DATE_FORMAT, pattern or ISO_DATE_PATTERN),
+        )
     if isinstance(value, time):
         seconds = value.hour * 3600 + value.minute * 60 + value.second
-        return NUMBER, json_number(seconds / SECONDS_PER_DAY), _format(
-            TIME_FORMAT, pattern or TIME_SECONDS_PATTERN)
+        return (
+            NUMBER,
+            json_number(seconds / SECONDS_PER_DAY),
+            _format(TIME_FORMAT, pattern or TIME_SECONDS_PATTERN),
+        )
     if isinstance(value, timedelta):
         return NUMBER, json_number(value.total_seconds() / SECONDS_PER_DAY), None
     if isinstance(value, (int, float)):
@@ -1486,11 +1567,16 @@ def _write_xlsx_cells(sheet: Sheet, ws: Any) -> None:
             checkboxes.append(xc.coordinate)
     for merge in sheet.merges:
         bounded = merge.clamp(sheet.rows, sheet.cols)
-        ws.merge_cells(start_row=bounded.row_start + 1, end_row=bounded.end_row,
-                       start_column=bounded.col_start + 1, end_column=bounded.end_col)
+        ws.merge_cells(
+            start_row=bounded.row_start + 1,
+            end_row=bounded.end_row,
+            start_column=bounded.col_start + 1,
+            end_column=bounded.end_col,
+        )
     if checkboxes:
-        validation = DataValidation(type=XLSX_LIST, formula1=XLSX_CHECKBOX_FORMULA,
-                                    allow_blank=True)
+        validation = DataValidation(
+            type=XLSX_LIST, formula1=XLSX_CHECKBOX_FORMULA, allow_blank=True
+        )
         for coordinate in checkboxes:
             validation.add(coordinate)
         ws.add_data_validation(validation)

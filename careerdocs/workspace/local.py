@@ -133,8 +133,9 @@ class LocalWorkspace:
             None,
         )
 
-    def _artifacts(self, folder: Path, marker: Mapping[str, Any], person: str, fy: str
-                   ) -> dict[ArtifactKind, Artifact]:
+    def _artifacts(
+        self, folder: Path, marker: Mapping[str, Any], person: str, fy: str
+    ) -> dict[ArtifactKind, Artifact]:
         shares = _shares(marker)
         found = {ArtifactKind.FOLDER: self._folder_artifact(folder, marker, person)}
         for kind in SUFFIXES:
@@ -145,17 +146,37 @@ class LocalWorkspace:
                 found[kind] = self._artifact(kind, person, fy, path, name, shares)
         return found
 
-    def _folder_artifact(self, folder: Path, marker: Mapping[str, Any], person: str
-                         ) -> Artifact:
-        return self._artifact(ArtifactKind.FOLDER, person, marker[MARKER_FY], folder,
-                              marker[KEY_NAME], _shares(marker))
+    def _folder_artifact(self, folder: Path, marker: Mapping[str, Any], person: str) -> Artifact:
+        return self._artifact(
+            ArtifactKind.FOLDER,
+            person,
+            marker[MARKER_FY],
+            folder,
+            marker[KEY_NAME],
+            _shares(marker),
+        )
 
-    def _artifact(self, kind: ArtifactKind, person: str, fy: str, path: Path, name: str,
-                  shares: tuple[tuple[str, str], ...]) -> Artifact:
+    def _artifact(
+        self,
+        kind: ArtifactKind,
+        person: str,
+        fy: str,
+        path: Path,
+        name: str,
+        shares: tuple[tuple[str, str], ...],
+    ) -> Artifact:
         with _io(f"cannot read {path}"):
             modified = _rfc3339(path.stat().st_mtime)
-        return Artifact(kind, person, fy, path.relative_to(self.output_dir).as_posix(), name,
-                        path.as_uri(), modified, shares)
+        return Artifact(
+            kind,
+            person,
+            fy,
+            path.relative_to(self.output_dir).as_posix(),
+            name,
+            path.as_uri(),
+            modified,
+            shares,
+        )
 
     # -- creating ----------------------------------------------------------------------------
 
@@ -215,8 +236,9 @@ class LocalWorkspace:
             raise WorkspaceError(f"create_file cannot make a {kind.value}; use create_folder")
         path = _template_path(template)
         if path.suffix.lower() != SUFFIXES[kind]:
-            raise TemplateError(f"template {path} for the {kind.value} must be a "
-                                f"{SUFFIXES[kind]} file")
+            raise TemplateError(
+                f"template {path} for the {kind.value} must be a {SUFFIXES[kind]} file"
+            )
         directory, marker = self._owned_folder(person, folder)
         target = directory / _file_name(name, SUFFIXES[kind])
         _refuse_existing(marker, directory, target, kind, fy)
@@ -444,12 +466,14 @@ def _shares(marker: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 # -- files -----------------------------------------------------------------------------------
 
 
-def _refuse_existing(marker: Mapping[str, Any], directory: Path, target: Path,
-                     kind: ArtifactKind, fy: str) -> None:
+def _refuse_existing(
+    marker: Mapping[str, Any], directory: Path, target: Path, kind: ArtifactKind, fy: str
+) -> None:
     """A person's edits are sacred: never replace a file, never make a second one of a kind."""
     if target.exists():
-        raise WorkspaceError(f"{target} already exists; careerdocs never overwrites a person's "
-                             "document")
+        raise WorkspaceError(
+            f"{target} already exists; careerdocs never overwrites a person's document"
+        )
     recorded = _recorded_file(directory, marker, fy, kind.value)
     if recorded is not None and recorded.is_file():
         raise WorkspaceError(f"the {kind.value} for {fy} already exists as {recorded}")
@@ -457,8 +481,9 @@ def _refuse_existing(marker: Mapping[str, Any], directory: Path, target: Path,
 
 def _template_path(template: TemplateRef) -> Path:
     if template.google_id:
-        raise TemplateError(f"template {template.source} is a Google file; Google templates need "
-                            "the google backend")
+        raise TemplateError(
+            f"template {template.source} is a Google file; Google templates need the google backend"
+        )
     if template.path is None:
         raise TemplateError(f"template {template.source} has no file path")
     return template.path

@@ -160,8 +160,9 @@ def _fill_docx(path: Path, values: Mapping[str, str]) -> bytes:
     return out.getvalue()
 
 
-def _replace_in_paragraph(paragraph: Any, pattern: re.Pattern[str], values: Mapping[str, str]
-                          ) -> None:
+def _replace_in_paragraph(
+    paragraph: Any, pattern: re.Pattern[str], values: Mapping[str, str]
+) -> None:
     """Replace tokens even where Word split them over several runs: the value goes into the run
     where the token starts (keeping that run's formatting) and the rest of the token is removed
     from the runs that held it. Matches are spliced right to left so earlier offsets hold."""
@@ -285,8 +286,9 @@ def _split_around(sheet: Worksheet, dim: ColumnDimension, locked: int) -> list[C
     return [_column_span(sheet, lo, hi, dim) for lo, hi in pieces if lo <= hi]
 
 
-def _column_span(sheet: Worksheet, lo: int, hi: int, like: ColumnDimension | None
-                 ) -> ColumnDimension:
+def _column_span(
+    sheet: Worksheet, lo: int, hi: int, like: ColumnDimension | None
+) -> ColumnDimension:
     """A ``<col>`` range from ``lo`` to ``hi``; a copy of ``like``'s look, or no width at all
     (width 0 is not written, so Excel keeps its default)."""
     span = ColumnDimension(sheet, index=get_column_letter(lo), min=lo, max=hi, width=0)
@@ -393,8 +395,9 @@ def _padded(table: Table, index: int, row: Sequence[Any]) -> list[Any]:
     return [*row, *([None] * (width - len(row)))]
 
 
-def _user_columns(header: Sequence[str], old_header: Sequence[str],
-                  old_rows: Sequence[Sequence[Any]]) -> list[int]:
+def _user_columns(
+    header: Sequence[str], old_header: Sequence[str], old_rows: Sequence[Sequence[Any]]
+) -> list[int]:
     managed = {_fold(h) for h in header}
     width = max([len(old_header), *(len(r) for r in old_rows)])
     return [
@@ -418,8 +421,9 @@ def _key_index(table: Table, header: Sequence[str]) -> int | None:
     return folded.index(_fold(table.key_column))
 
 
-def _rows_by_key(table: Table, old_header: Sequence[str], old_rows: Sequence[Sequence[Any]]
-                 ) -> dict[str, Sequence[Any]]:
+def _rows_by_key(
+    table: Table, old_header: Sequence[str], old_rows: Sequence[Sequence[Any]]
+) -> dict[str, Sequence[Any]]:
     """Old rows by key; the first row wins if a key repeats."""
     if table.key_column is None or _fold(table.key_column) not in map(_fold, old_header):
         return {}
@@ -439,8 +443,9 @@ def _fold(text: str) -> str:
     return text.strip().casefold()
 
 
-def write_tab(workbook: Workbook, table: Table, header: Sequence[str],
-              rows: Iterable[Sequence[Any]]) -> None:
+def write_tab(
+    workbook: Workbook, table: Table, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
     """Replace (or add) tab ``table.title`` with ``header`` and ``rows``, in the same position
     among the tabs: bold frozen header, widths fitted to the content, and ``table.chart`` if set.
     Raises WorkspaceError for a cell or chart the tab cannot hold."""
@@ -482,8 +487,10 @@ def _add_chart(sheet: Worksheet, table: Table, width: int) -> None:
     assert spec is not None
     for name, index in (("label", spec.label_column), ("value", spec.value_column)):
         if not 0 <= index < len(table.header):
-            raise WorkspaceError(f"tab {table.title!r}: chart {name} column {index} is not in "
-                                 f"its {len(table.header)}-column header")
+            raise WorkspaceError(
+                f"tab {table.title!r}: chart {name} column {index} is not in "
+                f"its {len(table.header)}-column header"
+            )
     if spec.row_count < 1:
         return
     chart = BarChart()

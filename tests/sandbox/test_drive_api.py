@@ -67,6 +67,7 @@ def _xlsx(rows: list[list[Any]], title: str = "Goals") -> bytes:
 
 # -- create and upload -------------------------------------------------------------------------
 
+
 def test_metadata_create_answers_googles_default_fields_and_caller_owns_it(sandbox: SandboxKit):
     created = _run(sandbox, _files(sandbox).create(body={"name": "IGP", "mimeType": core.GDOC}))
     assert set(created) == {"kind", "id", "name", "mimeType"}
@@ -76,26 +77,34 @@ def test_metadata_create_answers_googles_default_fields_and_caller_owns_it(sandb
 
 
 def test_multipart_upload_converts_docx_into_a_google_doc(sandbox: SandboxKit):
-    media = MediaInMemoryUpload(_docx("Growth plan", "Where do I want to be?"),
-                                mimetype=core.DOCX, resumable=False)
+    media = MediaInMemoryUpload(
+        _docx("Growth plan", "Where do I want to be?"), mimetype=core.DOCX, resumable=False
+    )
     body = {"name": "IGP", "mimeType": core.GDOC, "appProperties": {MARKER: "igp"}}
-    created = _run(sandbox, _files(sandbox).create(body=body, media_body=media,
-                                                   fields="id,mimeType,appProperties"))
+    created = _run(
+        sandbox,
+        _files(sandbox).create(body=body, media_body=media, fields="id,mimeType,appProperties"),
+    )
     assert created["mimeType"] == core.GDOC
     assert created["appProperties"] == {MARKER: "igp"}
     assert "Where do I want to be?" in sandbox.store.files[created["id"]].doc.to_text()
 
 
-@pytest.mark.parametrize(("payload", "mimetype"), [
-    (_xlsx([["Goal", "Status"], ["Learn Go", "started"]]), core.XLSX),
-    (b"Goal,Status\nLearn Go,started\n", "text/csv"),
-])
+@pytest.mark.parametrize(
+    ("payload", "mimetype"),
+    [
+        (_xlsx([["Goal", "Status"], ["Learn Go", "started"]]), core.XLSX),
+        (b"Goal,Status\nLearn Go,started\n", "text/csv"),
+    ],
+)
 def test_resumable_upload_converts_a_workbook_or_csv_into_a_sheet(
-        sandbox: SandboxKit, payload: bytes, mimetype: str):
+    sandbox: SandboxKit, payload: bytes, mimetype: str
+):
     media = MediaInMemoryUpload(payload, mimetype=mimetype, resumable=True)
     body = {"name": "Growth plan", "mimeType": core.GSHEET, "parents": [_folder(sandbox)]}
-    created = _run(sandbox, _files(sandbox).create(body=body, media_body=media,
-                                                   fields="id,mimeType"))
+    created = _run(
+        sandbox, _files(sandbox).create(body=body, media_body=media, fields="id,mimeType")
+    )
     assert created["mimeType"] == core.GSHEET
     csv_text = sandbox.store.files[created["id"]].sheet.to_csv().decode()
     assert csv_text.splitlines()[:2] == ["Goal,Status", "Learn Go,started"]
@@ -104,15 +113,20 @@ def test_resumable_upload_converts_a_workbook_or_csv_into_a_sheet(
 def test_binary_upload_round_trips_with_size_and_checksum(sandbox: SandboxKit):
     data = bytes(range(256)) * 10
     media = MediaInMemoryUpload(data, mimetype="application/octet-stream", resumable=False)
-    created = _run(sandbox, _files(sandbox).create(body={"name": "raw.bin"}, media_body=media,
-                                                   fields="id,size,md5Checksum"))
+    created = _run(
+        sandbox,
+        _files(sandbox).create(
+            body={"name": "raw.bin"}, media_body=media, fields="id,size,md5Checksum"
+        ),
+    )
     assert created["size"] == str(len(data))
     assert _run(sandbox, _files(sandbox).get_media(fileId=created["id"])) == data
 
 
 def test_google_docs_cannot_be_downloaded_only_exported(sandbox: SandboxKit):
     doc_id = _run(sandbox, _files(sandbox).create(body={"name": "IGP", "mimeType": core.GDOC}))[
-        "id"]
+        "id"
+    ]
     with pytest.raises(HttpError) as caught:
         _run(sandbox, _files(sandbox).get_media(fileId=doc_id))
     assert caught.value.status_code == 403
@@ -123,6 +137,7 @@ def test_google_docs_cannot_be_downloaded_only_exported(sandbox: SandboxKit):
 
 # -- list --------------------------------------------------------------------------------------
 
+
 def test_list_finds_artifacts_by_app_properties_across_pages(sandbox: SandboxKit):
     folder = _folder(sandbox)
     for n in range(5):
@@ -132,9 +147,16 @@ def test_list_finds_artifacts_by_app_properties_across_pages(sandbox: SandboxKit
     q = f"appProperties has {{ key='{MARKER}' and value='igp' }} and trashed = false"
     names, token = [], None
     while True:
-        listing = _run(sandbox, _files(sandbox).list(
-            q=q, pageSize=2, pageToken=token, orderBy="name",
-            fields="nextPageToken,files(name,appProperties)"))
+        listing = _run(
+            sandbox,
+            _files(sandbox).list(
+                q=q,
+                pageSize=2,
+                pageToken=token,
+                orderBy="name",
+                fields="nextPageToken,files(name,appProperties)",
+            ),
+        )
         names += [f["name"] for f in listing["files"]]
         token = listing.get("nextPageToken")
         if token is None:
@@ -156,13 +178,21 @@ def test_unknown_field_in_fields_is_refused_with_googles_message(sandbox: Sandbo
 
 # -- copy and access ---------------------------------------------------------------------------
 
+
 def test_copy_belongs_to_the_caller_and_is_named_copy_of(sandbox: SandboxKit):
-    template = _run(sandbox, _files(sandbox).create(
-        body={"name": "IGP template", "mimeType": core.GDOC}))["id"]
+    template = _run(
+        sandbox, _files(sandbox).create(body={"name": "IGP template", "mimeType": core.GDOC})
+    )["id"]
     _share(sandbox, template, BOB, "reader", sendNotificationEmail=False)
-    copied = _run(sandbox, _files(sandbox).copy(
-        fileId=template, body={"appProperties": {MARKER: "igp"}},
-        fields="id,name,owners,appProperties,parents"), BOB)
+    copied = _run(
+        sandbox,
+        _files(sandbox).copy(
+            fileId=template,
+            body={"appProperties": {MARKER: "igp"}},
+            fields="id,name,owners,appProperties,parents",
+        ),
+        BOB,
+    )
     assert copied["name"] == "Copy of IGP template"
     assert copied["owners"][0]["emailAddress"] == BOB
     assert copied["appProperties"] == {MARKER: "igp"}
@@ -184,16 +214,22 @@ def test_stranger_gets_404_and_reader_cannot_update(sandbox: SandboxKit):
 
 # -- permissions -------------------------------------------------------------------------------
 
+
 def test_folder_permission_reaches_its_files_and_lists_as_inherited(sandbox: SandboxKit):
     folder = _folder(sandbox)
-    inside = _run(sandbox, _files(sandbox).create(body={"name": "IGP", "mimeType": core.GDOC,
-                                                        "parents": [folder]}))["id"]
+    inside = _run(
+        sandbox,
+        _files(sandbox).create(body={"name": "IGP", "mimeType": core.GDOC, "parents": [folder]}),
+    )["id"]
     _share(sandbox, folder, BOB, "writer", sendNotificationEmail=False)
-    renamed = _run(sandbox, _files(sandbox).update(fileId=inside, body={"name": "IGP (Bob)"}),
-                   BOB)
+    renamed = _run(sandbox, _files(sandbox).update(fileId=inside, body={"name": "IGP (Bob)"}), BOB)
     assert renamed["name"] == "IGP (Bob)"
-    listing = _run(sandbox, sandbox.drive.permissions().list(
-        fileId=inside, fields="permissions(emailAddress,role,permissionDetails)"))
+    listing = _run(
+        sandbox,
+        sandbox.drive.permissions().list(
+            fileId=inside, fields="permissions(emailAddress,role,permissionDetails)"
+        ),
+    )
     bob = next(p for p in listing["permissions"] if p["emailAddress"] == BOB)
     assert bob["role"] == "writer"
     assert bob["permissionDetails"][0]["inherited"] is True
@@ -206,7 +242,8 @@ def test_share_without_notification_sends_nothing_and_with_it_records_one(sandbo
     _share(sandbox, folder, CAROL, "reader", emailMessage="Your growth plan")
     sent = drive_permissions.notifications(sandbox.store)
     assert [(n.recipient, n.role, n.message) for n in sent] == [
-        (CAROL, "reader", "Your growth plan")]
+        (CAROL, "reader", "Your growth plan")
+    ]
 
 
 def test_reader_cannot_share(sandbox: SandboxKit):
@@ -221,14 +258,20 @@ def test_reader_cannot_share(sandbox: SandboxKit):
 def test_notification_flag_is_refused_for_anyone_permissions(sandbox: SandboxKit):
     folder = _folder(sandbox)
     with pytest.raises(HttpError) as caught:
-        _run(sandbox, sandbox.drive.permissions().create(
-            fileId=folder, body={"type": "anyone", "role": "reader"},
-            sendNotificationEmail=False))
+        _run(
+            sandbox,
+            sandbox.drive.permissions().create(
+                fileId=folder,
+                body={"type": "anyone", "role": "reader"},
+                sendNotificationEmail=False,
+            ),
+        )
     assert caught.value.status_code == 403
     assert _error(caught)["errors"][0]["location"] == "sendNotificationEmail"
 
 
 # -- changes -----------------------------------------------------------------------------------
+
 
 def test_changes_feed_reports_new_and_shared_files_to_their_readers(sandbox: SandboxKit):
     changes = sandbox.drive.changes()
@@ -246,8 +289,8 @@ def test_changes_feed_reports_new_and_shared_files_to_their_readers(sandbox: San
 
 # -- shared drives -----------------------------------------------------------------------------
 
-def test_shared_drive_items_belong_to_the_drive_and_need_supports_all_drives(
-        sandbox: SandboxKit):
+
+def test_shared_drive_items_belong_to_the_drive_and_need_supports_all_drives(sandbox: SandboxKit):
     drives = sandbox.drive.drives()
     drive = _run(sandbox, drives.create(requestId="req-1", body={"name": "People"}))
     with pytest.raises(HttpError) as caught:
@@ -257,13 +300,21 @@ def test_shared_drive_items_belong_to_the_drive_and_need_supports_all_drives(
     with pytest.raises(HttpError) as caught:
         _run(sandbox, _files(sandbox).create(body=body))
     assert caught.value.status_code == 404
-    created = _run(sandbox, _files(sandbox).create(body=body, supportsAllDrives=True,
-                                                   fields="id,driveId,owners"))
+    created = _run(
+        sandbox,
+        _files(sandbox).create(body=body, supportsAllDrives=True, fields="id,driveId,owners"),
+    )
     assert created["driveId"] == drive["id"]
     assert "owners" not in created
-    listing = _run(sandbox, _files(sandbox).list(
-        corpora="drive", driveId=drive["id"], includeItemsFromAllDrives=True,
-        supportsAllDrives=True))
+    listing = _run(
+        sandbox,
+        _files(sandbox).list(
+            corpora="drive",
+            driveId=drive["id"],
+            includeItemsFromAllDrives=True,
+            supportsAllDrives=True,
+        ),
+    )
     assert [f["id"] for f in listing["files"]] == [created["id"]]
     with pytest.raises(HttpError) as caught:
         _run(sandbox, drives.get(driveId=drive["id"]), BOB)
@@ -272,10 +323,12 @@ def test_shared_drive_items_belong_to_the_drive_and_need_supports_all_drives(
 
 # -- batch -------------------------------------------------------------------------------------
 
+
 def test_batch_answers_every_call_in_order_with_its_own_status(sandbox: SandboxKit):
     answers: dict[str, tuple[Any, Any]] = {}
     batch = sandbox.drive.new_batch_http_request(
-        callback=lambda rid, response, exc: answers.__setitem__(rid, (response, exc)))
+        callback=lambda rid, response, exc: answers.__setitem__(rid, (response, exc))
+    )
     for name in ("one", "two", "three"):
         batch.add(_files(sandbox).create(body={"name": name}, fields="id,name"), request_id=name)
     batch.add(_files(sandbox).get(fileId="missing"), request_id="missing")
@@ -287,13 +340,16 @@ def test_batch_answers_every_call_in_order_with_its_own_status(sandbox: SandboxK
 
 # -- gspread 6.2.1 -----------------------------------------------------------------------------
 
+
 def test_gspread_creates_opens_copies_imports_exports_and_deletes(sandbox: SandboxKit):
     client = sandbox.gspread(ALICE)
     created = client.create("Growth plan")
     assert client.open("Growth plan").id == created.id
     client.import_csv(created.id, "Goal,Status\nLearn Go,started\n")
     assert client.export(created.id, ExportFormat.CSV).decode().splitlines() == [
-        "Goal,Status", "Learn Go,started"]
+        "Goal,Status",
+        "Learn Go,started",
+    ]
     copied = client.copy(created.id)
     assert copied.title == "Copy of Growth plan"
     client.del_spreadsheet(created.id)

@@ -31,29 +31,49 @@ def test_parses_the_multipart_upload_google_api_python_client_sends() -> None:
 
 @pytest.mark.parametrize("newline", [b"\r\n", b"\n"])
 def test_parses_either_line_ending(newline: bytes) -> None:
-    body = newline.join([
-        b"preamble", b"--xyz", b"Content-Type: text/plain", b"", b"one", b"--xyz",
-        b"Content-Type: text/csv", b"", b"a,b" + newline + b"1,2", b"--xyz--", b"",
-    ])
+    body = newline.join(
+        [
+            b"preamble",
+            b"--xyz",
+            b"Content-Type: text/plain",
+            b"",
+            b"one",
+            b"--xyz",
+            b"Content-Type: text/csv",
+            b"",
+            b"a,b" + newline + b"1,2",
+            b"--xyz--",
+            b"",
+        ]
+    )
     parts = multipart.parse_multipart(body, 'multipart/related; boundary="xyz"')
     assert [(p.content_type, p.body) for p in parts] == [
-        ("text/plain", b"one"), ("text/csv", b"a,b" + newline + b"1,2")]
+        ("text/plain", b"one"),
+        ("text/csv", b"a,b" + newline + b"1,2"),
+    ]
 
 
-@pytest.mark.parametrize(("body", "content_type"), [
-    (b"--xyz\r\n\r\nno end", "multipart/related; boundary=xyz"),
-    (b"nothing here", "multipart/related; boundary=xyz"),
-    (b"--xyz--", "multipart/related"),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"--xyz\r\n\r\nno end", "multipart/related; boundary=xyz"),
+        (b"nothing here", "multipart/related; boundary=xyz"),
+        (b"--xyz--", "multipart/related"),
+    ],
+)
 def test_rejects_bodies_that_are_not_multipart(body: bytes, content_type: str) -> None:
     with pytest.raises(MalformedMessage):
         multipart.parse_multipart(body, content_type)
 
 
 def test_encoded_parts_parse_back() -> None:
-    parts = [Part({"Content-Type": "application/http", "Content-ID": "<response-a + 1>"},
-                  b"HTTP/1.1 200 OK\r\n\r\n{}"),
-             Part({"Content-Type": "application/http"}, BINARY)]
+    parts = [
+        Part(
+            {"Content-Type": "application/http", "Content-ID": "<response-a + 1>"},
+            b"HTTP/1.1 200 OK\r\n\r\n{}",
+        ),
+        Part({"Content-Type": "application/http"}, BINARY),
+    ]
     encoded = multipart.encode_multipart(parts, "b0undary")
     back = multipart.parse_multipart(encoded, "multipart/mixed; boundary=b0undary")
     assert [p.body for p in back] == [p.body for p in parts]
@@ -72,14 +92,16 @@ def test_parses_a_batch_part_as_google_api_python_client_writes_it() -> None:
     assert json.loads(message.body) == {"name": "new"}
 
 
-@pytest.mark.parametrize(("status", "body"), [(200, b'{"id": "f1"}'), (204, b""),
-                                              (404, b'{"error": {"code": 404}}')])
-def test_batch_response_parts_are_read_by_google_api_python_client(status: int, body: bytes
-                                                                   ) -> None:
+@pytest.mark.parametrize(
+    ("status", "body"), [(200, b'{"id": "f1"}'), (204, b""), (404, b'{"error": {"code": 404}}')]
+)
+def test_batch_response_parts_are_read_by_google_api_python_client(
+    status: int, body: bytes
+) -> None:
     inner = multipart.encode_http_response(status, {"Content-Type": "application/json"}, body)
     encoded = multipart.encode_multipart(
-        [Part({"Content-Type": "application/http", "Content-ID": "<response-u + 7>"}, inner)],
-        "bnd")
+        [Part({"Content-Type": "application/http", "Content-ID": "<response-u + 7>"}, inner)], "bnd"
+    )
     parser = FeedParser()
     parser.feed("content-type: multipart/mixed; boundary=bnd\r\n\r\n" + encoded.decode())
     part = parser.close().get_payload()[0]

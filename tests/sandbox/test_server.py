@@ -71,13 +71,20 @@ def test_token_endpoint_refuses_assertions_outside_the_timeframe(
     from google.auth import crypt, jwt
 
     now = int(time.time())
-    claims = {"iss": sandbox.key["client_email"], "sub": ALICE, "scope": DRIVE_SCOPE,
-              "aud": "https://oauth2.googleapis.com/token", "iat": now + iat_offset,
-              "exp": now + exp_offset}
+    claims = {
+        "iss": sandbox.key["client_email"],
+        "sub": ALICE,
+        "scope": DRIVE_SCOPE,
+        "aud": "https://oauth2.googleapis.com/token",
+        "iat": now + iat_offset,
+        "exp": now + exp_offset,
+    }
     signer = crypt.RSASigner.from_service_account_info(sandbox.key)
     assertion = jwt.encode(signer, claims).decode()
-    reply = requests.post(sandbox.sandbox.token_uri, data={
-        "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
+    reply = requests.post(
+        sandbox.sandbox.token_uri,
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+    )
     assert reply.status_code == 400
     assert reply.json()["error"] == "invalid_grant"
     assert "short-lived token" in reply.json()["error_description"]
@@ -98,8 +105,9 @@ def test_delegation_limited_to_some_scopes_refuses_others(sandbox_factory) -> No
         ("sheets", {"code": 401, "status": "UNAUTHENTICATED"}),
     ],
 )
-def test_a_bad_bearer_token_gets_google_401_body(sandbox: SandboxKit, api: str,
-                                                 expected: dict) -> None:
+def test_a_bad_bearer_token_gets_google_401_body(
+    sandbox: SandboxKit, api: str, expected: dict
+) -> None:
     path = {"drive": "/drive/v3/files", "sheets": "/v4/spreadsheets/x"}[api]
     reply = requests.get(sandbox.endpoint + path, headers={"Authorization": "Bearer nope"})
     assert reply.status_code == 401
@@ -135,10 +143,14 @@ def test_short_token_lifetime_makes_the_client_refresh_before_each_call(sandbox_
 
 
 def test_sheets_quota_answers_429_resource_exhausted(sandbox_factory) -> None:
-    kit = sandbox_factory(SandboxOptions(quotas="google",
-                                         quota_limits={("sheets", "read"): (2, 300)}))
-    sheet = kit.sheets.spreadsheets().create(body={"properties": {"title": "q"}}).execute(
-        http=kit.http(ALICE))
+    kit = sandbox_factory(
+        SandboxOptions(quotas="google", quota_limits={("sheets", "read"): (2, 300)})
+    )
+    sheet = (
+        kit.sheets.spreadsheets()
+        .create(body={"properties": {"title": "q"}})
+        .execute(http=kit.http(ALICE))
+    )
     get = kit.sheets.spreadsheets().get(spreadsheetId=sheet["spreadsheetId"])
     get.execute(http=kit.http(ALICE))
     get.execute(http=kit.http(ALICE))
@@ -149,24 +161,32 @@ def test_sheets_quota_answers_429_resource_exhausted(sandbox_factory) -> None:
     assert "per minute per user" in err["message"]
     # another user has their own per-user bucket
     kit.sheets.spreadsheets().create(body={"properties": {"title": "b"}}).execute(
-        http=kit.http(BOB))
+        http=kit.http(BOB)
+    )
 
 
 def test_drive_quota_answers_403_user_rate_limit(sandbox_factory) -> None:
-    kit = sandbox_factory(SandboxOptions(quotas="google",
-                                         quota_limits={("drive", "read"): (1, 100)}))
+    kit = sandbox_factory(
+        SandboxOptions(quotas="google", quota_limits={("drive", "read"): (1, 100)})
+    )
     kit.drive.files().list().execute(http=kit.http(ALICE))
     with pytest.raises(HttpError) as caught:
         kit.drive.files().list().execute(http=kit.http(ALICE))
     err = _error(caught.value)
     assert caught.value.resp.status == 403
-    assert err["errors"][0] == {"domain": "usageLimits", "reason": "userRateLimitExceeded",
-                                "message": "User Rate Limit Exceeded"}
+    assert err["errors"][0] == {
+        "domain": "usageLimits",
+        "reason": "userRateLimitExceeded",
+        "message": "User Rate Limit Exceeded",
+    }
 
 
 def test_quota_refills_with_time_scale(sandbox_factory) -> None:
-    kit = sandbox_factory(SandboxOptions(quotas="google", time_scale=600.0,
-                                         quota_limits={("drive", "read"): (1, 100)}))
+    kit = sandbox_factory(
+        SandboxOptions(
+            quotas="google", time_scale=600.0, quota_limits={("drive", "read"): (1, 100)}
+        )
+    )
     kit.drive.files().list().execute(http=kit.http(ALICE))
     time.sleep(0.15)  # 0.15 s * 600 = 90 quota seconds: one call's worth has refilled
     kit.drive.files().list().execute(http=kit.http(ALICE))
@@ -206,8 +226,13 @@ def test_latency_is_added_to_each_call(sandbox_factory) -> None:
 def test_counters_are_readable_over_http(sandbox: SandboxKit) -> None:
     _create_folder(sandbox, ALICE)
     counters = requests.get(sandbox.endpoint + "/_sandbox/counters").json()["counters"]
-    assert {"api": "drive", "method": "files.create", "user": ALICE, "status": 200,
-            "count": 1} in counters
+    assert {
+        "api": "drive",
+        "method": "files.create",
+        "user": ALICE,
+        "status": 200,
+        "count": 1,
+    } in counters
 
 
 def test_state_dir_survives_a_restart(sandbox_factory, tmp_path, signing_key) -> None:
@@ -215,8 +240,9 @@ def test_state_dir_survives_a_restart(sandbox_factory, tmp_path, signing_key) ->
     folder = _create_folder(kit, ALICE, "kept")
     kit.sandbox.stop()
     again = sandbox_factory(SandboxOptions(state_dir=tmp_path))
-    got = again.drive.files().get(fileId=folder["id"], fields="name").execute(
-        http=again.http(ALICE))
+    got = (
+        again.drive.files().get(fileId=folder["id"], fields="name").execute(http=again.http(ALICE))
+    )
     assert got["name"] == "kept"
 
 
@@ -225,6 +251,7 @@ def test_gmail_raw_message_is_stored_per_sender(sandbox: SandboxKit) -> None:
         b"From: alice@example.com\r\nTo: bob@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
     ).decode()
     sandbox.gmail.users().messages().send(userId="me", body={"raw": raw}).execute(
-        http=sandbox.http(ALICE))
+        http=sandbox.http(ALICE)
+    )
     sent = sandbox.sandbox.sent_messages(ALICE)
     assert len(sent) == 1 and b"Subject: hi" in sent[0].raw

