@@ -236,7 +236,7 @@ def compute(
         deadline=deadline,
         problems=problems,
     )
-    escalations = [c for c in conversations or [] if c.escalation and c.acknowledged]
+    escalations = [c for c in conversations or [] if c.escalation]
     return Outcome(person, status, artifacts, escalations)
 
 

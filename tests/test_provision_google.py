@@ -191,9 +191,10 @@ def test_transient_faults_are_retried_without_duplicates(google_setup: GoogleSet
 
 def _upload_template(setup: GoogleSetup, path: Path, mime: str) -> str:
     kit = setup.kit
+    office = "application/vnd.openxmlformats-officedocument."
     source = {
-        "application/vnd.google-apps.document": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.google-apps.spreadsheet": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.google-apps.document": office + "wordprocessingml.document",
+        "application/vnd.google-apps.spreadsheet": office + "spreadsheetml.sheet",
     }[mime]
     made = (
         kit.drive.files()

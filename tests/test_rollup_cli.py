@@ -15,8 +15,9 @@ import json
 import resource
 import shutil
 import signal
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
@@ -140,6 +141,7 @@ GOOGLE_CONFIG = """
     endpoint = "{endpoint}"
 """
 ROLLUP_TABLE = "[rollup]\n"
+AUDIT_LOG = "audit.jsonl"
 
 
 def invoke(config: Path, *args: str, today: str = TODAY) -> Result:
@@ -166,7 +168,7 @@ def records(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, d
 
 
 @dataclass
-class Env:
+class Env(ABC):
     """A provisioned careerdocs installation a test can drive and inspect."""
 
     backend: str
@@ -215,35 +217,38 @@ class Env:
 
     # Backend-specific: implemented by LocalEnv and GoogleEnv.
 
+    @abstractmethod
     def log(self, email: str, rows: Sequence[Sequence[Any]]) -> None:
         """Write ``rows`` under the Conversations header of ``email``'s growth sheet, as them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def tab(self, title: str) -> tuple[list[str], list[list[Any]]]:
         """Header and rows of a central tab as displayed."""
-        raise NotImplementedError
 
+    @abstractmethod
     def stored_name(self, email: str) -> tuple[str, str]:
         """How the Status tab stores ``email``'s Name cell: ("text" | "formula", content)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def add_status_column(self, header: str, values: Mapping[str, str]) -> None:
         """Add a column right of the Status tab's columns, the way a PBP would by hand."""
-        raise NotImplementedError
 
+    @abstractmethod
     def break_sheet(self, email: str) -> None:
         """Make ``email``'s growth sheet impossible to read."""
-        raise NotImplementedError
 
+    @abstractmethod
     def central_snapshot(self) -> Any:
         """Everything in the central sheet, to compare before and after."""
-        raise NotImplementedError
 
-    @contextmanager
-    def central_write_fails(self) -> Iterator[None]:
-        """While inside, writing a bigger central sheet fails for a real storage reason."""
-        raise NotImplementedError
-        yield
+    @abstractmethod
+    def central_write_fails(self) -> AbstractContextManager[None]:
+        """While inside, the next central write fails for a real storage reason; its error
+        message contains :attr:`write_failure`."""
+
+    @property
+    @abstractmethod
+    def write_failure(self) -> str: ...
 
 
 @dataclass
@@ -298,10 +303,14 @@ class LocalEnv(Env):
 
     @contextmanager
     def central_write_fails(self) -> Iterator[None]:
-        """A file-size limit below the central workbook's size, as a full disk or a quota
-        would: the workbook cannot be written, the small state and audit files still can."""
-        with file_size_limit(self.central.stat().st_size // 2):
+        """The disk is full: no file may grow — not the central workbook (nor openpyxl's
+        temporary files for it), and not the audit log either."""
+        with file_size_limit((self.root / AUDIT_LOG).stat().st_size):
             yield
+
+    @property
+    def write_failure(self) -> str:
+        return f"cannot write {self.central}"
 
 
 def _as_excel(value: Any) -> Any:
@@ -446,6 +455,8 @@ class GoogleEnv(Env):
             .execute(http=self.kit.http(self.admin))
         )
 
+    write_failure = f"above the limit of {CELL_LIMIT} cells"
+
     @contextmanager
     def central_write_fails(self) -> Iterator[None]:
         """Someone parks an archive tab that takes the central sheet to exactly Google's cell
@@ -481,7 +492,7 @@ def local_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("local-provisioned")
     shutil.copy(EXAMPLE_ROSTER, root / "roster.csv")
     provision_all_but_mei(write_config(root, LOCAL_CONFIG))
-    (root / "audit.jsonl").unlink()  # each test's audit log holds its own runs only
+    (root / AUDIT_LOG).unlink()  # each test's audit log holds its own runs only
     return root
 
 
@@ -697,7 +708,8 @@ def test_failed_central_write_keeps_previous_central_and_state_so_next_run_rerea
     with env.central_write_fails():
         result, report = env.rollup()
     assert result.exit_code == ExitCode.FAILURE, result.output
-    assert result.stderr.startswith("Error: ") and report == {}
+    assert result.stderr.startswith("Error: ") and env.write_failure in result.stderr
+    assert report == {}
     assert env.central_snapshot() == before
     assert env.state_file.read_bytes() == state
 

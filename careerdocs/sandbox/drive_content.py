@@ -188,7 +188,8 @@ def text_pdf(lines: list[str]) -> bytes:
         stream = _page_stream(page_lines)
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PDF_PAGE[0]} {PDF_PAGE[1]}] "
-            f"/Resources << /Font << /F1 {font_obj} 0 R >> >> /Contents {page_obj + 1} 0 R >>".encode()
+            f"/Resources << /Font << /F1 {font_obj} 0 R >> >> "
+            f"/Contents {page_obj + 1} 0 R >>".encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>".encode()
