@@ -236,7 +236,7 @@ def compute(
         deadline=deadline,
         problems=problems,
     )
-    escalations = [c for c in conversations or [] if c.escalation]
+    escalations = [c for c in conversations or [] if c.escalation and c.acknowledged]
     return Outcome(person, status, artifacts, escalations)
 
 

@@ -77,7 +77,22 @@ ROLE_RANK = {
 }
 CHART_WIDTH_COLUMNS = 2
 MAX_MARKER_VALUE = 100
+CHECKBOX_COLUMNS = (ACKNOWLEDGED_COLUMN, "Escalation")
 ACKNOWLEDGEMENT_NOTE = "Only the team member acknowledges their career conversations."
+
+
+@dataclass(frozen=True)
+class _AckLayout:
+    sheet_id: int | None  # the Conversations tab's id, when the template fixes it
+    column: int  # zero-based index of the Acknowledged column
+    checkbox_columns: tuple[int, ...]
+
+
+def _tab_id(meta: Mapping[str, Any], title: str) -> int | None:
+    for sheet in meta.get("sheets", []):
+        if sheet["properties"]["title"] == title:
+            return int(sheet["properties"].get("sheetId", 0))
+    return None
 
 
 @dataclass(frozen=True)
@@ -123,6 +138,8 @@ class GoogleWorkspace:
         self.options = options
         self._central_id = options.central_sheet_id or None
         self._template_cells: dict[str, list[tuple[str, str]]] = {}
+        self._layouts: dict[str, _AckLayout] = {}
+        self._central_missing = False  # looked for the central sheet this run and found none
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -509,55 +526,83 @@ class GoogleWorkspace:
             user=user,
         )
 
+    def _ack_layout(self, template: TemplateRef) -> _AckLayout:
+        """Where the Conversations tab and its Acknowledged column are, read once per template.
+
+        A copy keeps its template's sheet ids, so for a Google template the tab's id is known
+        too; a converted upload gets new ids, found per file (``sheet_id`` None)."""
+        cached = self._layouts.get(template.source)
+        if cached is not None:
+            return cached
+        sheet_id: int | None = None
+        if template.google_id:
+            admin = self.options.admin
+            meta = self._run(
+                self.clients.resource("sheets", "spreadsheets").get(
+                    spreadsheetId=template.google_id, fields="sheets(properties(sheetId,title))"
+                ),
+                api="sheets",
+                kind="read",
+                user=admin,
+            )
+            sheet_id = _tab_id(meta, CONVERSATIONS_TAB)
+            header = self._run(
+                self.clients.resource("sheets", "spreadsheets.values").get(
+                    spreadsheetId=template.google_id, range=f"{CONVERSATIONS_TAB}!1:1"
+                ),
+                api="sheets",
+                kind="read",
+                user=admin,
+            ).get("values", [[]])[0]
+        else:
+            assert template.path is not None
+            tab = office.read_tab(template.path, CONVERSATIONS_TAB)
+            header = tab[0] if tab else []
+        if (sheet_id is None and template.google_id) or not header:
+            raise TemplateError(f"template {template.source} has no {CONVERSATIONS_TAB} tab")
+        if ACKNOWLEDGED_COLUMN not in header:
+            raise TemplateError(
+                f"template {template.source}: {CONVERSATIONS_TAB} has no "
+                f"{ACKNOWLEDGED_COLUMN} column"
+            )
+        layout = _AckLayout(
+            sheet_id,
+            header.index(ACKNOWLEDGED_COLUMN),
+            tuple(i for i, h in enumerate(header) if h in CHECKBOX_COLUMNS),
+        )
+        self._layouts[template.source] = layout
+        return layout
+
     def _protect_acknowledgements(
         self, user: str, sheet_id: str, person: str, template: TemplateRef
     ) -> None:
         """Make the Acknowledged column a range only the person can edit, with checkboxes."""
-        meta = self._run(
-            self.clients.resource("sheets", "spreadsheets").get(
-                spreadsheetId=sheet_id, fields="sheets(properties(sheetId,title))"
-            ),
-            api="sheets",
-            kind="read",
-            user=user,
-        )
-        tab = next(
-            (
-                s["properties"]
-                for s in meta.get("sheets", [])
-                if s["properties"]["title"] == CONVERSATIONS_TAB
-            ),
-            None,
-        )
-        if tab is None:
-            raise WorkspaceError(f"template {template.source} has no {CONVERSATIONS_TAB} tab")
-        header = self._run(
-            self.clients.resource("sheets", "spreadsheets.values").get(
-                spreadsheetId=sheet_id, range=f"{CONVERSATIONS_TAB}!1:1"
-            ),
-            api="sheets",
-            kind="read",
-            user=user,
-        ).get("values", [[]])[0]
-        if ACKNOWLEDGED_COLUMN not in header:
-            raise WorkspaceError(
-                f"{template.source}: {CONVERSATIONS_TAB} has no {ACKNOWLEDGED_COLUMN} column"
+        layout = self._ack_layout(template)
+        tab_id = layout.sheet_id
+        if tab_id is None:
+            meta = self._run(
+                self.clients.resource("sheets", "spreadsheets").get(
+                    spreadsheetId=sheet_id, fields="sheets(properties(sheetId,title))"
+                ),
+                api="sheets",
+                kind="read",
+                user=user,
             )
-        col = header.index(ACKNOWLEDGED_COLUMN)
+            tab_id = _tab_id(meta, CONVERSATIONS_TAB)
+            if tab_id is None:
+                raise WorkspaceError(f"{sheet_id} lost its {CONVERSATIONS_TAB} tab on upload")
+        col = layout.column
         column = {
-            "sheetId": tab["sheetId"],
+            "sheetId": tab_id,
             "startRowIndex": 1,
             "startColumnIndex": col,
             "endColumnIndex": col + 1,
         }
-        checkbox_columns = [
-            i for i, h in enumerate(header) if h in (ACKNOWLEDGED_COLUMN, "Escalation")
-        ]
         requests: list[dict[str, Any]] = [
             {
                 "setDataValidation": {
                     "range": {
-                        "sheetId": tab["sheetId"],
+                        "sheetId": tab_id,
                         "startRowIndex": 1,
                         "startColumnIndex": i,
                         "endColumnIndex": i + 1,
@@ -565,7 +610,7 @@ class GoogleWorkspace:
                     "rule": {"condition": {"type": "BOOLEAN"}, "strict": True},
                 }
             }
-            for i in checkbox_columns
+            for i in layout.checkbox_columns
         ]
         requests.append(
             {
@@ -679,7 +724,12 @@ class GoogleWorkspace:
     def central_id(self, create: bool) -> str | None:
         if self._central_id:
             return self._central_id
-        files = self._list_all(self._admin, _has(MARKER_KIND, CENTRAL_KIND))
+        files = (
+            []
+            if self._central_missing
+            else self._list_all(self._admin, _has(MARKER_KIND, CENTRAL_KIND))
+        )
+        self._central_missing = not files
         if files:
             self._central_id = sorted(files, key=lambda f: f.get("modifiedTime", ""))[0]["id"]
         elif create:
