@@ -116,6 +116,18 @@ def _progress(label: str, total: int, enabled: bool) -> Any:
     return click.progressbar(length=total, label=label, file=sys.stderr)
 
 
+def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.find_root().obj["config_path"] = value
+
+
+config_option = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    expose_value=False,
+    callback=_set_config,
+    help="Config file (TOML); same as the top-level --config.",
+)
 roster_option = click.option(
     "--roster",
     metavar="SOURCE",
@@ -141,6 +153,7 @@ def _prepare(
 
 
 @cli.command(name="provision")
+@config_option
 @roster_option
 @click.option(
     "--only",
@@ -214,6 +227,7 @@ def provision_command(
 
 
 @cli.command(name="plan")
+@config_option
 @roster_option
 @click.option("--only", multiple=True, metavar="EMAIL", help="Plan only for this person.")
 @json_option
@@ -285,6 +299,7 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 
 
 @cli.command(name="rollup")
+@config_option
 @roster_option
 @click.option("--full", is_flag=True, help="Read every growth sheet, not only changed ones.")
 @json_option
@@ -346,6 +361,7 @@ STATUS_FIELDS = (
 
 
 @cli.command(name="status")
+@config_option
 @roster_option
 @click.option("--department", help="Only this department.")
 @click.option("--manager", metavar="EMAIL", help="Only people reporting to this manager.")
@@ -434,6 +450,7 @@ def rollup_rows(
 
 
 @cli.command(name="doctor")
+@config_option
 @roster_option
 @click.pass_context
 def doctor_command(ctx: click.Context, roster: str | None) -> None:

@@ -275,7 +275,9 @@ class Names:
         )
     )
     tracker: str = field(
-        metadata=_toml("Accomplishment tracker — {{ person.name }}", convert=_not_blank)
+        metadata=_toml(
+            "Accomplishment tracker — {{ person.name }} — {{ fy.label }}", convert=_not_blank
+        )
     )
     growth_sheet: str = field(
         metadata=_toml("Growth plan — {{ person.name }} — {{ fy.label }}", convert=_not_blank)

@@ -26,6 +26,7 @@ TEXT = "text/plain"
 OCTET_STREAM = "application/octet-stream"
 NATIVE_PREFIX = "application/vnd.google-apps."
 TEXT_ENCODING = "utf-8"
+CSV_ROW_END = b"\r\n"
 
 
 def conversion_not_supported() -> ApiError:
@@ -109,6 +110,11 @@ def _sheet_rows(f: core.File) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
+def _sheet_csv(f: core.File) -> bytes:
+    """Sheets ends the last row without a line break (recorded: one row exports as ``a1,B2``)."""
+    return bytes(f.sheet.to_csv()).removesuffix(CSV_ROW_END)
+
+
 def _sheet_tsv(f: core.File) -> bytes:
     out = io.StringIO()
     csv.writer(out, delimiter="\t", lineterminator="\r\n").writerows(_sheet_rows(f))
@@ -123,7 +129,7 @@ EXPORTS: dict[str, dict[str, Callable[[core.File], bytes]]] = {
     },
     core.GSHEET: {
         core.XLSX: lambda f: bytes(f.sheet.to_xlsx()),
-        CSV: lambda f: bytes(f.sheet.to_csv()),
+        CSV: _sheet_csv,
         TSV: _sheet_tsv,
         PDF: lambda f: text_pdf([", ".join(row) for row in _sheet_rows(f)]),
     },
