@@ -62,6 +62,21 @@ def run_checks(
     check, roster_ok = _check("roster", roster)
     yield check
 
+    if roster_ok and state["workspace"].backend == "google":
+
+        def delegation() -> str:
+            workspace = state["workspace"]
+            person = next(iter(state["roster"])).email
+            for user in dict.fromkeys([workspace.options.admin, person]):
+                workspace.ensure_token(user)
+            return (f"tokens issued for {workspace.options.admin} and {person} "
+                    f"({workspace.clients.credentials.identity})")
+
+        check, credentials_ok = _check("credentials and delegation", delegation)
+        yield check
+        if not credentials_ok:
+            return
+
     def templates() -> str:
         refs = provision.resolve_templates(state["settings"], state["workspace"])
         return "; ".join(f"{r.source}: {len(r.tokens)} placeholders" for r in refs.values())

@@ -460,8 +460,9 @@ def _conversation_rows(
 
 def _record_failure(audit: AuditLog, tables: Sequence[Table]) -> None:
     """Audit a failed central write without letting an audit problem (often the same full
-    disk) hide the error that matters."""
+    disk) hide the error that matters. Only the audit error's text is logged: the exception
+    itself would keep the failed write's frames alive for as long as the log record lives."""
     try:
         audit.record("write_central_failed", tabs=[t.title for t in tables])
     except WorkspaceError as exc:
-        log.warning("%s", exc)
+        log.warning("%s", str(exc))

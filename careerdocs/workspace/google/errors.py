@@ -101,6 +101,20 @@ def classify(exc: BaseException) -> Failure | None:
             f"Google refused the credentials: {exc.args[0] if exc.args else exc}. Check the key, "
             "domain-wide delegation for this client ID and the scopes (see `careerdocs doctor`)."
         ) from None
-    if isinstance(exc, google.auth.exceptions.TransportError | TRANSPORT_ERRORS):
+    if isinstance(exc, (google.auth.exceptions.TransportError, *TRANSPORT_ERRORS)):
+        if _refused(exc):  # nothing listens there: a wrong endpoint, not a passing fault
+            return Failure(0, "connectionRefused", f"nothing answers: {exc}", False)
         return Failure(0, "transportError", str(exc) or type(exc).__name__, True, None, True)
     return None
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether a transport error was, at bottom, a refused connection."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ConnectionRefusedError) or "Connection refused" in str(current):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
