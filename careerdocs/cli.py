@@ -20,12 +20,13 @@ from typing import Any
 import click
 
 from . import __version__, provision, rollup
+from . import roster as roster_module
 from .audit import AuditLog
 from .cadence import Status, fiscal_year
 from .config import Settings, load_settings
-from .errors import CareerdocsError, ExitCode, LockBusy, PartialFailure, RosterError
+from .errors import CareerdocsError, ExitCode, LockBusy, PartialFailure
 from .lock import exclusive
-from .roster import Roster, parse_roster, read_csv
+from .roster import Roster, read_csv
 from .workspace import open_workspace
 from .workspace.base import STATUS_TAB, Workspace
 
@@ -94,15 +95,9 @@ def _settings(ctx: click.Context, roster: str | None) -> Settings:
 
 
 def load_roster(settings: Settings, workspace: Workspace) -> Roster:
-    source = settings.require_roster()
-    if source.is_sheet:
-        header, rows = workspace.read_table(str(source))
-        if not header:
-            raise RosterError(f"roster {source} is empty")
-    else:
-        assert source.path is not None
-        header, rows = read_csv(source.path)
-    return parse_roster(header, rows, allowed_domains=settings.allowed_domains)
+    return roster_module.load_roster(
+        settings.require_roster(), allowed_domains=settings.allowed_domains, workspace=workspace
+    )
 
 
 def _emit_json(data: Any) -> None:
@@ -539,7 +534,7 @@ def sandbox_serve(
     emails = list(users)
     if seed_roster:
         header, rows = read_csv(seed_roster)
-        emails += _roster_emails(header, rows)
+        emails += roster_module.roster_emails(header, rows)
     options = SandboxOptions(
         quotas=quotas,
         time_scale=time_scale,
@@ -561,20 +556,6 @@ def sandbox_serve(
         click.echo("Stopping.")
     finally:
         sandbox.stop()
-
-
-def _roster_emails(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Every address in a roster's email, manager and PBP columns (no validation: seeding)."""
-    from .roster import normalise_column
-
-    columns = [
-        i
-        for i, h in enumerate(header)
-        if normalise_column(h) in ("email", "manager_email", "pbp_email")
-    ]
-    return sorted(
-        {row[i].strip().lower() for row in rows for i in columns if i < len(row) and "@" in row[i]}
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

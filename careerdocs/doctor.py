@@ -69,8 +69,10 @@ def run_checks(
             person = next(iter(state["roster"])).email
             for user in dict.fromkeys([workspace.options.admin, person]):
                 workspace.ensure_token(user)
-            return (f"tokens issued for {workspace.options.admin} and {person} "
-                    f"({workspace.clients.credentials.identity})")
+            return (
+                f"tokens issued for {workspace.options.admin} and {person} "
+                f"({workspace.clients.credentials.identity})"
+            )
 
         check, credentials_ok = _check("credentials and delegation", delegation)
         yield check

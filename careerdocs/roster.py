@@ -15,9 +15,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from careerdocs.cadence import parse_date
 from careerdocs.errors import Problem, RosterError
+
+if TYPE_CHECKING:
+    from careerdocs.config import RosterSource
+    from careerdocs.workspace.base import Workspace
 
 HEADER_ROW = 1
 FIRST_DATA_ROW = 2
@@ -342,3 +347,30 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     if not records:
         return [], []
     return records[0], records[1:]
+
+
+def load_roster(
+    source: RosterSource, *, allowed_domains: Collection[str], workspace: Workspace | None
+) -> Roster:
+    """Read and validate the roster from a CSV file, or from a Google Sheet through
+    ``workspace`` (the only way a sheet can be read)."""
+    if source.is_sheet:
+        if workspace is None:
+            raise RosterError(f"roster {source} is a Google Sheet: it needs the google backend")
+        header, rows = workspace.read_table(str(source))
+        if not header:
+            raise RosterError(f"roster {source} is empty")
+    else:
+        assert source.path is not None
+        header, rows = read_csv(source.path)
+    return parse_roster(header, rows, allowed_domains=allowed_domains)
+
+
+def roster_emails(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Every address in a roster's email, manager and PBP columns, unvalidated: for seeding a
+    sandbox with the users a roster needs."""
+    wanted = {EMAIL, MANAGER_EMAIL, PBP_EMAIL}
+    columns = [i for i, h in enumerate(header) if normalise_column(h) in wanted]
+    return sorted(
+        {row[i].strip().lower() for row in rows for i in columns if i < len(row) and "@" in row[i]}
+    )

@@ -118,17 +118,9 @@ SANDBOX_ADMIN = "ines.duarte@example.com"
 
 def roster_users(path: Path = EXAMPLE_ROSTER) -> tuple[str, ...]:
     """Every address in a roster CSV's email, manager and PBP columns."""
-    from careerdocs.roster import normalise_column, read_csv
+    from careerdocs.roster import read_csv, roster_emails
 
-    header, rows = read_csv(path)
-    cols = [
-        i
-        for i, h in enumerate(header)
-        if normalise_column(h) in ("email", "manager_email", "pbp_email")
-    ]
-    return tuple(
-        sorted({r[i].strip().lower() for r in rows for i in cols if i < len(r) and "@" in r[i]})
-    )
+    return tuple(roster_emails(*read_csv(path)))
 
 
 def write_config(directory: Path, body: str) -> Path:
