@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import importlib.resources
+import importlib.util
 import os
 import re
 import sys
@@ -202,9 +202,14 @@ def builtin_templates_dir() -> Path:
     """The folder of shipped templates: package data when installed as such, else the
     repository's top-level ``templates/`` next to the package."""
     try:
-        return Path(str(importlib.resources.files(BUILTIN_TEMPLATES_PACKAGE)))
+        spec = importlib.util.find_spec(BUILTIN_TEMPLATES_PACKAGE)
     except ModuleNotFoundError:
-        return Path(careerdocs.__file__).resolve().parent.parent / "templates"
+        spec = None
+    # templates/ has no __init__.py: it installs as a namespace package, whose location is
+    # its search path (importlib.resources would hand back a MultiplexedPath, not a folder).
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(careerdocs.__file__).resolve().parent.parent / "templates"
 
 
 def _template(builtin_name: str) -> Converter:
