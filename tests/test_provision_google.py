@@ -292,3 +292,43 @@ def _reader_http(setup: GoogleSetup) -> object:
 
     scopes = ["https://www.googleapis.com/auth/gmail.readonly"]
     return Clients(CredentialFactory(setup.kit.key, scopes), setup.kit.endpoint).http(setup.admin)
+
+
+def test_a_user_login_provisions_into_a_shared_drive(google_setup: GoogleSetup) -> None:
+    kit = google_setup.kit
+    drive_id = kit.sandbox.create_shared_drive("Career development", [google_setup.admin])
+    login = google_setup.config.parent / "login.json"
+    login.write_text(json.dumps(kit.sandbox.user_credentials(google_setup.admin)), "utf-8")
+    text = google_setup.config.read_text(encoding="utf-8").replace(
+        'credentials = "key.json"', 'credentials = "login.json"\nauth = "oauth"'
+    )
+    google_setup.config.write_text(
+        text + f'destination = "shared_drive"\nshared_drive_id = "{drive_id}"\n', "utf-8"
+    )
+    result = provision(google_setup, "--only", ZOE, "--no-notify")
+    assert result.exit_code == 0, result.output
+    listed = (
+        kit.drive.files()
+        .list(
+            corpora="drive",
+            driveId=drive_id,
+            includeItemsFromAllDrives=True,
+            supportsAllDrives=True,
+            q=MARKER_Q.format(ZOE),
+            fields="files(id,driveId,appProperties)",
+        )
+        .execute(http=kit.http(google_setup.admin))["files"]
+    )
+    assert sorted(f["appProperties"]["careerdocs_kind"] for f in listed) == [
+        "folder",
+        "growth_sheet",
+        "igp",
+        "tracker",
+    ]
+    assert {f["driveId"] for f in listed} == {drive_id}
+    sheet = next(f for f in listed if f["appProperties"]["careerdocs_kind"] == "growth_sheet")
+    as_zoe = kit.gspread(ZOE).open_by_key(sheet["id"]).worksheet("Conversations")
+    as_zoe.update([["2026-11-02", "Siobhán", "career", "", True]], "A2:E2", raw=False)
+    again = provision(google_setup, "--only", ZOE, "--no-notify")
+    assert again.exit_code == 0, again.output
+    assert "0 created" in again.output

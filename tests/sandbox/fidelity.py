@@ -25,9 +25,12 @@ from typing import Any
 from urllib.parse import unquote
 
 # tests/sandbox/fidelity.py -> parents[2] is the repository; shared/ is its sibling.
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+REPOSITORY = Path(__file__).resolve().parents[2]
+SHARED = REPOSITORY.parent / "shared"
 RECORDINGS = SHARED / "fidelity" / "gspread-v6.2.1"
-EXPECTED_RECORDINGS = 39
+# The folder holds 39 files: 38 cassettes and the LICENSE.txt that must travel with them (the
+# README's "39 cassettes" counts the licence too); the 705 interactions are all in the 38.
+EXPECTED_RECORDINGS = 38
 EXPECTED_INTERACTIONS = 705
 
 MATCH = "match"
@@ -35,7 +38,7 @@ MISMATCH = "mismatch"
 NOT_APPLICABLE = "not-applicable"
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
-DRIVE_CREATE = re.compile(r"^https://www\.googleapis\.com/drive/v3/files\?")
+DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 # The file a request is about: /spreadsheets/{id}, /files/{id} (Drive v3 and the v2 upload).
 FILE_IN_URI = re.compile(r"/(?:spreadsheets|files)/([A-Za-z0-9_-]+)")
 JSON_TYPE = "application/json"
@@ -44,9 +47,11 @@ JSON_TYPE = "application/json"
 ID_KEYS = frozenset(
     {"spreadsheetId", "sheetId", "namedRangeId", "protectedRangeId", "chartId", "id"}
 )
-# Values that differ from run to run or name the recording account: compared by type only.
+# Values that differ from run to run, name the recording account or count its storage: compared
+# by type only. (Only keys the recordings hold; everything else is compared by value.)
 VOLATILE_KEYS = frozenset(
     {
+        # times and revisions
         "createdTime",
         "modifiedTime",
         "createdDate",
@@ -55,29 +60,23 @@ VOLATILE_KEYS = frozenset(
         "lastViewedByMeDate",
         "markedViewedByMeDate",
         "etag",
+        "version",
+        # links, which name Google's hosts and the recording's ids
         "selfLink",
         "alternateLink",
         "embedLink",
         "iconLink",
         "thumbnailLink",
-        "webViewLink",
-        "webContentLink",
         "exportLinks",
+        # the recording account and its Drive
         "ownerNames",
         "lastModifyingUserName",
         "displayName",
         "emailAddress",
         "permissionId",
-        "photoLink",
+        "parents",
         "quotaBytesUsed",
         "fileSize",
-        "version",
-        "headRevisionId",
-        "md5Checksum",
-        "teamDriveId",
-        "driveId",
-        "parents",
-        "spaces",
     }
 )
 # Compared without its host: Google links docs.google.com, the sandbox links itself.
@@ -140,10 +139,11 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Known:
-    """Interactions of one recording that are expected not to match, and why."""
+    """Interactions of one recording expected not to match: how (``outcome``) and why."""
 
     recording: str
     indices: tuple[int, ...]
+    outcome: str
     reason: str
 
 
@@ -165,8 +165,8 @@ def require_recordings() -> Path:
     """The recordings folder; raises with the place CI expects it if it is missing."""
     if not RECORDINGS.is_dir():
         raise RecordingsMissing(
-            f"fidelity recordings not found at {RECORDINGS}: check out the shared/ folder beside "
-            f"the repository ({SHARED.parent}) so that shared/fidelity/gspread-v6.2.1 exists"
+            f"fidelity recordings not found at {RECORDINGS}: the shared/ folder must be checked "
+            f"out beside the repository ({REPOSITORY}), as CI does"
         )
     return RECORDINGS
 
@@ -220,8 +220,6 @@ class Replay:
 
     def unknown_file(self, interaction: Interaction) -> str | None:
         """The recorded file id a request names that no earlier answer revealed, if any."""
-        if DRIVE_CREATE.match(interaction.uri):
-            return None
         found = FILE_IN_URI.search(interaction.uri.split("?", 1)[0])
         if found is None or found.group(1) in self.ids:
             return None
@@ -229,7 +227,7 @@ class Replay:
 
     def foreign_spreadsheet(self) -> str:
         made = self.foreign_session.post(
-            "https://www.googleapis.com/drive/v3/files",
+            DRIVE_FILES,
             json={"name": "Private spreadsheet", "mimeType": SPREADSHEET_MIME},
         )
         made.raise_for_status()
@@ -424,18 +422,86 @@ def _listing_differences(
 
 # -- the allow-list ----------------------------------------------------------------------------
 
-KNOWN_DIFFERENCES: tuple[Known, ...] = ()
+PRE_EXISTING = (
+    "gspread's openall lists every spreadsheet the recording account held, leftovers of earlier "
+    "test runs included, and opens each; those files are in no earlier answer, and a fresh "
+    "sandbox account holds only what the replay made"
+)
+FORMULA = (
+    "Sheets computed the formula '= 1 / 1024' and showed 0.0009765625; the sandbox keeps "
+    "formulas as written and does not evaluate them, so the formatted read has no value"
+)
+IMPORT_TIME_ZONE = (
+    "after the v2 CSV import Google re-created the spreadsheet in the importing account's time "
+    "zone (America/Los_Angeles for the recording's service account); sandbox accounts have no "
+    "time-zone setting, so the spreadsheet keeps the one it was created with (Etc/GMT)"
+)
+V2_RESOURCE = (
+    "the sandbox renders a subset of the Drive v2 file resource for its one v2 route (gspread's "
+    "import_csv); Google also sends links (embed, icon, thumbnail, export, parent), view dates, "
+    "etags, lastModifyingUser, the owner's picture, writersCanShare and other flags"
+)
+
+KNOWN_DIFFERENCES: tuple[Known, ...] = (
+    Known(
+        "ClientTest.test_open_all_has_metadata",
+        (*range(6, 68), *range(73, 106)),
+        NOT_APPLICABLE,
+        PRE_EXISTING,
+    ),
+    Known(
+        "ClientTest.test_openall", (*range(6, 68), *range(76, 109)), NOT_APPLICABLE, PRE_EXISTING
+    ),
+    Known("CellTest.test_numeric_value", (5, 16, 26), MISMATCH, FORMULA),
+    Known("ClientTest.test_import_csv", (4, 6, 12, 13), MISMATCH, IMPORT_TIME_ZONE),
+    Known("ClientTest.test_import_csv", (3, 11), MISMATCH, V2_RESOURCE),
+)
 
 
-def known_reasons() -> dict[tuple[str, int], str]:
-    """(recording, index) -> why that interaction is expected not to match."""
-    return {(k.recording, i): k.reason for k in KNOWN_DIFFERENCES for i in k.indices}
+def known_differences() -> dict[tuple[str, int], Known]:
+    """(recording, index) -> the allow-list entry that expects it not to match."""
+    return {(k.recording, i): k for k in KNOWN_DIFFERENCES for i in k.indices}
+
+
+def audit(verdicts: list[Verdict]) -> list[str]:
+    """What is wrong with the sandbox or with the allow-list, for the recordings replayed.
+
+    Empty when every interaction matches or differs exactly as the allow-list says. A
+    difference the list does not name is a sandbox regression; a listed one that now matches
+    means the list must shrink.
+    """
+    known = known_differences()
+    problems = []
+    for v in verdicts:
+        entry = known.get(v.key)
+        where = f"{v.recording}#{v.index} {v.call}"
+        if entry is None and v.outcome != MATCH:
+            problems.append(f"{where}: {v.outcome}, not in the allow-list: {'; '.join(v.notes)}")
+        elif entry is not None and v.outcome == MATCH:
+            problems.append(
+                f"{where} now matches: remove it from KNOWN_DIFFERENCES in {Path(__file__).name}"
+            )
+        elif entry is not None and v.outcome != entry.outcome:
+            problems.append(
+                f"{where}: {v.outcome}, the allow-list expects {entry.outcome}: "
+                f"{'; '.join(v.notes)}"
+            )
+    replayed = {v.key for v in verdicts}
+    recordings = {v.recording for v in verdicts}
+    problems += [
+        f"{name}#{index} is in the allow-list but the recording has no such interaction"
+        for name, index in sorted(known)
+        if name in recordings and (name, index) not in replayed
+    ]
+    return problems
 
 
 # -- running it --------------------------------------------------------------------------------
 
 
 def replay(name: str, kit: Any, user: str, foreign_user: str) -> list[Verdict]:
+    """One recording against ``kit``'s sandbox, as ``user``; ``foreign_user`` owns the private
+    spreadsheet a recording may be refused."""
     return list(Replay(name, kit.session(user), kit.session(foreign_user)).run())
 
 
@@ -451,31 +517,81 @@ def replay_all(make_kit: Callable[[], Any], user: str, foreign_user: str) -> lis
     return verdicts
 
 
+def tally(verdicts: list[Verdict]) -> str:
+    """The headline: how many interactions match, and what the others are."""
+    count = {o: sum(v.outcome == o for v in verdicts) for o in (MATCH, MISMATCH, NOT_APPLICABLE)}
+    return (
+        f"{count[MATCH]} of {len(verdicts)} interactions match "
+        f"({count[NOT_APPLICABLE]} not applicable, {count[MISMATCH]} mismatches)"
+    )
+
+
 def report(verdicts: list[Verdict]) -> str:
-    """The tally and every interaction that does not match, grouped by its reason."""
-    matched = sum(v.outcome == MATCH for v in verdicts)
-    reasons = known_reasons()
-    groups: dict[str, list[Verdict]] = defaultdict(list)
-    for v in verdicts:
-        if v.outcome != MATCH:
-            groups[reasons.get(v.key, "NOT IN THE ALLOW-LIST")].append(v)
-    lines = [f"{matched} of {len(verdicts)} interactions match", ""]
-    for reason, group in sorted(groups.items(), key=lambda item: -len(item[1])):
-        lines.append(f"{len(group)} x {reason}")
-        for v in group:
-            lines.append(f"    {v.recording}#{v.index} {v.call} [{v.outcome}]")
-            lines += [f"        {note}" for note in v.notes]
-        lines.append("")
+    """A table per recording, the tally, every remaining difference by reason, and problems."""
+    lines = [_table(verdicts), "", tally(verdicts), "", "Remaining differences, by reason:"]
+    for reason, group in _by_reason(verdicts).items():
+        outcomes = sorted({v.outcome for v in group})
+        lines.append(f"- [{'/'.join(outcomes)}] {len(group)} interactions: {reason}")
+        for name in sorted({v.recording for v in group}):
+            indices = [v.index for v in group if v.recording == name]
+            lines.append(f"    {name} #{_spans(indices)}")
+        notes = dict.fromkeys(n for v in group if v.outcome == MISMATCH for n in v.notes)
+        lines += [f"      {note}" for note in notes]
+    problems = audit(verdicts)
+    if problems:
+        lines += ["", f"PROBLEMS ({len(problems)}): sandbox regressions or a stale allow-list"]
+        lines += [f"- {p}" for p in problems]
     return "\n".join(lines)
 
 
+def _table(verdicts: list[Verdict]) -> str:
+    names = sorted({v.recording for v in verdicts})
+    width = max(len(n) for n in names) if names else 10
+    header = f"{'recording':<{width}}  {'calls':>5}  {'match':>5}  {'mismatch':>8}  {'n/a':>4}"
+    rows = [header, "-" * len(header)]
+    for name in names:
+        mine = [v for v in verdicts if v.recording == name]
+        rows.append(
+            f"{name:<{width}}  {len(mine):>5}  {_count(mine, MATCH):>5}  "
+            f"{_count(mine, MISMATCH):>8}  {_count(mine, NOT_APPLICABLE):>4}"
+        )
+    return "\n".join(rows)
+
+
+def _count(verdicts: list[Verdict], outcome: str) -> int:
+    return sum(v.outcome == outcome for v in verdicts)
+
+
+def _by_reason(verdicts: list[Verdict]) -> dict[str, list[Verdict]]:
+    known = known_differences()
+    groups: dict[str, list[Verdict]] = defaultdict(list)
+    for v in verdicts:
+        if v.outcome != MATCH:
+            entry = known.get(v.key)
+            groups[entry.reason if entry else "NOT IN THE ALLOW-LIST"].append(v)
+    return dict(sorted(groups.items(), key=lambda item: -len(item[1])))
+
+
+def _spans(indices: list[int]) -> str:
+    """[6, 7, 8, 12] -> '6-8, 12'."""
+    spans: list[list[int]] = []
+    for i in sorted(indices):
+        if spans and i == spans[-1][1] + 1:
+            spans[-1][1] = i
+        else:
+            spans.append([i, i])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
 def main() -> int:
+    """Replay everything and print the report; exit 1 if the sandbox or the allow-list is off."""
     from careerdocs.sandbox.oauth import new_private_key
     from tests.conftest import ALICE, BOB, make_kit
 
     key = new_private_key()
-    print(report(replay_all(lambda: make_kit(key), ALICE, BOB)))
-    return 0
+    verdicts = replay_all(lambda: make_kit(key), ALICE, BOB)
+    print(report(verdicts))
+    return 1 if audit(verdicts) else 0
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ ROLE_RANK = {
 }
 CHART_WIDTH_COLUMNS = 2
 MAX_MARKER_VALUE = 100
+OWN_FOLDER_ROLE = "writer"
 CHECKBOX_COLUMNS = (ACKNOWLEDGED_COLUMN, "Escalation")
 ACKNOWLEDGEMENT_NOTE = "Only the team member acknowledges their career conversations."
 
@@ -429,7 +430,12 @@ class GoogleWorkspace:
             user=user,
             recover=self._recover(person, ArtifactKind.FOLDER, fy),
         )
-        return self._artifact(ArtifactKind.FOLDER, person, fy, f)
+        folder = self._artifact(ArtifactKind.FOLDER, person, fy, f)
+        if user != person:
+            # In a shared drive (or under a user login) the admin creates the folder; the
+            # person still needs to edit their own documents. Drive's owner needs no grant.
+            self.share(person, folder, person, OWN_FOLDER_ROLE)
+        return folder
 
     def create_file(
         self,
