@@ -54,6 +54,8 @@ class Failure:
 
 def parse_body(status: int, content: bytes | str | None) -> tuple[str, str]:
     """(reason, message) from a Google JSON error body; tolerant of non-JSON bodies."""
+    if not content:
+        return "unknown", http.client.responses.get(status, "")
     if isinstance(content, bytes):
         content = content.decode("utf-8", "replace")
     try:

@@ -44,7 +44,10 @@ class _Bucket:
         self.stamp = clock()
 
     def wait_time(self, cost: float) -> float:
-        """Seconds until ``cost`` is available; takes it now if it is."""
+        """Seconds until ``cost`` is available; takes it now if it is. A cost above a whole
+        minute's quota (a Gmail send under a tiny budget) waits for a full bucket instead of
+        forever."""
+        cost = min(cost, self.capacity)
         now = self.clock()
         self.level = min(self.capacity, self.level + (now - self.stamp) * self.rate)
         self.stamp = now
@@ -100,7 +103,8 @@ class Pacer:
             if wait <= 0:
                 return
             log.debug("pacing %s %s for %s: waiting %.2fs", api, kind, user, wait)
-            self.waited += wait
+            with self._lock:
+                self.waited += wait
             self.sleep(wait)
 
     def backoff(self, attempt: int, failure: Failure) -> float:
@@ -136,12 +140,12 @@ class Pacer:
                 failure = classify(exc)
                 if failure is None:
                     raise
-            if not failure.retryable or attempt >= self.max_tries:
-                raise failure.to_error(api) from None
             if recover is not None and (failure.no_answer or failure.status >= 500):
-                found = recover()
+                found = recover()  # the create may have happened: never make a second one
                 if found is not None:
                     return found
+            if not failure.retryable or attempt >= self.max_tries:
+                raise failure.to_error(api) from None
             delay = self.backoff(attempt, failure)
             log.debug(
                 "%s %s as %s failed (%s %s); retry %d in %.2fs",
@@ -153,8 +157,9 @@ class Pacer:
                 attempt,
                 delay,
             )
-            self.retries += 1
-            self.waited += delay
+            with self._lock:
+                self.retries += 1
+                self.waited += delay
             self.sleep(delay)
 
 
