@@ -64,8 +64,7 @@ def shape(method: str, uri: str) -> str:
     parts = urlsplit(uri)
     path = "/".join("{id}" if ID_SEGMENT.match(seg) else seg for seg in parts.path.split("/"))
     path = re.sub(r"/[A-Za-z0-9_-]{19,}:", "/{id}:", path)
-    host = next((h for prefix, h in API_BY_PREFIX if parts.path.startswith(prefix)),
-                parts.hostname)
+    host = next((h for prefix, h in API_BY_PREFIX if parts.path.startswith(prefix)), parts.hostname)
     keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)} - {"alt"})
     return f"{method} {host}{path} ?{'&'.join(keys)}"
 
