@@ -22,7 +22,7 @@ import click
 from . import __version__, provision, rollup
 from . import roster as roster_module
 from .audit import AuditLog
-from .cadence import Status, fiscal_year
+from .cadence import FiscalYear, Status, fiscal_year, fiscal_year_from_label
 from .config import Settings, load_settings
 from .errors import CareerdocsError, ExitCode, LockBusy, PartialFailure
 from .lock import exclusive
@@ -100,6 +100,15 @@ def load_roster(settings: Settings, workspace: Workspace) -> Roster:
     )
 
 
+def _fiscal_year(settings: Settings, today: date, label: str | None) -> FiscalYear:
+    if label is None:
+        return fiscal_year(today, settings.fiscal_year_start_month)
+    try:
+        return fiscal_year_from_label(label, settings.fiscal_year_start_month)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fy") from None
+
+
 def _emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -127,6 +136,13 @@ roster_option = click.option(
     "--roster",
     metavar="SOURCE",
     help="Roster: a CSV path or sheet:<spreadsheet id>[/<tab>]. Overrides roster.source.",
+)
+fy_option = click.option(
+    "--fy",
+    "fy_label",
+    metavar="FY2027",
+    help="The fiscal year to roll up (default: the current one). A past year shows who ended "
+    "it overdue.",
 )
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON document instead of tables."
@@ -297,9 +313,12 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 @config_option
 @roster_option
 @click.option("--full", is_flag=True, help="Read every growth sheet, not only changed ones.")
+@fy_option
 @json_option
 @click.pass_context
-def rollup_command(ctx: click.Context, roster: str | None, full: bool, as_json: bool) -> None:
+def rollup_command(
+    ctx: click.Context, roster: str | None, full: bool, fy_label: str | None, as_json: bool
+) -> None:
     """Gather career-conversation acknowledgements into the central sheet.
 
     Safe under cron: a lock keeps two runs from overlapping (the second exits 0 with a message
@@ -315,7 +334,7 @@ def rollup_command(ctx: click.Context, roster: str | None, full: bool, as_json: 
         result = rollup.run(
             workspace,
             the_roster,
-            fy=fiscal_year(today, settings.fiscal_year_start_month),
+            fy=_fiscal_year(settings, today, fy_label),
             today=today,
             now=datetime.now(timezone.utc),
             state_path=settings.rollup.state_file,
@@ -367,6 +386,7 @@ STATUS_FIELDS = (
     help="Compute statuses now from the growth sheets instead of reading the central "
     "sheet (writes nothing).",
 )
+@fy_option
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
 @click.pass_context
@@ -377,15 +397,28 @@ def status_command(
     manager: str | None,
     overdue: bool,
     refresh: bool,
+    fy_label: str | None,
     fmt: str | None,
 ) -> None:
     """Who is due, overdue, acknowledged or on cadence, from the central sheet."""
+    if fy_label and not refresh:
+        raise click.UsageError("--fy needs --refresh: the central sheet holds the current year")
     settings = _settings(ctx, roster)
     workspace = open_workspace(settings)
     if refresh:
         the_roster = load_roster(settings, workspace)
-        fy = fiscal_year(_today(ctx), settings.fiscal_year_start_month)
-        header, rows = rollup_rows(workspace, the_roster, fy, _today(ctx), settings)
+        today = _today(ctx)
+        got = rollup.gather(
+            workspace,
+            the_roster,
+            fy=_fiscal_year(settings, today, fy_label),
+            today=today,
+            state_path=settings.rollup.state_file,
+            deadline=settings.rollup.deadline,
+        )
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        header = list(rollup.STATUS_HEADER)
+        rows = [rollup.status_row(o, now) for o in got.outcomes]
     else:
         table = workspace.read_central(STATUS_TAB)
         if table is None:
@@ -420,25 +453,6 @@ def status_command(
         click.echo(out.getvalue(), nl=False)
     else:
         _print_table(STATUS_FIELDS, [[r.get(f, "") for f in STATUS_FIELDS] for r in records])
-
-
-def rollup_rows(
-    workspace: Workspace, the_roster: Roster, fy: Any, today: date, settings: Settings
-) -> tuple[list[str], list[list[Any]]]:
-    """Statuses computed now from every growth sheet, without writing anything."""
-    existing = workspace.find_artifacts([p.email for p in the_roster], fy.label)
-    sheets = [a[k] for a in existing.values() for k in a if k.value == "growth_sheet"]
-    reads = {r.person: r for r in workspace.read_conversations(sheets)}
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    rows = []
-    for person in the_roster:
-        artifacts = existing.get(person.email, {})
-        read = reads.get(person.email)
-        data = None if read is None else (read.rows if read.error is None else [])
-        outcome = rollup.compute(person, artifacts, data, fy, today, settings.rollup.deadline)
-        outcome.read_error = read.error if read else None
-        rows.append(rollup.status_row(outcome, now))
-    return list(rollup.STATUS_HEADER), rows
 
 
 # -- doctor -----------------------------------------------------------------------------------

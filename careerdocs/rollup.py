@@ -364,23 +364,34 @@ def _text(row: Sequence[Any], index: int) -> str:
 # -- the run ----------------------------------------------------------------------------------
 
 
-def run(
+@dataclass
+class Gathered:
+    """Everyone's computed outcome, and what reading the sheets cost."""
+
+    outcomes: list[Outcome]
+    cache: dict[str, dict[str, Any]]
+    sheets_read: int
+    sheets_cached: int
+
+
+def gather(
     workspace: Workspace,
     roster: Roster,
     *,
     fy: FiscalYear,
     today: date,
-    now: datetime,
     state_path: Path,
     deadline: date | None = None,
     full: bool = False,
-    audit: AuditLog = NO_AUDIT,
-) -> RollupResult:
-    """One rollup. Raises only when nothing could be written; unreadable sheets are reported
-    in the result (the CLI turns them into exit code 3).
+) -> Gathered:
+    """Read the growth sheets that changed (all with ``full``) and compute every status.
+    Writes nothing: ``run`` publishes, ``status --refresh`` only shows.
 
     ``full`` reads every growth sheet, but the cache is still there for a sheet that cannot be
-    read: its person keeps the conversations last read rather than dropping to ``due``."""
+    read: its person keeps the conversations last read rather than dropping to ``due``. A
+    ``deadline`` outside ``fy`` (say, last year's, left in the config) is ignored."""
+    if deadline is not None and deadline not in fy:
+        deadline = None
     emails = [p.email for p in roster]
     existing = workspace.find_artifacts(emails, fy.label)
     cache = load_state(state_path, workspace.backend, fy)
@@ -406,20 +417,44 @@ def run(
         outcome = compute(person, artifacts, rows, fy, today, deadline)
         outcome.read_error = error
         outcomes.append(outcome)
+    return Gathered(outcomes, new_cache, len(to_read), len(sheets) - len(to_read))
+
+
+def run(
+    workspace: Workspace,
+    roster: Roster,
+    *,
+    fy: FiscalYear,
+    today: date,
+    now: datetime,
+    state_path: Path,
+    deadline: date | None = None,
+    full: bool = False,
+    audit: AuditLog = NO_AUDIT,
+) -> RollupResult:
+    """One rollup. Raises only when nothing could be written; unreadable sheets are reported
+    in the result (the CLI turns them into exit code 3). The state is saved only after the
+    central write succeeded."""
+    got = gather(
+        workspace, roster, fy=fy, today=today, state_path=state_path, deadline=deadline, full=full
+    )
     updated_at = now.isoformat(timespec="seconds")
     previous = workspace.read_central(STATUS_TAB)
-    status, left = status_table(outcomes, previous, roster, updated_at)
-    tables = [status, summary_table(outcomes), escalations_table(outcomes)]
+    status, left = status_table(got.outcomes, previous, roster, updated_at)
+    tables = [status, summary_table(got.outcomes), escalations_table(got.outcomes)]
     try:
         central = workspace.write_central(tables)
     except CareerdocsError:
         _record_failure(audit, tables)
         raise
     audit.record(
-        "write_central", tabs=[t.title for t in tables], target=central, people=len(outcomes)
+        "write_central",
+        tabs=[t.title for t in tables],
+        target=central,
+        people=len(got.outcomes),
     )
-    save_state(state_path, workspace.backend, fy, new_cache)
-    return RollupResult(fy, outcomes, len(to_read), len(sheets) - len(to_read), central, left)
+    save_state(state_path, workspace.backend, fy, got.cache)
+    return RollupResult(fy, got.outcomes, got.sheets_read, got.sheets_cached, central, left)
 
 
 def _unchanged(sheet: Artifact, cached: Mapping[str, Any] | None) -> bool:

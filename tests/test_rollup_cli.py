@@ -17,7 +17,7 @@ import resource
 import shutil
 import signal
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, time
@@ -513,9 +513,12 @@ def write_google_config(root: Path, key: Mapping[str, Any], sandbox: Sandbox) ->
 def google_template(
     tmp_path_factory: pytest.TempPathFactory, signing_key: rsa.RSAPrivateKey
 ) -> GoogleTemplate:
-    """A sandbox seeded with the roster's users and provisioned, saved to a state directory."""
+    """A sandbox seeded with the roster's users and provisioned, saved to a state directory.
+
+    It runs in memory and is given its state directory only when stopping, so its state is
+    saved exactly once, by ``stop()``, with no background save running at the same time."""
     root = tmp_path_factory.mktemp("google-provisioned")
-    sandbox = Sandbox(SandboxOptions(state_dir=root / "state"))
+    sandbox = Sandbox()
     sandbox.start()
     try:
         for user in roster_users(EXAMPLE_ROSTER):
@@ -523,6 +526,7 @@ def google_template(
         key = sandbox.service_account_key(private_key=signing_key)
         provision_all_but_mei(write_google_config(root, key, sandbox))
     finally:
+        sandbox.options.state_dir = root / "state"
         sandbox.stop()
     return GoogleTemplate(root / "state", key)
 
@@ -661,6 +665,21 @@ def test_summary_counts_each_department_with_percent_acknowledged(env: Env) -> N
 # -- incremental runs ----------------------------------------------------------------------------
 
 
+class SheetReads:
+    """Growth-sheet reads as the sandbox counted them (the Google path only)."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env if isinstance(env, GoogleEnv) else None
+        self.last = self.env.sheet_reads() if self.env else 0
+
+    def assert_since_last(self, expected: int) -> None:
+        if self.env is None:
+            return
+        now = self.env.sheet_reads()
+        assert now - self.last == expected
+        self.last = now
+
+
 def test_second_rollup_reads_only_the_sheets_changed_since_the_last_run(env: Env) -> None:
     reads = SheetReads(env)
     first = env.rollup_ok()
@@ -680,21 +699,6 @@ def test_second_rollup_reads_only_the_sheets_changed_since_the_last_run(env: Env
     full = env.rollup_ok("--full")
     assert (full["counts"]["sheets_read"], full["counts"]["sheets_cached"]) == (SHEETS, 0)
     reads.assert_since_last(SHEETS)
-
-
-class SheetReads:
-    """Growth-sheet reads as the sandbox counted them (the Google path only)."""
-
-    def __init__(self, env: Env) -> None:
-        self.env = env if isinstance(env, GoogleEnv) else None
-        self.last = self.env.sheet_reads() if self.env else 0
-
-    def assert_since_last(self, expected: int) -> None:
-        if self.env is None:
-            return
-        now = self.env.sheet_reads()
-        assert now - self.last == expected
-        self.last = now
 
 
 # openpyxl stages each tab in a temporary file; when that write fails, its abandoned writer
@@ -876,21 +880,34 @@ def test_status_before_any_rollup_says_to_run_rollup_first(local: Env) -> None:
 
 def test_times_and_extra_columns_in_a_sheet_do_not_stop_the_state_being_saved(local: Env) -> None:
     """Excel gives back a time of day as a ``time``; the state file must still be written."""
-    local.log(
-        ZOE,
-        [
-            [
-                *talk("2026-06-10", notes="")[:3],
-                time(14, 30),
-                True,
-                False,
-                "my own column",
-                time(9, 0),
-            ]
-        ],
-    )
+    date_with_whom_type = talk("2026-06-10")[:3]
+    local.log(ZOE, [[*date_with_whom_type, time(14, 30), True, False, "my own", time(9)]])
     first = local.rollup_ok()
     assert first["counts"]["sheets_read"] == SHEETS
     second = local.rollup_ok()
     assert second["counts"]["sheets_read"] == 0
     assert local.status_records()[ZOE]["Status"] == "acknowledged"
+
+
+def _drop_zoes_cached_rows(state: str) -> str:
+    data = json.loads(state)
+    del data["sheets"][ZOE]["rows"]
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("damage", "rereads"),
+    [
+        (lambda state: "{ not json", SHEETS),
+        (lambda state: "[]", SHEETS),
+        (_drop_zoes_cached_rows, 1),
+    ],
+    ids=["not-json", "not-an-object", "entry-without-rows"],
+)
+def test_a_damaged_state_file_only_costs_reading_those_sheets_again(
+    local: Env, damage: Callable[[str], str], rereads: int
+) -> None:
+    local.rollup_ok()
+    local.state_file.write_text(damage(local.state_file.read_text(encoding="utf-8")))
+    assert local.rollup_ok()["counts"]["sheets_read"] == rereads
+    assert local.rollup_ok()["counts"]["sheets_read"] == 0  # and the state is whole again

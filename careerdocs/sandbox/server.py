@@ -120,6 +120,7 @@ class Sandbox:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._dirty = threading.Event()
+        self._save_lock = threading.Lock()
         self._stopping = threading.Event()
         self._saver: threading.Thread | None = None
         self.endpoint = ""
@@ -377,19 +378,24 @@ class Sandbox:
         self.authority = saved["authority"]
 
     def _save(self) -> None:
-        path = self._state_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self.store.lock:
-            data = pickle.dumps({"store": self.store, "authority": self.authority})
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-        self._dirty.clear()
+        """Write the state atomically. The saver thread and stop() may both call this: the
+        save lock keeps them from sharing the temporary file."""
+        with self._save_lock:
+            path = self._state_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._dirty.clear()
+            with self.store.lock:
+                data = pickle.dumps({"store": self.store, "authority": self.authority})
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
 
     def _save_loop(self) -> None:
         while not self._stopping.is_set():
-            if self._dirty.wait(SAVE_INTERVAL_SECONDS) and not self._stopping.is_set():
-                time.sleep(SAVE_INTERVAL_SECONDS)
+            if self._dirty.wait(SAVE_INTERVAL_SECONDS):
+                # batch a burst of writes into one save; stop() saves the rest
+                if self._stopping.wait(SAVE_INTERVAL_SECONDS):
+                    return
                 self._save()
 
 

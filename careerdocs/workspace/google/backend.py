@@ -813,6 +813,8 @@ class GoogleWorkspace:
         for table in tables:
             header, rows = office.merge_user_columns(table, old.get(table.title))
             sheet = existing.get(table.title)
+            # a chart is anchored to the right of the table: its anchor cell must be in the grid
+            columns = len(header) + (CHART_WIDTH_COLUMNS + 1 if table.chart else 0)
             if sheet is None:
                 sheet_id = max(used_ids | {0}) + 1
                 used_ids.add(sheet_id)
@@ -824,7 +826,7 @@ class GoogleWorkspace:
                                 "title": table.title,
                                 "gridProperties": {
                                     "rowCount": len(rows) + 1,
-                                    "columnCount": len(header),
+                                    "columnCount": columns,
                                     "frozenRowCount": 1,
                                 },
                             }
@@ -837,7 +839,7 @@ class GoogleWorkspace:
                     {"deleteEmbeddedObject": {"objectId": c["chartId"]}}
                     for c in sheet.get("charts", [])
                 ]
-            requests += _replace_grid_requests(sheet_id, sheet, header, rows)
+            requests += _replace_grid_requests(sheet_id, sheet, header, rows, columns)
             if table.chart:
                 requests.append(_chart_request(sheet_id, table, len(header)))
         self._run(
@@ -852,11 +854,15 @@ class GoogleWorkspace:
 
 
 def _replace_grid_requests(
-    sheet_id: int, sheet: Mapping[str, Any] | None, header: list[str], rows: list[list[Any]]
+    sheet_id: int,
+    sheet: Mapping[str, Any] | None,
+    header: list[str],
+    rows: list[list[Any]],
+    columns: int,
 ) -> list[dict[str, Any]]:
-    """Resize the tab to fit, clear it, and write header + rows as RAW cells."""
+    """Resize the tab to ``columns`` and the rows, clear it, write header + rows as RAW cells."""
     grid = (sheet or {}).get("properties", {}).get("gridProperties", {})
-    need_rows, need_cols = len(rows) + 1, max(len(header), 1)
+    need_rows, need_cols = len(rows) + 1, max(columns, 1)
     requests: list[dict[str, Any]] = []
     if sheet is not None:
         requests.append(
