@@ -123,6 +123,20 @@ def roster_users(path: Path = EXAMPLE_ROSTER) -> tuple[str, ...]:
     return tuple(roster_emails(*read_csv(path)))
 
 
+LOCAL_CONFIG = """
+    backend = "local"
+    allowed_domains = ["example.com"]
+    audit_log = "audit.jsonl"
+    [roster]
+    source = "roster.csv"
+    [local]
+    output_dir = "out"
+    [rollup]
+    lock_file = "rollup.lock"
+    state_file = "rollup-state.json"
+"""
+
+
 def write_config(directory: Path, body: str) -> Path:
     """A config file in ``directory``; relative paths in it resolve against ``directory``."""
     path = directory / "careerdocs.toml"
@@ -134,21 +148,7 @@ def write_config(directory: Path, body: str) -> Path:
 def local_config(tmp_path: Path) -> Path:
     """A local-backend config over a copy of the example roster, writing into tmp_path/out."""
     shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.csv")
-    return write_config(
-        tmp_path,
-        """
-        backend = "local"
-        allowed_domains = ["example.com"]
-        audit_log = "audit.jsonl"
-        [roster]
-        source = "roster.csv"
-        [local]
-        output_dir = "out"
-        [rollup]
-        lock_file = "rollup.lock"
-        state_file = "rollup-state.json"
-    """,
-    )
+    return write_config(tmp_path, LOCAL_CONFIG)
 
 
 @dataclass

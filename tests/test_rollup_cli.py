@@ -41,7 +41,14 @@ from careerdocs.workspace.google.auth import CredentialFactory
 from careerdocs.workspace.google.clients import Clients
 from careerdocs.workspace.local import LocalWorkspace
 
-from .conftest import EXAMPLE_ROSTER, SANDBOX_ADMIN, SandboxKit, roster_users, write_config
+from .conftest import (
+    EXAMPLE_ROSTER,
+    LOCAL_CONFIG,
+    SANDBOX_ADMIN,
+    SandboxKit,
+    roster_users,
+    write_config,
+)
 
 TODAY = "2026-11-26"  # FY2027 (Feb 2026 – Jan 2027), in Q4
 FY = "FY2027"
@@ -115,18 +122,6 @@ STATUSES_AFTER_DEADLINE = {
     for email, status in STATUSES_BEFORE_DEADLINE.items()
 }
 
-LOCAL_CONFIG = """
-    backend = "local"
-    allowed_domains = ["example.com"]
-    audit_log = "audit.jsonl"
-    [roster]
-    source = "roster.csv"
-    [local]
-    output_dir = "out"
-    [rollup]
-    lock_file = "rollup.lock"
-    state_file = "rollup-state.json"
-"""
 GOOGLE_CONFIG = """
     backend = "google"
     allowed_domains = ["example.com"]
