@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
-from functools import cached_property
 from typing import Any, TypeVar
 
 import google.auth.transport.requests
@@ -351,7 +350,7 @@ class GoogleWorkspace:
             else:
                 failed.append(person)
 
-        drive = self.clients.drive()
+        drive = self.clients.service("drive")
         batch = drive.new_batch_http_request(callback=callback)
         for i, person in enumerate(people):
             self.ensure_token(person)
@@ -723,17 +722,13 @@ class GoogleWorkspace:
 
     # -- the central sheet -------------------------------------------------------------------
 
-    @cached_property
-    def _admin(self) -> str:
-        return self.options.admin
-
     def central_id(self, create: bool) -> str | None:
         if self._central_id:
             return self._central_id
         files = (
             []
             if self._central_missing
-            else self._list_all(self._admin, _has(MARKER_KIND, CENTRAL_KIND))
+            else self._list_all(self.options.admin, _has(MARKER_KIND, CENTRAL_KIND))
         )
         self._central_missing = not files
         if files:
@@ -752,7 +747,7 @@ class GoogleWorkspace:
                 ),
                 api="drive",
                 kind="write",
-                user=self._admin,
+                user=self.options.admin,
             )
             self._central_id = f["id"]
         return self._central_id
@@ -769,7 +764,7 @@ class GoogleWorkspace:
             ),
             api="sheets",
             kind="read",
-            user=self._admin,
+            user=self.options.admin,
         )
         return meta.get("sheets", [])
 
@@ -794,7 +789,7 @@ class GoogleWorkspace:
             ),
             api="sheets",
             kind="read",
-            user=self._admin,
+            user=self.options.admin,
         )
         out: dict[str, tuple[list[str], list[list[Any]]]] = {}
         for title, vr in zip(titles, result.get("valueRanges", []), strict=False):
@@ -848,7 +843,7 @@ class GoogleWorkspace:
             ),
             api="sheets",
             kind="write",
-            user=self._admin,
+            user=self.options.admin,
         )
         return f"https://docs.google.com/spreadsheets/d/{cid}/edit"
 

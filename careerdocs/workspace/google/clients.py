@@ -88,14 +88,5 @@ class Clients:
     def resource(self, api: str, path: str) -> Any:
         return resource(api, path)
 
-    def drive(self) -> Any:
-        return service("drive")
-
-    def docs(self) -> Any:
-        return service("docs")
-
-    def sheets(self) -> Any:
-        return service("sheets")
-
-    def gmail(self) -> Any:
-        return service("gmail")
+    def service(self, api: str) -> Any:
+        return service(api)
