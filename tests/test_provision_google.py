@@ -332,3 +332,36 @@ def test_a_user_login_provisions_into_a_shared_drive(google_setup: GoogleSetup) 
     again = provision(google_setup, "--only", ZOE, "--no-notify")
     assert again.exit_code == 0, again.output
     assert "0 created" in again.output
+
+
+def test_the_roster_can_be_a_google_sheet(google_setup: GoogleSetup) -> None:
+    kit = google_setup.kit
+    admin = kit.gspread(google_setup.admin)
+    book = admin.create("Roster")
+    tab = book.sheet1
+    tab.update_title("People")
+    tab.update(
+        [
+            ["Email", "Name", "Manager Email", "Start Date"],
+            ["ines.duarte@example.com", "Inês Duarte", "", "2020-06-01"],
+            [ZOE, "=Zoë Lambert", "ines.duarte@example.com", "2022-01-10"],
+        ],
+        "A1",
+    )  # RAW by default: the name stays text
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--config",
+            str(google_setup.config),
+            "--today",
+            TODAY,
+            "provision",
+            "--no-notify",
+            "--roster",
+            f"sheet:{book.id}/People",
+            "--dry-run",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 people" in result.output
+    assert f"{ZOE}: create igp 'Individual Growth Plan — =Zoë Lambert — FY2027'" in result.output
