@@ -24,7 +24,7 @@ DEFAULT_LIMITS: dict[tuple[str, str], tuple[int, int]] = {
     ("gmail", "write"): (15_000, 1_200_000),
 }
 SHARED_POOLS = {"drive": "all"}  # Drive's reads and writes draw on one bucket
-GMAIL_UNITS = {"messages.send": 100}
+GMAIL_UNITS = {"users.messages.send": 100}
 GMAIL_DEFAULT_UNITS = 5
 
 

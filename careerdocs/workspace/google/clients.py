@@ -2,8 +2,9 @@
 
 Discovery services are built once per process from the documents google-api-python-client ships
 (no network); each call is executed with the acting user's own authorized ``http``, so one
-service object serves every impersonated user. httplib2 objects are not thread-safe, so the
-per-user transports are kept per thread.
+service object serves every impersonated user. Each user's credentials (and so their access
+token) are shared by all threads; httplib2 objects are not thread-safe, so each thread has one
+connection pool, which every user's authorized wrapper on that thread shares.
 """
 
 from __future__ import annotations
@@ -23,9 +24,26 @@ from .transport import RedirectingHttp, mount_endpoint
 API_VERSIONS = {"drive": "v3", "docs": "v1", "sheets": "v4", "gmail": "v1"}
 
 
-@cache
+# Building a resource costs tens of MB and up to a second: worker threads that all need one at
+# once must not each build their own (functools.cache does not lock).
+_BUILD_LOCK = threading.RLock()
+
+
 def service(api: str) -> Any:
     """The discovery service for ``api``; calls must be executed with ``http=``."""
+    with _BUILD_LOCK:
+        return _service(api)
+
+
+def resource(api: str, path: str) -> Any:
+    """A discovery resource such as ``resource("sheets", "spreadsheets.values")``, built once:
+    building one parses its part of the discovery document."""
+    with _BUILD_LOCK:
+        return _resource(api, path)
+
+
+@cache
+def _service(api: str) -> Any:
     return discovery.build(
         api,
         API_VERSIONS[api],
@@ -36,10 +54,8 @@ def service(api: str) -> Any:
 
 
 @cache
-def resource(api: str, path: str) -> Any:
-    """A discovery resource such as ``resource("sheets", "spreadsheets.values")``, built once:
-    building one parses its part of the discovery document (milliseconds per call)."""
-    obj = service(api)
+def _resource(api: str, path: str) -> Any:
+    obj = _service(api)
     for part in path.split("."):
         obj = getattr(obj, part)()
     return obj
@@ -52,6 +68,23 @@ class Clients:
         self.credentials = credentials
         self.endpoint = endpoint or None
         self._local = threading.local()
+        self._credentials: dict[str, Any] = {}
+        self._credentials_lock = threading.Lock()
+
+    def user_credentials(self, user: str | None) -> Any:
+        """The one credentials object acting as ``user``, shared by every thread, so each
+        user's token is fetched once per run."""
+        with self._credentials_lock:
+            key = user or ""
+            if key not in self._credentials:
+                self._credentials[key] = self.credentials.for_user(user)
+            return self._credentials[key]
+
+    def _pool(self) -> RedirectingHttp:
+        pool = getattr(self._local, "pool", None)
+        if pool is None:
+            pool = self._local.pool = RedirectingHttp(self.endpoint)
+        return pool
 
     def _cache(self) -> dict[tuple[str, str], Any]:
         cache_ = getattr(self._local, "cache", None)
@@ -65,7 +98,7 @@ class Clients:
         cache_ = self._cache()
         if key not in cache_:
             cache_[key] = google_auth_httplib2.AuthorizedHttp(
-                self.credentials.for_user(user), http=RedirectingHttp(self.endpoint)
+                self.user_credentials(user), http=self._pool()
             )
         return cache_[key]
 
@@ -74,7 +107,7 @@ class Clients:
         key = ("session", user or "")
         cache_ = self._cache()
         if key not in cache_:
-            session = AuthorizedSession(self.credentials.for_user(user))
+            session = AuthorizedSession(self.user_credentials(user))
             cache_[key] = mount_endpoint(session, self.endpoint)
         return cache_[key]
 
