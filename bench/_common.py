@@ -1,8 +1,9 @@
 """Shared set-up for the benchmarks: a generated company, a sandbox seeded with it, config files.
 
 The benchmarks print numbers; they are not tests. Everything runs on 127.0.0.1: the sandbox is
-served in this process over real HTTP and the real google-auth, google-api-python-client and
-gspread talk to it.
+served over real HTTP, by default from a child process (so its CPU is not counted as careerdocs'
+CPU, as Google's would not be), and the real google-auth, google-api-python-client and gspread
+talk to it through careerdocs' own transports.
 
 Time compression. The sandbox's ``time_scale`` makes a quota minute refill in ``60 / scale``
 seconds. careerdocs paces itself to the same quotas with its own token buckets, which run on
@@ -15,37 +16,47 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
-import resource
+import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from googleapiclient.http import MediaFileUpload
 
-from careerdocs.config import Settings, builtin_templates_dir, load_settings
+from careerdocs import provision, rollup
+from careerdocs.audit import AuditLog
+from careerdocs.cadence import fiscal_year
+from careerdocs.cli import load_roster
+from careerdocs.config import Settings, builtin_templates_dir
+from careerdocs.lock import exclusive
 from careerdocs.sandbox.oauth import new_private_key
-from careerdocs.sandbox.server import Sandbox, SandboxOptions
+from careerdocs.sandbox.quotas import DEFAULT_LIMITS, GMAIL_DEFAULT_UNITS
+from careerdocs.sandbox.quotas import SHARED_POOLS as QUOTA_POOLS
+from careerdocs.sandbox.server import ADMIN_PREFIX, Sandbox, SandboxOptions
+from careerdocs.workspace.base import Workspace
 from careerdocs.workspace.google.auth import CredentialFactory, load_key
 from careerdocs.workspace.google.backend import GoogleOptions, GoogleWorkspace
-from careerdocs.workspace.google.clients import Clients, resource as api_resource
+from careerdocs.workspace.google.clients import Clients
+from careerdocs.workspace.google.clients import resource as api_resource
 from careerdocs.workspace.google.pacer import Pacer, limits_from_quotas
 
 DOMAIN = "example.com"
 TODAY = date(2026, 11, 26)  # every benchmark acts on this day, so statuses do not drift
 FISCAL_YEAR_START_MONTH = 2
 SEED = 7
-CEO_INDEX = 1
 ADMIN_INDEX = 2  # the Head of People: the google admin and everyone's fallback PBP
 MIN_SPAN, MAX_SPAN = 3, 8  # direct reports per manager
 NEW_HIRE_SHARE = 0.05  # started within the last 90 days: "not yet due"
@@ -84,21 +95,19 @@ BUILTIN_TEMPLATES = {
     "tracker": ("tracker.docx", GDOC_MIME, DOCX_MIME),
     "growth_sheet": ("growth-plan.xlsx", GSHEET_MIME, XLSX_MIME),
 }
-QUOTA_KEYS = (
-    "drive_per_user",
-    "drive_per_project",
-    "sheets_read_per_user",
-    "sheets_write_per_user",
-    "sheets_read_per_project",
-    "sheets_write_per_project",
-    "docs_read_per_user",
-    "docs_write_per_user",
-    "docs_read_per_project",
-    "docs_write_per_project",
-    "gmail_units_per_user",
-)
 RATE_LIMITED = (403, 429)  # Drive/Gmail refuse with 403 usageLimits, Sheets/Docs with 429
+GMAIL = "gmail"
+# Gmail quota units per call, by the sandbox's counter name (google-api-facts.md §1: a send
+# costs 100 units of the 15,000 per user per minute).
+GMAIL_UNITS = {"users.messages.send": 100}
 SECONDS_PER_MINUTE = 60.0
+SERVE_FLAG = "--serve-sandbox"
+CHILD_STOP_SECONDS = 10
+CHILD_DONE = "ok"
+PROC_UTIME, PROC_STIME = 11, 12  # in /proc/<pid>/stat, counted after the ")" of the name
+PEAK, CURRENT = "VmHWM:", "VmRSS:"  # in /proc/<pid>/status: peak and current RSS, in kB
+PROC_SELF_STATUS = "/proc/self/status"
+KB_PER_MB = 1024.0
 DEFAULT_MAX_BACKOFF = 32.0
 
 
@@ -212,45 +221,178 @@ def write_roster(path: Path, members: Sequence[Member]) -> Path:
 # -- the sandbox ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SandboxSpec:
+    """How to run a sandbox: the :class:`SandboxOptions` a benchmark varies, and where.
+
+    ``separate`` serves it from a child process, so its CPU is not careerdocs' CPU (real Google's
+    servers are not on the caller's machine either) and both cores are used; ``False`` serves it
+    in this process, as the tests do.
+    """
+
+    quotas: str = "off"
+    time_scale: float = 1.0
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    separate: bool = True
+
+    def options(self) -> SandboxOptions:
+        return SandboxOptions(
+            quotas=self.quotas,
+            time_scale=self.time_scale,
+            latency_ms=self.latency_ms,
+            jitter_ms=self.jitter_ms,
+        )
+
+    def describe(self) -> str:
+        parts = [f"quotas {self.quotas}"]
+        if self.quotas != "off":
+            parts.append(f"time_scale {self.time_scale:g}")
+        if self.latency_ms or self.jitter_ms:
+            parts.append(f"latency {self.latency_ms:g}+{self.jitter_ms:g} ms")
+        parts.append("sandbox in a child process" if self.separate else "sandbox in-process")
+        return ", ".join(parts)
+
+
 @cache
 def signing_key() -> rsa.RSAPrivateKey:
     """One RSA key per benchmark process: key generation is the slow part of a sandbox."""
     return new_private_key()
 
 
-@dataclass
 class BenchSandbox:
-    """A running sandbox, its service-account key, and real clients for impersonated users."""
+    """A running sandbox (in this process or a child), its key, and real clients.
 
-    sandbox: Sandbox
-    key: dict[str, Any]
-    clients: Clients
-    admin: str
+    Counters come from :class:`careerdocs.sandbox.counters.Counters` in-process, or from the
+    sandbox's ``/_sandbox/counters`` admin endpoint when it runs in a child.
+    """
 
-    @property
-    def endpoint(self) -> str:
-        return self.sandbox.endpoint
+    def __init__(
+        self,
+        endpoint: str,
+        key: dict[str, Any],
+        *,
+        sandbox: Sandbox | None = None,
+        child: subprocess.Popen[str] | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.key = key
+        self.sandbox = sandbox
+        self.child = child
+        self.admin = person_email(ADMIN_INDEX)
+        self.clients = Clients(CredentialFactory(key), endpoint)
+        self._admin_session = requests.Session()
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Every (api, method, user, status) counter with its count."""
+        if self.sandbox is not None:
+            return self.sandbox.counters.snapshot()
+        answer = self._admin_session.get(self.endpoint + ADMIN_PREFIX + "counters", timeout=60)
+        answer.raise_for_status()
+        return answer.json()["counters"]
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the sandbox's process has used so far (None when it is this process)."""
+        if self.child is None:
+            return None
+        stat = Path(f"/proc/{self.child.pid}/stat").read_text(encoding="ascii")
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[PROC_UTIME]) + int(fields[PROC_STIME])) / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mb(self) -> float | None:
+        """The sandbox process's peak resident set (None when it is this process)."""
+        if self.child is None:
+            return None
+        return _status_kb(Path(f"/proc/{self.child.pid}/status"), PEAK) / KB_PER_MB
+
+    def configure_quotas(self, mode: str, time_scale: float = 1.0) -> None:
+        """Switch quotas ("off" or "google"); every bucket starts full again."""
+        if self.sandbox is not None:
+            self.sandbox.configure_quotas(mode, time_scale)
+            return
+        assert self.child is not None and self.child.stdin and self.child.stdout
+        self.child.stdin.write(json.dumps({"quotas": mode, "time_scale": time_scale}) + "\n")
+        self.child.stdin.flush()
+        if self.child.stdout.readline().strip() != CHILD_DONE:
+            raise RuntimeError("the sandbox child did not switch its quotas")
+
+    def reset_counters(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.counters.reset()
+            return
+        self._admin_session.post(
+            self.endpoint + ADMIN_PREFIX + "counters/reset", timeout=60
+        ).raise_for_status()
 
     def stop(self) -> None:
-        self.sandbox.stop()
+        self._admin_session.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+        if self.child is not None:
+            assert self.child.stdin is not None
+            self.child.stdin.close()  # the child stops its sandbox at end of input
+            try:
+                self.child.wait(timeout=CHILD_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()
 
 
-def start_sandbox(users: Sequence[str], options: SandboxOptions | None = None) -> BenchSandbox:
-    """A sandbox with ``users``; person0002 (the Head of People) is the admin."""
-    sandbox = Sandbox(options)
+def start_sandbox(users: Sequence[str], spec: SandboxSpec | None = None) -> BenchSandbox:
+    """A sandbox knowing ``users``; person0002 (the Head of People) is the admin."""
+    spec = spec or SandboxSpec()
+    if spec.separate:
+        return _start_child(users, spec)
+    sandbox = Sandbox(spec.options())
     sandbox.start()
     for user in users:
         sandbox.add_user(user)
     key = sandbox.service_account_key(private_key=signing_key())
-    clients = Clients(CredentialFactory(key), sandbox.endpoint)
-    return BenchSandbox(sandbox, key, clients, person_email(ADMIN_INDEX))
+    return BenchSandbox(sandbox.endpoint, key, sandbox=sandbox)
+
+
+def _start_child(users: Sequence[str], spec: SandboxSpec) -> BenchSandbox:
+    child = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), SERVE_FLAG],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    request = {"options": asdict(spec), "users": list(users)}
+    child.stdin.write(json.dumps(request) + "\n")
+    child.stdin.flush()
+    line = child.stdout.readline()
+    if not line:
+        child.wait()
+        raise RuntimeError(f"the sandbox child exited with {child.returncode} before serving")
+    ready = json.loads(line)
+    return BenchSandbox(ready["endpoint"], ready["key"], child=child)
+
+
+def _serve_child() -> None:
+    """The child's side: read a spec, serve, switch quotas when asked, stop when standard input
+    closes."""
+    request = json.loads(sys.stdin.readline())
+    spec = SandboxSpec(**request["options"])
+    sandbox = Sandbox(spec.options())
+    sandbox.start()
+    for user in request["users"]:
+        sandbox.add_user(user)
+    key = sandbox.service_account_key()
+    print(json.dumps({"endpoint": sandbox.endpoint, "key": key}), flush=True)
+    for line in sys.stdin:
+        command = json.loads(line)
+        sandbox.configure_quotas(command["quotas"], command["time_scale"])
+        print(CHILD_DONE, flush=True)
+    sandbox.stop()
 
 
 @contextmanager
 def running_sandbox(
-    users: Sequence[str], options: SandboxOptions | None = None
+    users: Sequence[str], spec: SandboxSpec | None = None
 ) -> Iterator[BenchSandbox]:
-    bench = start_sandbox(users, options)
+    bench = start_sandbox(users, spec)
     try:
         yield bench
     finally:
@@ -371,13 +513,18 @@ class ScaledClock:
         time.sleep(seconds / self.scale)
 
 
-def open_google_workspace(settings: Settings, time_scale: float = 1.0) -> GoogleWorkspace:
+def open_google_workspace(
+    settings: Settings, time_scale: float = 1.0, *, paced: bool = True
+) -> GoogleWorkspace:
     """What :func:`careerdocs.workspace.google.open_google` builds, with the pacer on a clock
-    running ``time_scale`` times faster, to match a sandbox with the same ``time_scale``."""
+    running ``time_scale`` times faster, to match a sandbox with the same ``time_scale``.
+
+    careerdocs paces itself to Google's quotas whatever the sandbox does; ``paced=False`` turns
+    that off too, for runs that measure CPU cost rather than quotas, and for set-up."""
     g = settings.google
     clock = ScaledClock(time_scale)
     pacer = Pacer(
-        limits_from_quotas(asdict(g.quotas)),
+        limits_from_quotas(asdict(g.quotas)) if paced else {},
         max_tries=g.max_tries,
         max_backoff=g.max_backoff_seconds,
         sleep=clock.sleep,
@@ -394,8 +541,41 @@ def open_google_workspace(settings: Settings, time_scale: float = 1.0) -> Google
     return GoogleWorkspace(Clients(credentials, g.endpoint or None), pacer, options)
 
 
-def settings_from(config: Path) -> Settings:
-    return load_settings(config)
+# -- careerdocs runs, as the CLI makes them --------------------------------------------------------
+
+
+def provision_all(
+    settings: Settings, workspace: Workspace, workers: int, *, notify: bool = True
+) -> provision.Result:
+    """What ``careerdocs provision --workers N`` does, without the printing."""
+    roster = load_roster(settings, workspace)
+    the_plan = provision.prepare(settings, workspace, roster, today=TODAY, notify=notify)
+    return provision.apply(
+        the_plan,
+        workspace,
+        settings,
+        roster,
+        today=TODAY,
+        audit=AuditLog(settings.audit_log, "provision"),
+        workers=workers,
+    )
+
+
+def rollup_once(settings: Settings, workspace: Workspace, *, full: bool) -> rollup.RollupResult:
+    """What ``careerdocs rollup [--full]`` does, without the printing."""
+    with exclusive(settings.rollup.lock_file, "rollup"):
+        roster = load_roster(settings, workspace)
+        return rollup.run(
+            workspace,
+            roster,
+            fy=fiscal_year(TODAY, settings.fiscal_year_start_month),
+            today=TODAY,
+            now=datetime.now(timezone.utc),
+            state_path=settings.rollup.state_file,
+            deadline=settings.rollup.deadline,
+            full=full,
+            audit=AuditLog(settings.audit_log, "rollup"),
+        )
 
 
 # -- measuring and printing ----------------------------------------------------------------------
@@ -416,22 +596,95 @@ def stopwatch() -> Iterator[Timed]:
         timed.seconds = time.perf_counter() - start
 
 
-def calls_by_method(bench: BenchSandbox) -> Counter[str]:
+def calls_by_method(snapshot: Sequence[Mapping[str, Any]]) -> Counter[str]:
     """Calls the sandbox answered, keyed "api method", whatever their status."""
     counts: Counter[str] = Counter()
-    for row in bench.sandbox.counters.snapshot():
+    for row in snapshot:
         counts[f"{row['api']} {row['method']}"] += row["count"]
     return counts
 
 
-def rate_limited(bench: BenchSandbox) -> int:
-    """Calls the sandbox refused for quota (each one is retried by careerdocs' pacer)."""
-    return sum(bench.sandbox.counters.total(status=status) for status in RATE_LIMITED)
+def rate_limited(snapshot: Sequence[Mapping[str, Any]]) -> int:
+    """Calls the sandbox refused for quota (careerdocs' pacer retries each one)."""
+    return sum(row["count"] for row in snapshot if row["status"] in RATE_LIMITED)
+
+
+@cache
+def route_kinds() -> dict[tuple[str, str], str]:
+    """(api, method) -> "read" | "write", as the sandbox charges its quotas."""
+    return {(r.api, r.name): r.kind for r in Sandbox().router.routes}
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    """One quota bucket's use in a run, against Google's per-minute limits."""
+
+    bucket: str  # e.g. "sheets write", "drive all" (Drive reads and writes share one pool)
+    project_use: float
+    project_limit: int
+    busiest_user: str
+    user_use: float
+    user_limit: int
+
+    @property
+    def minutes(self) -> float:
+        """Modelled minutes this bucket needs at least, in the steady state (the one-minute
+        burst of a full bucket ignored): the bound for long runs."""
+        return max(self.project_use / self.project_limit, self.user_use / self.user_limit)
+
+    @property
+    def floor_minutes(self) -> float:
+        """Modelled minutes a run needs at least when every bucket starts full (a full bucket
+        holds one minute's worth): the bound for a short run such as one rollup."""
+        return max(
+            self.project_use / self.project_limit - 1, self.user_use / self.user_limit - 1, 0.0
+        )
+
+    @property
+    def binding(self) -> str:
+        if self.user_use / self.user_limit > self.project_use / self.project_limit:
+            return f"per user ({self.busiest_user})"
+        return "per project"
+
+
+def quota_use(snapshot: Sequence[Mapping[str, Any]]) -> list[QuotaUse]:
+    """Each quota bucket the served calls drew on, the most constraining first."""
+    kinds = route_kinds()
+    project: Counter[str] = Counter()
+    users: dict[str, Counter[str]] = {}
+    limits: dict[str, tuple[int, int]] = {}
+    for row in snapshot:
+        kind = kinds.get((row["api"], row["method"]))
+        if kind is None or (row["api"], kind) not in DEFAULT_LIMITS or row["status"] >= 400:
+            continue
+        api = row["api"]
+        cost = GMAIL_UNITS.get(row["method"], GMAIL_DEFAULT_UNITS) if api == GMAIL else 1
+        bucket = f"{api} {QUOTA_POOLS.get(api, kind)}"
+        limits[bucket] = DEFAULT_LIMITS[(api, kind)]
+        project[bucket] += cost * row["count"]
+        users.setdefault(bucket, Counter())[row["user"]] += cost * row["count"]
+    out = []
+    for bucket, used in project.items():
+        per_user, per_project = limits[bucket]
+        user, user_used = users[bucket].most_common(1)[0]
+        out.append(QuotaUse(bucket, used, per_project, user, user_used, per_user))
+    return sorted(out, key=lambda q: q.minutes, reverse=True)
+
+
+def rss_mb() -> float:
+    """This process's resident set now."""
+    return _status_kb(Path(PROC_SELF_STATUS), CURRENT) / KB_PER_MB
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's peak resident set so far. From /proc, not getrusage: Linux carries a
+    parent's ru_maxrss over into a child it spawns, so a child's own peak would be hidden."""
+    return _status_kb(Path(PROC_SELF_STATUS), PEAK) / KB_PER_MB
+
+
+def _status_kb(status: Path, field: str) -> int:
+    lines = status.read_text(encoding="ascii").splitlines()
+    return int(next(line.split()[1] for line in lines if line.startswith(field)))
 
 
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -455,13 +708,5 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def per_minute(count: float, seconds: float, time_scale: float = 1.0) -> float:
-    """``count`` events in ``seconds`` of wall time, per modelled minute."""
-    return count / (seconds * time_scale) * SECONDS_PER_MINUTE if seconds > 0 else 0.0
-
-
-def quota_table(settings_quotas: Mapping[str, int]) -> dict[str, int]:
-    return {k: settings_quotas[k] for k in QUOTA_KEYS}
-
-
-Action = Callable[[], Any]
+if __name__ == "__main__" and sys.argv[1:] == [SERVE_FLAG]:
+    _serve_child()
