@@ -123,6 +123,18 @@ def roster_users(path: Path = EXAMPLE_ROSTER) -> tuple[str, ...]:
     return tuple(roster_emails(*read_csv(path)))
 
 
+def talk(
+    day: Any,
+    kind: str = "career",
+    *,
+    acknowledged: Any = True,
+    escalation: Any = False,
+    notes: str = "",
+) -> list[Any]:
+    """One Conversations row: Date, With whom, Type, Notes, Acknowledged, Escalation."""
+    return [day, "their manager", kind, notes, acknowledged, escalation]
+
+
 LOCAL_CONFIG = """
     backend = "local"
     allowed_domains = ["example.com"]

@@ -29,6 +29,8 @@ from careerdocs.rollup import (
 from careerdocs.roster import Roster, parse_roster
 from careerdocs.workspace.base import Artifact, ArtifactKind
 
+from .conftest import talk
+
 TODAY = date(2026, 11, 26)
 FY = fiscal_year(TODAY, 2)  # FY2027: Feb 2026 – Jan 2027; Q2 May–Jul, Q4 Nov–Jan
 DEADLINE = date(2026, 11, 15)
@@ -58,18 +60,6 @@ TEAM = roster(
     [BEN, "Ben Brand-New", LEAD, NEW_HIRE, "Engineering", PBP],
     [CY, "Cy People", CEO, VETERAN, "People", ""],
 )
-
-
-def talk(
-    day: Any,
-    kind: str = "career",
-    *,
-    acknowledged: Any = True,
-    escalation: Any = False,
-    notes: str = "",
-) -> list[Any]:
-    """A Conversations row: Date, With whom, Type, Notes, Acknowledged, Escalation."""
-    return [day, "manager", kind, notes, acknowledged, escalation]
 
 
 def documents(email: str) -> dict[ArtifactKind, Artifact]:

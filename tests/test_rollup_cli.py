@@ -47,6 +47,7 @@ from .conftest import (
     SANDBOX_ADMIN,
     SandboxKit,
     roster_users,
+    talk,
     write_config,
 )
 
@@ -74,18 +75,6 @@ SHEETS = PEOPLE - 1
 CONVERSATIONS = "Conversations"
 STATUS, SUMMARY, ESCALATIONS = "Status", "Summary", "Escalations"
 ESCALATION_NOTE = "wants to move to security; the role does not allow it"
-
-
-def talk(
-    day: str,
-    kind: str = "career",
-    *,
-    acknowledged: bool = True,
-    escalation: bool = False,
-    notes: str = "",
-) -> list[Any]:
-    """One Conversations row: Date, With whom, Type, Notes, Acknowledged, Escalation."""
-    return [day, "their manager", kind, notes, acknowledged, escalation]
 
 
 SCENARIO: dict[str, list[list[Any]]] = {

@@ -12,6 +12,7 @@ This package imports nothing from the rest of careerdocs.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 import time
@@ -445,22 +446,16 @@ class Router:
     def add(
         self, method: str, pattern: str, handler: Handler, *, api: str, kind: str, name: str
     ) -> None:
-        import re
-
         self.routes.append(
             Route(method.upper(), re.compile("^" + pattern + "$"), handler, api, kind, name)
         )
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        path_matched = False
+        """The first route for ``method`` whose pattern matches ``path``, with its groups."""
+        method = method.upper()
         for r in self.routes:
-            m = r.pattern.match(path)
-            if m:
-                path_matched = True
-                if r.method == method.upper():
-                    return r, m.groupdict()
-        if path_matched:
-            return None
+            if r.method == method and (m := r.pattern.match(path)):
+                return r, m.groupdict()
         return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import pickle
+import random
 import socket
 import threading
 import time
@@ -116,7 +117,7 @@ class Sandbox:
         self.faults = FaultInjector(self.options.faults)
         self.router = Router()
         _register_apis(self.router)
-        self._latency_rng = __import__("random").Random(self.options.faults.seed + 1)
+        self._latency_rng = random.Random(self.options.faults.seed + 1)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._dirty = threading.Event()

@@ -354,7 +354,7 @@ class GoogleWorkspace:
         batch = drive.new_batch_http_request(callback=callback)
         for i, person in enumerate(people):
             self.ensure_token(person)
-            self.pacer._take("drive", "read", person, 1.0)
+            self.pacer.take("drive", "read", person)
             request = self.clients.resource("drive", "files").list(
                 q=queries[person], fields=LIST_FIELDS, pageSize=PAGE_SIZE
             )

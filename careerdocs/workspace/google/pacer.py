@@ -81,7 +81,9 @@ class Pacer:
         self.retries = 0  # total retries made, for summaries and benchmarks
         self.waited = 0.0  # seconds spent pacing or backing off
 
-    def _take(self, api: str, kind: str, user: str, cost: float) -> None:
+    def take(self, api: str, kind: str, user: str, cost: float = 1.0) -> None:
+        """Wait until one call of ``cost`` fits ``user``'s and the project's buckets; for calls
+        that are sent in a batch rather than through :meth:`call`."""
         limit = self.limits.get((api, kind))
         if limit is None:
             return
@@ -133,7 +135,7 @@ class Pacer:
         attempt = 0
         while True:
             attempt += 1
-            self._take(api, kind, user, cost)
+            self.take(api, kind, user, cost)
             try:
                 return fn()
             except Exception as exc:
