@@ -31,6 +31,13 @@ MARKER_PERSON = "careerdocs_person"
 MARKER_FY = "careerdocs_fy"
 MARKER_TEMPLATE = "careerdocs_template"
 
+# Steps of a person's provisioning, recorded on the artifact they concern (Drive appProperties on
+# Google, the person's marker file locally) so that a re-run after a crash at any point finishes
+# exactly what is missing. A step is recorded after (or atomically with) the write it records.
+STEP_FILLED = "filled"  # a file: its placeholders are filled (upload fills atomically)
+STEP_PROTECTED = "protected"  # the growth sheet: the Conversations tab is protected for the person
+STEP_NOTIFIED = "notified"  # the folder: the person was emailed the links for this fiscal year
+
 # The growth sheet's tabs, and the column the person alone may edit.
 CONVERSATIONS_TAB = "Conversations"
 ACKNOWLEDGED_COLUMN = "Acknowledged"
@@ -49,7 +56,13 @@ class Artifact:
     ``id`` is a Drive file id (google) or a path relative to the output folder (local).
     ``modified`` is an RFC 3339 timestamp of the last change, used by incremental rollup.
     ``shares`` are the (grantee email, role) pairs already granted, so a re-run shares nothing
-    twice.
+    twice. ``grants`` are the pairs careerdocs itself granted and recorded: only these are ever
+    revoked, so a share someone made by hand is never touched.
+
+    ``created`` is the RFC 3339 creation time (duplicates: the earliest wins). ``steps`` are the
+    STEP_* recorded as done on this artifact (for the folder, ``STEP_NOTIFIED`` means notified
+    in ``fy`` of the lookup). ``tab_id`` is the growth sheet's Conversations tab id recorded when
+    it was protected; rollup reads that tab by id, never by name or position.
     """
 
     kind: ArtifactKind
@@ -60,6 +73,10 @@ class Artifact:
     url: str
     modified: str = ""
     shares: tuple[tuple[str, str], ...] = ()
+    grants: tuple[tuple[str, str], ...] = ()
+    created: str = ""
+    steps: frozenset[str] = frozenset()
+    tab_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,11 +130,20 @@ class Email:
 
 @dataclass
 class SheetRead:
-    """The result of reading one growth sheet's Conversations tab."""
+    """The result of reading one growth sheet's Conversations tab.
+
+    ``rows`` are the data rows (below the header) with their cells in the order of
+    ``header`` as found in the file; callers pick columns by header name, never by position.
+    ``error``: the sheet could not be read (a re-run may fix it). ``untrusted``: the sheet was
+    read but its Conversations tab, header or protection is not as provisioned, so nothing in it
+    may count ("acknowledgements can't be trusted: the protection was removed").
+    """
 
     person: str
     rows: list[list[Any]] = field(default_factory=list)
     error: str | None = None
+    header: list[str] = field(default_factory=list)
+    untrusted: str | None = None
 
 
 class Workspace(Protocol):
@@ -156,20 +182,53 @@ class Workspace(Protocol):
         fy: str,
     ) -> Artifact:
         """Copy ``template`` into ``folder`` as ``name`` and replace each placeholder token with
-        ``values[token]`` as plain text. For the growth sheet, also protect the Conversations
-        tab's Acknowledged column so that only ``person`` can edit it."""
+        ``values[token]`` as plain text, in one pass (a value is never filled again). Returns
+        the artifact with ``STEP_FILLED`` in its steps when the fill is done and recorded.
+        Protection is a separate step: :meth:`protect`."""
+        ...
+
+    def fill(
+        self,
+        person: str,
+        artifact: Artifact,
+        template: TemplateRef,
+        values: Mapping[str, str],
+    ) -> Artifact:
+        """Finish filling a file that was created but not recorded as filled (a crash between
+        a copy and its fill), then record ``STEP_FILLED``. Only placeholders still present are
+        replaced, so it is safe to repeat."""
+        ...
+
+    def protect(self, person: str, sheet: Artifact, template: TemplateRef) -> Artifact:
+        """Protect the whole Conversations tab of ``sheet`` so that only ``person`` can edit it
+        (where the backend can enforce identity), make its tick columns checkboxes, and record
+        ``STEP_PROTECTED`` and the tab's id. Idempotent: an existing careerdocs protection is
+        not added twice."""
+        ...
+
+    def mark(self, person: str, artifact: Artifact, step: str, fy: str) -> Artifact:
+        """Record ``step`` as done on ``artifact`` (for ``STEP_NOTIFIED`` on the folder: done for
+        ``fy``)."""
+        ...
+
+    def revoke(self, person: str, target: Artifact, grantee: str) -> bool:
+        """Remove a share careerdocs granted (and recorded in ``target.grants``) to ``grantee``.
+        Returns False if there was none. Never touches a share careerdocs did not make."""
         ...
 
     def share(self, person: str, target: Artifact, grantee: str, role: str) -> bool:
         """Grant ``role`` on ``target`` to ``grantee``, without a notification email from the
-        storage itself. Returns False if the grantee already had that role or better."""
+        storage itself, and record the grant (``Artifact.grants``) so it can be revoked when the
+        roster changes. Returns False if the grantee already had that role or better."""
         ...
 
     def send_email(self, email: Email) -> None: ...
 
     def read_conversations(self, sheets: Sequence[Artifact]) -> list[SheetRead]:
-        """Data rows (below the header) of each sheet's Conversations tab. A sheet that cannot be
-        read yields a SheetRead with ``error`` set; it never stops the others."""
+        """Header and data rows of each sheet's Conversations tab, read by the recorded tab id,
+        and verified: where the backend can enforce identity, a tab whose protection, header or
+        id is not as provisioned yields ``untrusted``. A sheet that cannot be read yields
+        ``error``; neither ever stops the others."""
         ...
 
     def read_table(self, source: str) -> tuple[list[str], list[list[str]]]:
