@@ -155,6 +155,11 @@ class Workspace(Protocol):
 
     backend: str
 
+    #: People :meth:`find_artifacts` could not act as (no such account, suspended, delegation
+    #: refused), email -> reason naming the likely cause. They are left out of its result; the
+    #: core fails each of them alone (exit 3) instead of stopping the run.
+    unreachable: dict[str, str]
+
     def describe(self) -> str:
         """Where things go, for humans ("folder ./careerdocs-output", "each person's Drive")."""
         ...
@@ -209,6 +214,13 @@ class Workspace(Protocol):
     def mark(self, person: str, artifact: Artifact, step: str, fy: str) -> Artifact:
         """Record ``step`` as done on ``artifact`` (for ``STEP_NOTIFIED`` on the folder: done for
         ``fy``)."""
+        ...
+
+    def heal(self, person: str, fy: str, kept: Mapping[ArtifactKind, Artifact]) -> list[str]:
+        """After a person's artifacts are made: find duplicates of them made by a concurrent run
+        elsewhere (by markers), keep ``kept`` (the earliest created), move untouched later copies
+        to the trash, and return one message per copy someone already edited (reported, never
+        deleted). Backends where concurrent runs cannot happen return []."""
         ...
 
     def revoke(self, person: str, target: Artifact, grantee: str) -> bool:
