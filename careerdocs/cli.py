@@ -26,6 +26,7 @@ from .cadence import FiscalYear, Status, fiscal_year, fiscal_year_from_label
 from .config import Settings, load_settings
 from .errors import CareerdocsError, ExitCode, LockBusy, PartialFailure
 from .lock import exclusive
+from .preflight import require_writable
 from .roster import Roster, read_csv
 from .workspace import open_workspace
 from .workspace.base import STATUS_TAB, Workspace
@@ -200,14 +201,31 @@ def provision_command(
     """Give each person their Individual Growth Plan, accomplishment tracker and growth sheet.
 
     Finds what already exists (nothing is ever overwritten: a person's edits are sacred),
-    creates only what is missing, fills in their details, shares their folder with their
-    manager (and skip-level / PBP per config), and emails them the links. Re-running finishes
-    whatever a failed run left and creates nothing twice.
+    creates only what is missing, fills in their details, protects the growth sheet's
+    Conversations tab for the person, shares their folder with their manager (and skip-level /
+    PBP per config), revokes what careerdocs granted to people the roster no longer names, and
+    emails them the links once per fiscal year. Re-running finishes whatever a failed or killed
+    run left and does nothing twice. One writing run at a time: a second exits 0 at once.
     """
-    settings, workspace, full_roster, the_plan = _prepare(ctx, roster, only, notify)
     if dry_run:
+        _, workspace, _, the_plan = _prepare(ctx, roster, only, notify)
         _print_plan(the_plan, workspace, as_json)
         return
+    settings = _settings(ctx, roster)
+    require_writable(settings)
+    with exclusive(settings.rollup.lock_file, "provision"):
+        _provision(ctx, roster, only, notify, workers, as_json)
+
+
+def _provision(
+    ctx: click.Context,
+    roster: str | None,
+    only: Sequence[str],
+    notify: bool,
+    workers: int,
+    as_json: bool,
+) -> None:
+    settings, workspace, full_roster, the_plan = _prepare(ctx, roster, only, notify)
     audit = AuditLog(settings.audit_log, "provision")
     bar = _progress("Provisioning", len(the_plan.people), not as_json)
 
@@ -268,7 +286,9 @@ def _print_plan(the_plan: provision.Plan, workspace: Workspace, as_json: bool) -
     click.echo(
         f"{counts['people']} people: {counts['up_to_date']} up to date; would create "
         f"{counts['folders']} folders and {counts['files']} documents, share "
-        f"{counts['shares']} folders, send {counts['emails']} emails."
+        f"{counts['shares']} folders, send {counts['emails']} emails; finish "
+        f"{counts['fills']} documents, protect {counts['protections']} growth sheets, revoke "
+        f"{counts['revokes']} shares; {counts['unreachable']} people cannot be reached."
     )
 
 
@@ -277,9 +297,7 @@ def _print_provision(result: provision.Result, workspace: Workspace) -> None:
     rows = [
         (
             p.email,
-            "FAILED"
-            if p.error
-            else ("created " + ", ".join(p.created) if p.created else "up to date"),
+            "FAILED" if p.error else ("; ".join(p.actions) or "up to date"),
             p.error or ", ".join(p.shared),
         )
         for p in result.people
@@ -287,11 +305,15 @@ def _print_provision(result: provision.Result, workspace: Workspace) -> None:
     _print_table(("Person", "Result", "Shared / error"), rows)
     click.echo(
         f"\n{result.fy.label}: {c['people']} people, {c['created']} created, "
-        f"{c['shared']} shares, {c['notified']} emails, {c['failed']} failed."
+        f"{c['shared']} shares, {c['notified']} emails, {c['failed']} failed; "
+        f"{c['filled']} finished, {c['protected']} protected, {c['revoked']} revoked."
     )
     click.echo(f"Documents are in {workspace.describe()}.")
     if result.central:
         click.echo(f"People and links: {result.central}")
+    for p in result.people:
+        for note in p.notes:
+            click.echo(f"note: {p.email}: {note}", err=True)
 
 
 def _print_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -321,13 +343,15 @@ def rollup_command(
 ) -> None:
     """Gather career-conversation acknowledgements into the central sheet.
 
-    Safe under cron: a lock keeps two runs from overlapping (the second exits 0 with a message
-    on stderr), nothing prompts, logs go to stderr and --json to stdout. Reads only the growth
-    sheets changed since the last successful run unless --full. Exit 3 when some sheets could
-    not be read (everything else is still written).
+    Safe under cron: the run lock it shares with provision keeps two runs from overlapping
+    (the second exits 0 with a message on stderr), nothing prompts, logs go to stderr and
+    --json to stdout. Reads only the growth sheets changed since the last successful run
+    unless --full. Exit 3 when some sheets could not be read (everything else is still
+    written).
     """
     settings = _settings(ctx, roster)
     today = _today(ctx)
+    require_writable(settings)
     with exclusive(settings.rollup.lock_file, "rollup"):
         workspace = open_workspace(settings)
         the_roster = load_roster(settings, workspace)

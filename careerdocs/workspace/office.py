@@ -503,3 +503,16 @@ def _add_chart(sheet: Worksheet, table: Table, width: int) -> None:
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(labels)
     sheet.add_chart(chart, f"{get_column_letter(width + CHART_GAP_COLUMNS + 1)}{CHART_ANCHOR_ROW}")
+
+
+def protect_conversations(path: Path) -> bytes | None:
+    """The growth sheet at ``path`` with its Conversations tab protected as :func:`fill`
+    protects a new one, as file bytes; None when the tab is protected already. The caller
+    handles unreadable files."""
+    workbook = load_workbook(path)
+    if CONVERSATIONS_TAB in workbook.sheetnames and workbook[CONVERSATIONS_TAB].protection.sheet:
+        return None
+    _lock_acknowledgements(workbook, path)
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()
