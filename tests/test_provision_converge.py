@@ -222,6 +222,24 @@ CONCURRENT_ROUNDS = 3
 PAUSE = threading.Event()  # never set: wait() is a sleep
 
 
+def race(config: Path, runs: int) -> list[Any]:
+    """Start ``runs`` whole-roster provisions at the same moment on threads; their exit codes."""
+    barrier = threading.Barrier(runs)
+    codes: list[Any] = []
+
+    def run() -> None:
+        barrier.wait()
+        args = ["--config", str(config), "--today", TODAY, "provision", "--workers", "2"]
+        codes.append(cli.main(args, standalone_mode=False))
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return codes
+
+
 def test_two_concurrent_runs_make_one_set_per_person(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -233,23 +251,7 @@ def test_two_concurrent_runs_make_one_set_per_person(
     )
     for round_ in range(CONCURRENT_ROUNDS):
         config = setup_root(tmp_path / f"round-{round_}")
-        barrier = threading.Barrier(2)
-        codes: list[Any] = []
-
-        def run() -> None:
-            barrier.wait()
-            codes.append(
-                cli.main(
-                    ["--config", str(config), "--today", TODAY, "provision", "--workers", "2"],
-                    standalone_mode=False,
-                )
-            )
-
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        codes = race(config, runs=2)
         assert sorted(c or 0 for c in codes) == [0, 0]
         assert capsys.readouterr().err.count("skipping this provision") == 1
         out = config.parent / "out"
