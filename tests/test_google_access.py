@@ -31,7 +31,8 @@ FY = "FY2027"
 ZOE = "zoe.lambert@example.com"
 SIOBHAN = "siobhan.obrien@example.com"
 AMARA = "amara.nwosu@example.com"
-NOBODY = "nobody@elsewhere.example"  # a domain the sandbox does not host: no such account
+NOBODY = "nobody@example.com"  # no account was ever created for this address
+NEW_HIRE = "nina.new@example.com"  # in the roster before their account exists
 MARKER_Q = "appProperties has {{ key='careerdocs_person' and value='{}' }}"
 
 
@@ -65,20 +66,44 @@ def app_properties(kit: SandboxKit, user: str, file_id: str) -> dict[str, str]:
 # -- people Google will not act as ---------------------------------------------------------------
 
 
-def test_a_person_without_an_account_is_left_out_and_named_with_the_likely_cause(
-    sandbox: SandboxKit,
+@pytest.mark.parametrize("how", ["never-created", "suspended"])
+def test_a_person_google_will_not_act_as_is_left_out_and_named_with_the_likely_cause(
+    sandbox: SandboxKit, how: str
 ) -> None:
     ws = workspace(sandbox)
     ws.create_folder(ALICE, "Alice", FY)
+    if how == "suspended":
+        gone = BOB
+        sandbox.sandbox.suspend_user(BOB)
+    else:
+        gone = NEW_HIRE
 
-    found = ws.find_artifacts([ALICE, NOBODY, BOB], FY)
+    found = ws.find_artifacts([ALICE, gone, CAROL], FY)
 
-    assert set(found) == {ALICE, BOB}
+    assert set(found) == {ALICE, CAROL}
     assert set(found[ALICE]) == {ArtifactKind.FOLDER}
-    assert set(ws.unreachable) == {NOBODY}
-    reason = ws.unreachable[NOBODY]
+    assert set(ws.unreachable) == {gone}
+    reason = ws.unreachable[gone]
     assert "invalid_grant: Invalid email or User ID" in reason
     assert "no Google account for this address yet, or it is suspended or deleted" in reason
+
+
+def test_a_roster_address_without_an_account_fails_that_person_alone_with_exit_3(
+    google_setup: GoogleSetup,
+) -> None:
+    roster = google_setup.config.parent / "roster.csv"
+    with roster.open("a", encoding="utf-8") as out:
+        out.write(f"{NEW_HIRE},Nina New,{SIOBHAN},2026-11-02,Engineer,Engineering,,,{AMARA},\n")
+
+    result = run(google_setup, "provision", "--no-notify")
+
+    assert result.exit_code == 3, result.output
+    assert NEW_HIRE in result.output
+    assert "no Google account for this address yet" in result.output
+    kit = google_setup.kit
+    for person in (ZOE, SIOBHAN, AMARA):
+        kinds = sorted(f["appProperties"][MARKER_KIND] for f in listed(kit, person))
+        assert kinds == ["folder", "growth_sheet", "igp", "tracker"], person
 
 
 def test_an_admin_google_will_not_act_as_stops_the_whole_run(sandbox: SandboxKit) -> None:
