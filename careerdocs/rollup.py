@@ -526,8 +526,8 @@ def managed_rows(read: SheetRead) -> tuple[list[list[Any]], str | None]:
     (a second "Acknowledged" column typed in by someone else must never be the one read)."""
     if read.untrusted:
         return [], _distrust(read.untrusted)
-    if not read.header and read.rows:
-        return [list(row) for row in read.rows], None  # a backend that reports no header
+    if not read.header and not read.rows:
+        return [], None  # an empty tab: no conversations yet
     folded = [str(name).strip().casefold() for name in read.header]
     at: list[int] = []
     for column in cadence.CONVERSATION_COLUMNS:

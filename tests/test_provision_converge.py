@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -219,7 +221,19 @@ def test_a_renamed_document_is_still_found_and_not_made_again(tmp_path: Path) ->
 # -- concurrent runs -----------------------------------------------------------------------------
 
 CONCURRENT_ROUNDS = 3
+ROSTER_SIZE = 12
+PROCESS_TIMEOUT_SECONDS = 120
 PAUSE = threading.Event()  # never set: wait() is a sleep
+
+
+def assert_one_set_per_person(config: Path) -> None:
+    out = config.parent / "out"
+    markers = [f / MARKER_FILE for f in out.iterdir() if (f / MARKER_FILE).is_file()]
+    people = [json.loads(m.read_text(encoding="utf-8"))[MARKER_PERSON] for m in markers]
+    assert len(people) == len(set(people)) == ROSTER_SIZE
+    for person in people:
+        assert_converged(config, person)
+    assert len(list((out / OUTBOX).glob("*.eml"))) == ROSTER_SIZE
 
 
 def race(config: Path, runs: int) -> list[Any]:
@@ -254,16 +268,20 @@ def test_two_concurrent_runs_make_one_set_per_person(
         codes = race(config, runs=2)
         assert sorted(c or 0 for c in codes) == [0, 0]
         assert capsys.readouterr().err.count("skipping this provision") == 1
-        out = config.parent / "out"
-        people = {
-            json.loads((f / MARKER_FILE).read_text(encoding="utf-8"))[MARKER_PERSON]
-            for f in out.iterdir()
-            if (f / MARKER_FILE).is_file()
-        }
-        assert len(people) == 12
-        for person in people:
-            assert_converged(config, person)
-        assert len(list((out / OUTBOX).glob("*.eml"))) == 12
+        assert_one_set_per_person(config)
+
+
+def test_two_concurrent_processes_make_one_set_per_person(tmp_path: Path) -> None:
+    """The same race between two real processes (the lock is the operating system's)."""
+    config = setup_root(tmp_path)
+    args = [sys.executable, "-m", "careerdocs", "--config", str(config), "--today", TODAY]
+    runs = [
+        subprocess.Popen([*args, "provision"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=PROCESS_TIMEOUT_SECONDS) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert_one_set_per_person(config)
 
 
 def test_a_provision_while_another_run_holds_the_lock_does_nothing(tmp_path: Path) -> None:

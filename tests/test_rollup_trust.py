@@ -140,6 +140,14 @@ def test_an_inserted_column_never_becomes_the_acknowledgement(
     assert outcome.untrusted == (None if why is None else f"{UNTRUSTED}: {why}")
 
 
+def test_rows_without_a_header_count_nothing_but_an_empty_tab_is_fine(tmp_path: Path) -> None:
+    headless = FakeWorkspace(SheetRead(ANA, rows=[ACKNOWLEDGED_TALK]))
+    assert ana(headless, tmp_path / "a").untrusted == (
+        f"{UNTRUSTED}: the Conversations tab has no 'Date' column"
+    )
+    assert ana(FakeWorkspace(SheetRead(ANA)), tmp_path / "b").untrusted is None
+
+
 def test_a_reason_that_already_says_so_is_not_repeated(tmp_path: Path) -> None:
     read = SheetRead(ANA, header=HEADER, untrusted=f"{UNTRUSTED}: {REMOVED}")
     assert ana(FakeWorkspace(read), tmp_path / "s").untrusted == f"{UNTRUSTED}: {REMOVED}"
