@@ -376,3 +376,72 @@ def test_an_unwritable_place_is_exit_2_before_anything_is_written(
     assert expected in result.output
     assert "nothing was written" in result.output
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+# -- people the storage cannot act as, duplicates found by heal ----------------------------------
+
+
+class Reporting(LocalWorkspace):
+    """Local storage that cannot act as Mei and reports a duplicate someone edited."""
+
+    def find_artifacts(self, people: Any, fy: str) -> Any:
+        self.unreachable = {MEI: "no such account (suspended?)"}
+        found = dict(super().find_artifacts(people, fy))
+        found.pop(MEI, None)
+        return found
+
+    def heal(self, person: str, fy: str, kept: Any) -> list[str]:
+        return [f"a second folder of {person} was edited; kept, not deleted"]
+
+
+def library_run(config: Path) -> Any:
+    from datetime import date
+
+    from careerdocs import provision
+    from careerdocs.audit import AuditLog
+    from careerdocs.cli import load_roster
+    from careerdocs.config import load_settings
+
+    settings = load_settings(config)
+    workspace = Reporting(settings.local.output_dir, settings.local.workbook)
+    roster = load_roster(settings, workspace)
+    today = date.fromisoformat(TODAY)
+    the_plan = provision.prepare(settings, workspace, roster, today=today)
+    assert the_plan.counts()["unreachable"] == 1
+    audit = AuditLog(settings.audit_log, "provision")
+    return provision.apply(the_plan, workspace, settings, roster, today=today, audit=audit)
+
+
+def test_an_unreachable_person_fails_alone_and_heal_notes_are_reported(tmp_path: Path) -> None:
+    config = setup_root(tmp_path)
+    result = library_run(config)
+    assert result.failures == {MEI: f"cannot act as {MEI}: no such account (suspended?)"}
+    assert result.counts()["failed"] == 1
+    others = [p for p in result.people if p.email != MEI]
+    assert len(others) == ROSTER_SIZE - 1 and all(p.notified for p in others)
+    assert all(
+        p.notes == [f"a second folder of {p.email} was edited; kept, not deleted"] for p in others
+    )
+    events = audit_events(config.parent / "audit.jsonl")
+    assert [e["person"] for e in events if e["action"] == "failed"] == [MEI]
+    assert sum(e["action"] == "heal" for e in events) == ROSTER_SIZE - 1
+    assert not folders_of(config.parent / "out", MEI)
+
+
+def test_an_unreachable_person_is_exit_3_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from careerdocs import cli as cli_module
+
+    monkeypatch.setattr(
+        cli_module,
+        "open_workspace",
+        lambda settings: Reporting(settings.local.output_dir, settings.local.workbook),
+    )
+    config = setup_root(tmp_path)
+    plan = invoke(config, "plan")
+    assert f"{MEI}: cannot act as them, skipped: no such account" in plan.output
+    result = invoke(config, "provision")
+    assert result.exit_code == 3, result.output
+    assert f"Partly done: 1 failed: {MEI}" in result.output
+    assert f"note: {JOSE}: a second folder" in result.output
