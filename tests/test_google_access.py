@@ -16,10 +16,11 @@ from careerdocs.errors import AuthError
 from careerdocs.workspace import open_workspace
 from careerdocs.workspace.base import MARKER_KIND, ArtifactKind
 from careerdocs.workspace.google import GoogleWorkspace
-from careerdocs.workspace.google.access import GRANT_PREFIX, grant_record
+from careerdocs.workspace.google.access import GRANT_PREFIX, drive_access, grant_record
 from careerdocs.workspace.google.auth import CredentialFactory
 from careerdocs.workspace.google.backend import GoogleOptions
 from careerdocs.workspace.google.clients import Clients
+from careerdocs.workspace.google.duplicates import SEAL, untouched
 from careerdocs.workspace.google.pacer import Pacer
 
 from .conftest import ALICE, BOB, CAROL, PBP, GoogleSetup, SandboxKit
@@ -31,6 +32,7 @@ FY = "FY2027"
 ZOE = "zoe.lambert@example.com"
 SIOBHAN = "siobhan.obrien@example.com"
 AMARA = "amara.nwosu@example.com"
+RAHUL = "rahul.mehta@example.com"  # Zoë's skip-level: not given her folder
 NOBODY = "nobody@example.com"  # no account was ever created for this address
 NEW_HIRE = "nina.new@example.com"  # in the roster before their account exists
 MARKER_Q = "appProperties has {{ key='careerdocs_person' and value='{}' }}"
@@ -342,3 +344,118 @@ def test_two_central_sheets_keep_the_earliest(google_setup: GoogleSetup) -> None
     q = "appProperties has { key='careerdocs_kind' and value='central' } and trashed = true"
     trashed = kit.drive.files().list(q=q, fields="files(id)").execute(http=kit.http(admin))
     assert [f["id"] for f in trashed["files"]] == [later["id"]]
+
+
+def test_doctor_names_a_person_google_will_not_act_as_and_why(google_setup: GoogleSetup) -> None:
+    first_person = "margaret.okafor@example.com"  # the person doctor proves delegation with
+    google_setup.kit.sandbox.suspend_user(first_person)
+
+    result = run(google_setup, "doctor")
+
+    assert result.exit_code == 1
+    line = next(x for x in result.output.splitlines() if "credentials and delegation" in x)
+    assert line.startswith(f"[FAIL] credentials and delegation: {first_person}: Google will not")
+    assert "suspended" in line
+
+
+def test_the_earliest_document_is_kept_and_moved_into_the_earliest_folder(
+    google_setup: GoogleSetup,
+) -> None:
+    kit = google_setup.kit
+    assert run(google_setup, "provision", "--only", ZOE, "--no-notify").exit_code == 0
+    first = {f["appProperties"][MARKER_KIND]: f for f in listed(kit, ZOE)}
+    second = second_set(kit, ZOE)
+    # the other run's IGP was made before this run's (the runs interleaved)
+    earlier_igp = (
+        kit.drive.files()
+        .create(
+            body={
+                "name": "earlier igp",
+                "mimeType": "application/vnd.google-apps.document",
+                "parents": [second["folder"]],
+                "appProperties": first["igp"]["appProperties"],
+                "createdTime": "2020-01-01T00:00:00.000Z",
+            },
+            fields="id",
+        )
+        .execute(http=kit.http(ZOE))["id"]
+    )
+    ws = open_google_workspace(google_setup)
+
+    messages = ws.heal(ZOE, FY, ws.find_artifacts([ZOE], FY)[ZOE])
+
+    assert messages == []
+    alive = {f["id"]: f for f in listed(kit, ZOE)}
+    kinds = sorted(f["appProperties"][MARKER_KIND] for f in alive.values())
+    assert kinds == ["folder", "growth_sheet", "igp", "tracker"]
+    assert alive[earlier_igp]["parents"] == [first["folder"]["id"]]
+    assert first["folder"]["id"] in alive and second["folder"] not in alive
+
+
+@pytest.mark.parametrize(
+    ("times", "expected"),
+    [
+        pytest.param(
+            ("2026-11-26T10:00:00.000Z", "2026-11-26T10:00:00.000Z", None), True, id="as-created"
+        ),
+        pytest.param(
+            ("2026-11-26T10:00:00Z", "2026-11-26T10:00:00.000Z", None), True, id="same-instant"
+        ),
+        pytest.param(
+            ("2026-11-26T10:00:00.000Z", "2026-11-26T10:05:00.000Z", "2026-11-26T10:05:00.000Z"),
+            True,
+            id="as-sealed",
+        ),
+        pytest.param(
+            ("2026-11-26T10:00:00.000Z", "2026-11-26T10:06:00.000Z", "2026-11-26T10:05:00.000Z"),
+            False,
+            id="edited-after-seal",
+        ),
+        pytest.param(
+            ("2026-11-26T10:00:00.000Z", "2026-11-26T10:01:00.000Z", None),
+            False,
+            id="edited-never-sealed",
+        ),
+        pytest.param(("2026-11-26T10:00:00.000Z", None, None), False, id="no-modified-time"),
+    ],
+)
+def test_a_copy_is_untouched_only_as_careerdocs_left_it(
+    times: tuple[str | None, str | None, str | None], expected: bool
+) -> None:
+    created, modified, seal = times
+    f = {"createdTime": created, "modifiedTime": modified, "appProperties": {}}
+    if seal:
+        f["appProperties"] = {SEAL: seal}
+
+    assert untouched(f) is expected
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "restrictions", "role", "may_share_folders"),
+    [
+        ({"canManageMembers": True, "canAddChildren": True}, {}, "Manager", True),
+        ({"canTrashChildren": True, "canAddChildren": True}, {}, "Content manager", False),
+        (
+            {"canTrashChildren": True, "canAddChildren": True},
+            {"sharingFoldersRequiresOrganizerPermission": False},
+            "Content manager",
+            True,
+        ),
+        (
+            {"canTrashChildren": True, "canAddChildren": True},
+            {"sharingFoldersRequiresOrganizerPermission": True},
+            "Content manager",
+            False,
+        ),
+        ({"canAddChildren": True, "canShare": True}, {}, "Contributor", False),
+        ({"canComment": True}, {}, "Commenter", False),
+        ({}, {}, "Viewer", False),
+    ],
+)
+def test_who_may_share_folders_in_a_shared_drive(
+    capabilities: dict[str, bool], restrictions: dict[str, bool], role: str, may_share_folders: bool
+) -> None:
+    access = drive_access({"capabilities": capabilities, "restrictions": restrictions})
+
+    assert access.role == role
+    assert access.can_share_folders is may_share_folders
