@@ -459,3 +459,17 @@ def test_who_may_share_folders_in_a_shared_drive(
 
     assert access.role == role
     assert access.can_share_folders is may_share_folders
+
+
+def test_a_changed_role_is_revoked_then_granted_anew(sandbox: SandboxKit) -> None:
+    ws = workspace(sandbox)
+    ws.create_folder(ALICE, "Alice", FY)
+    folder = ws.find_artifacts([ALICE], FY)[ALICE][ArtifactKind.FOLDER]
+    ws.share(ALICE, folder, BOB, "writer")
+    folder = ws.find_artifacts([ALICE], FY)[ALICE][ArtifactKind.FOLDER]
+
+    assert ws.revoke(ALICE, folder, BOB)
+    assert ws.share(ALICE, folder, BOB, "reader")  # the survey's shares still say writer
+
+    assert permissions(sandbox, ALICE, folder.id)[BOB] == "reader"
+    assert ws.find_artifacts([ALICE], FY)[ALICE][ArtifactKind.FOLDER].grants == ((BOB, "reader"),)
