@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from googleapiclient.errors import HttpError
 
 from careerdocs.cli import cli
 from careerdocs.config import load_settings
@@ -473,3 +474,63 @@ def test_a_changed_role_is_revoked_then_granted_anew(sandbox: SandboxKit) -> Non
 
     assert permissions(sandbox, ALICE, folder.id)[BOB] == "reader"
     assert ws.find_artifacts([ALICE], FY)[ALICE][ArtifactKind.FOLDER].grants == ((BOB, "reader"),)
+
+
+# -- re-sharing ----------------------------------------------------------------------------------
+
+
+def test_the_manager_cannot_pass_the_persons_folder_on(google_setup: GoogleSetup) -> None:
+    kit = google_setup.kit
+    assert run(google_setup, "provision", "--only", ZOE, "--no-notify").exit_code == 0
+    files = (
+        kit.drive.files()
+        .list(q=MARKER_Q.format(ZOE), fields="files(id,writersCanShare,appProperties)")
+        .execute(http=kit.http(ZOE))["files"]
+    )
+    folder = next(f for f in files if f["appProperties"][MARKER_KIND] == "folder")
+
+    with pytest.raises(HttpError) as refused:
+        kit.drive.permissions().create(
+            fileId=folder["id"],
+            body={"type": "user", "role": "writer", "emailAddress": RAHUL},
+            sendNotificationEmail=False,
+        ).execute(http=kit.http(SIOBHAN))
+
+    assert refused.value.resp.status == 403
+    assert [f["writersCanShare"] for f in files] == [False] * 4
+    assert RAHUL not in permissions(kit, ZOE, folder["id"])
+
+
+def test_copied_templates_cannot_be_reshared_by_writers_either(sandbox: SandboxKit) -> None:
+    ws = workspace(sandbox)
+    template = (
+        sandbox.drive.files()
+        .create(body={"name": "IGP", "mimeType": "application/vnd.google-apps.document"})
+        .execute(http=sandbox.http(ALICE))
+    )
+
+    copied = ws.drive.copy(ALICE, template["id"], {"name": "Alice IGP"}, lambda: None)
+
+    got = (
+        sandbox.drive.files()
+        .get(fileId=copied["id"], fields="writersCanShare")
+        .execute(http=sandbox.http(ALICE))
+    )
+    assert got["writersCanShare"] is False
+
+
+def test_a_content_manager_may_provision_where_the_drive_lets_them_share_folders(
+    google_setup: GoogleSetup,
+) -> None:
+    drive_id = use_shared_drive(google_setup, "fileOrganizer")
+    kit = google_setup.kit
+    with kit.store.lock:
+        kit.store.drives[drive_id].restrictions = {
+            "sharingFoldersRequiresOrganizerPermission": False
+        }
+
+    result = run(google_setup, "provision", "--only", ZOE, "--no-notify")
+
+    assert result.exit_code == 0, result.output
+    zoes = [f for f in careerdocs_files(kit) if f.app_properties.get("careerdocs_person") == ZOE]
+    assert len(zoes) == 4
