@@ -22,13 +22,14 @@ import click
 from . import __version__, provision, rollup
 from . import roster as roster_module
 from .audit import AuditLog
-from .cadence import FiscalYear, Status, fiscal_year, fiscal_year_from_label
+from .cadence import COUNTING_RULE, FiscalYear, Status, fiscal_year, fiscal_year_from_label
 from .config import Settings, load_settings
 from .errors import CareerdocsError, ExitCode, LockBusy, PartialFailure
 from .lock import exclusive
 from .roster import Roster, read_csv
 from .workspace import open_workspace
 from .workspace.base import STATUS_TAB, Workspace
+from .workspace.local import OUTBOX, LocalWorkspace
 
 log = logging.getLogger("careerdocs")
 
@@ -76,6 +77,7 @@ def cli(ctx: click.Context, config_path: Path | None, today: datetime | None, ve
     rollup     gather acknowledgements into the central sheet (for cron)
     status     who is due, overdue, acknowledged
     plan       what provision would do, without doing it
+    preview    one person's documents and the central sheet as PDF
     doctor     check config, roster, templates and credentials
     sandbox    a fake Google Workspace to rehearse the Google path
 
@@ -285,11 +287,22 @@ def _print_provision(result: provision.Result, workspace: Workspace) -> None:
         for p in result.people
     ]
     _print_table(("Person", "Result", "Shared / error"), rows)
-    click.echo(
-        f"\n{result.fy.label}: {c['people']} people, {c['created']} created, "
-        f"{c['shared']} shares, {c['notified']} emails, {c['failed']} failed."
-    )
-    click.echo(f"Documents are in {workspace.describe()}.")
+    if isinstance(workspace, LocalWorkspace):
+        # Nothing is shared or sent from a folder: say what was written, and where.
+        click.echo(
+            f"\n{result.fy.label}: {c['people']} people, {c['created']} written, "
+            f"{c['shared']} shares recorded, {c['notified']} emails written, "
+            f"{c['failed']} failed."
+        )
+        click.echo(f"Documents are in {workspace.describe()}.")
+        if c["notified"]:
+            click.echo(f"Emails to send are in {workspace.output_dir / OUTBOX}.")
+    else:
+        click.echo(
+            f"\n{result.fy.label}: {c['people']} people, {c['created']} created, "
+            f"{c['shared']} shares, {c['notified']} emails, {c['failed']} failed."
+        )
+        click.echo(f"Documents are in {workspace.describe()}.")
     if result.central:
         click.echo(f"People and links: {result.central}")
 
@@ -453,6 +466,50 @@ def status_command(
         click.echo(out.getvalue(), nl=False)
     else:
         _print_table(STATUS_FIELDS, [[r.get(f, "") for f in STATUS_FIELDS] for r in records])
+        click.echo(f"\n{COUNTING_RULE}")
+
+
+# -- preview ----------------------------------------------------------------------------------
+
+
+@cli.command(name="preview")
+@config_option
+@roster_option
+@click.option(
+    "--person",
+    metavar="EMAIL",
+    help="Whose documents to render (default: the roster's first person). Also limits the "
+    "central sheet to them.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("careerdocs-preview"),
+    show_default=True,
+    help="Folder for the filled files and their PDFs (never the output folder).",
+)
+@click.pass_context
+def preview_command(
+    ctx: click.Context, roster: str | None, person: str | None, out_dir: Path
+) -> None:
+    """Render one person's three documents and the central sheet to PDF, to check by eye.
+
+    Needs LibreOffice (`soffice`); without it, says how to install it and exits 2. Nothing is
+    shared, emailed or written to the configured output folder.
+    """
+    from . import preview
+
+    settings = _settings(ctx, roster)
+    the_roster = load_roster(settings, open_workspace(settings))
+    result = preview.run(settings, the_roster, out_dir=out_dir, today=_today(ctx), person=person)
+    click.echo(
+        f"Preview for {result.person.name} <{result.person.email}>; central sheet of "
+        f"{result.central_people} {'person' if result.central_people == 1 else 'people'}:"
+    )
+    for item in result.files:
+        pages = f"{item.pages} page{'' if item.pages == 1 else 's'}"
+        click.echo(f"  {item.pdf}  ({pages}, from {item.source.name})")
 
 
 # -- doctor -----------------------------------------------------------------------------------
