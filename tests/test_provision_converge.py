@@ -213,7 +213,7 @@ def test_a_renamed_document_is_still_found_and_not_made_again(tmp_path: Path) ->
     igp.rename(folder / "My plan.docx")
     result = provision_mei(config)
     assert result.exit_code == 0, result.output
-    assert "0 created" in result.output
+    assert "0 written" in result.output
     assert sorted(p.name for p in folder.glob("*.docx"))[1] == "My plan.docx"
     assert_converged(config)
 

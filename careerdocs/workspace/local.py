@@ -279,7 +279,10 @@ class LocalWorkspace:
     ) -> Artifact:
         """Fill the template into ``<folder>/<name>.docx|.xlsx``, with careerdocs' id inside it,
         and record it (``STEP_FILLED``: a local file only ever lands filled). A growth sheet's
-        Conversations tab is protected as it is written (see :meth:`protect`).
+        Conversations tab is protected as it is written (see :meth:`protect`): its header row is
+        locked (no password) and every data cell, Acknowledged included, is left editable: a
+        file on disk cannot tell the person from their manager, so locking the tick would only
+        lock out the person who must make it.
 
         Raises TemplateError for an unreadable template or a placeholder without a value, and
         WorkspaceError if the file exists or ``kind`` was already made this fiscal year (a
@@ -295,7 +298,7 @@ class LocalWorkspace:
         directory, marker = self._owned_folder(person, folder)
         target = directory / _file_name(name, SUFFIXES[kind])
         _refuse_existing(marker, directory, target, person, kind, fy)
-        data = office.fill(path, values, lock_acknowledgements=kind is ArtifactKind.GROWTH_SHEET)
+        data = office.fill(path, values, protect_layout=kind is ArtifactKind.GROWTH_SHEET)
         data = stamp.stamp(data, _identity(person, kind, fy))
         with _io(f"cannot write {target}"):
             _write_new(target, data)
