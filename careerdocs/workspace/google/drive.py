@@ -8,7 +8,7 @@ Identity: with a service account and domain-wide delegation, each person's artif
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from googleapiclient.http import MediaInMemoryUpload
@@ -18,6 +18,9 @@ from ..base import (
     MARKER_KIND,
     MARKER_PERSON,
     MARKER_TEMPLATE,
+    STEP_FILLED,
+    STEP_NOTIFIED,
+    STEP_PROTECTED,
     Artifact,
     ArtifactKind,
     TemplateRef,
@@ -44,7 +47,7 @@ UPLOAD_MIME = {
 }
 CENTRAL_KIND = "central"
 CENTRAL_NAME = "careerdocs — career conversations"
-FILE_FIELDS = "id,name,mimeType,appProperties,modifiedTime,webViewLink"
+FILE_FIELDS = "id,name,mimeType,appProperties,createdTime,modifiedTime,webViewLink"
 LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},permissions(emailAddress,role,type))"
 DRIVE_BATCH_LIMIT = 100
 PAGE_SIZE = 1000
@@ -58,6 +61,13 @@ ROLE_RANK = {
 }
 MAX_MARKER_VALUE = 100
 OWN_FOLDER_ROLE = "writer"
+
+# Steps recorded on the file they concern, one appProperty each: Drive merges an update's
+# appProperties key by key, so recording one step never loses another recorded concurrently.
+STEP_MARKERS = {STEP_FILLED: "careerdocs_filled", STEP_PROTECTED: "careerdocs_protected"}
+MARKER_TAB = "careerdocs_tab"  # the growth sheet's Conversations tab id, recorded with protection
+NOTIFIED_PREFIX = "careerdocs_notified_"  # + fiscal year label, on the folder
+DONE = "yes"
 
 
 def _q_literal(value: str) -> str:
@@ -90,8 +100,58 @@ def markers(
     return found
 
 
-def artifact(kind: ArtifactKind, person: str, fy: str, f: Mapping[str, Any]) -> Artifact:
-    """The Artifact for a Drive file resource read with FILE_FIELDS."""
+def notified_marker(fy: str) -> str:
+    """The folder's appProperty saying the person was emailed for ``fy`` (a key per year, so a
+    new fiscal year starts un-notified and the key stays within Drive's 124 bytes)."""
+    return f"{NOTIFIED_PREFIX}{fy}"[:MAX_MARKER_VALUE]
+
+
+def step_markers(steps: Iterable[str], fy: str, tab_id: int | None = None) -> dict[str, str]:
+    """The appProperties recording ``steps`` (and the protected tab's id)."""
+    props = {
+        (notified_marker(fy) if step == STEP_NOTIFIED else STEP_MARKERS[step]): DONE
+        for step in steps
+    }
+    if tab_id is not None:
+        props[MARKER_TAB] = str(tab_id)
+    return props
+
+
+def cleared_steps() -> dict[str, None]:
+    """appProperties that clear every recorded step: a copy inherits its source's properties
+    (Drive applies a copy's body as a patch, a null deleting a key), and a template that is
+    itself a careerdocs file must not make its copy look filled or protected."""
+    return dict.fromkeys([*STEP_MARKERS.values(), MARKER_TAB])
+
+
+def parse_steps(kind: ArtifactKind, props: Mapping[str, str], fy: str) -> frozenset[str]:
+    steps = {step for step, key in STEP_MARKERS.items() if props.get(key) == DONE}
+    if kind is ArtifactKind.FOLDER and props.get(notified_marker(fy)) == DONE:
+        steps.add(STEP_NOTIFIED)
+    return frozenset(steps)
+
+
+def parse_tab_id(props: Mapping[str, str]) -> int | None:
+    if props.get(STEP_MARKERS[STEP_PROTECTED]) != DONE:
+        return None
+    try:
+        return int(props.get(MARKER_TAB, ""))
+    except ValueError:
+        return None
+
+
+def artifact(
+    kind: ArtifactKind,
+    person: str,
+    fy: str,
+    f: Mapping[str, Any],
+    shares: tuple[tuple[str, str], ...] = (),
+    steps_fy: str | None = None,
+) -> Artifact:
+    """The Artifact for a Drive file resource read with FILE_FIELDS: its recorded steps, tab id
+    and creation time come from the file itself. A folder serves every year: its steps are read
+    for ``steps_fy`` (default ``fy``)."""
+    props = f.get("appProperties") or {}
     return Artifact(
         kind,
         person,
@@ -100,7 +160,16 @@ def artifact(kind: ArtifactKind, person: str, fy: str, f: Mapping[str, Any]) -> 
         f.get("name", ""),
         f.get("webViewLink", ""),
         f.get("modifiedTime", ""),
+        shares,
+        created=f.get("createdTime", ""),
+        steps=parse_steps(kind, props, steps_fy or fy),
+        tab_id=parse_tab_id(props) if kind is ArtifactKind.GROWTH_SHEET else None,
     )
+
+
+def _earlier(a: Artifact, b: Artifact) -> bool:
+    """True if ``a`` was created before ``b`` (ids break ties, so every run picks the same)."""
+    return (a.created or "~", a.id) < (b.created or "~", b.id)
 
 
 class Drive:
@@ -158,19 +227,10 @@ class Drive:
                 if p.get("type") in ("user", "group") and p.get("emailAddress")
             )
         )
-        found_artifact = Artifact(
-            kind,
-            person,
-            props.get(MARKER_FY, fy),
-            f["id"],
-            f.get("name", ""),
-            f.get("webViewLink", ""),
-            f.get("modifiedTime", ""),
-            shares,
-        )
+        found_artifact = artifact(kind, person, props.get(MARKER_FY, fy), f, shares, fy)
         current = found[person].get(kind)
-        if current is None or found_artifact.modified < current.modified:
-            found[person][kind] = found_artifact  # the oldest wins; a duplicate is never preferred
+        if current is None or _earlier(found_artifact, current):
+            found[person][kind] = found_artifact  # the earliest created wins, as heal keeps it
 
     def list_all(self, user: str, q: str) -> list[dict[str, Any]]:
         """Every untrashed file matching ``q`` that ``user`` can see, all pages."""
@@ -311,6 +371,20 @@ class Drive:
             recover=recover,
         )
 
+    def record(self, user: str, file_id: str, props: Mapping[str, str]) -> dict[str, Any]:
+        """Add ``props`` to the file's appProperties (other keys are kept), as ``user``."""
+        return self.ctx.run(
+            self._files().update(
+                fileId=file_id,
+                body={"appProperties": dict(props)},
+                fields=FILE_FIELDS,
+                **self.ctx.drive_common(),
+            ),
+            api="drive",
+            kind="write",
+            user=user,
+        )
+
     # -- sharing -----------------------------------------------------------------------------
 
     def share(self, person: str, target: Artifact, grantee: str, role: str) -> bool:
@@ -344,7 +418,9 @@ class Drive:
         )
         self._central_missing = not files
         if files:
-            self._central_id = sorted(files, key=lambda f: f.get("modifiedTime", ""))[0]["id"]
+            self._central_id = min(files, key=lambda f: (f.get("createdTime") or "~", f["id"]))[
+                "id"
+            ]
         elif create:
             body: dict[str, Any] = {
                 "name": CENTRAL_NAME,
