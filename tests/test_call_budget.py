@@ -163,9 +163,10 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     """The numbers a reviewer checks, for two people: per person one folder, three uploads
     (converted to Docs and Sheets, each recording its fill in the upload itself), one Sheets
     read (a converted upload's new tab id) and one write to protect the Conversations tab, one
-    Drive update recording that protection and the tab id, one email; per share the grant's
-    record on the folder, then the permission; for the run, one batched Drive search and the
-    central sheet."""
+    Drive update recording that protection and the tab id, one Drive search for duplicates a
+    concurrent run made (heal), one email and one Drive update recording it (so a re-run never
+    sends it again); per share the grant's record on the folder, then the permission; for the
+    run, one batched Drive search and the central sheet."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
@@ -173,7 +174,7 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
         per_host[host] = per_host.get(host, 0) + 1
     assert per_host == {
         "oauth2.googleapis.com": 3,  # one token per acting user
-        "www.googleapis.com": 16,
+        "www.googleapis.com": 20,
         "sheets.googleapis.com": 6,
         "gmail.googleapis.com": 2,
     }
