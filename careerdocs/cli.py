@@ -418,7 +418,8 @@ def status_command(
         )
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         header = list(rollup.STATUS_HEADER)
-        rows = [rollup.status_row(o, now) for o in got.outcomes]
+        names = {p.email: p.name for p in the_roster}
+        rows = [rollup.status_row(o, now, names) for o in got.outcomes]
     else:
         table = workspace.read_central(STATUS_TAB)
         if table is None:
@@ -430,17 +431,18 @@ def status_command(
         dict(
             zip(
                 header,
-                ["" if c is None else c for c in row] + [""] * (len(header) - len(row)),
+                [rollup.plain(c) for c in row] + [""] * (len(header) - len(row)),
                 strict=False,
             )
         )
         for row in rows
     ]
+    manager_column = rollup.MANAGER_EMAIL if rollup.MANAGER_EMAIL in header else "Manager"
     records = [
         r
         for r in records
         if (not department or str(r.get("Department", "")) == department)
-        and (not manager or str(r.get("Manager", "")).lower() == manager.lower())
+        and (not manager or str(r.get(manager_column, "")).lower() == manager.lower())
         and (not overdue or r.get("Status") == Status.OVERDUE.value)
     ]
     if fmt == "json":
