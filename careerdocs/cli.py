@@ -526,6 +526,13 @@ def sandbox_group() -> None:
     help="Create the users of this roster CSV (and their managers and PBPs).",
 )
 @click.option("--user", "users", multiple=True, metavar="EMAIL", help="Create this user.")
+@click.option(
+    "--user-login",
+    "user_logins",
+    multiple=True,
+    metavar="EMAIL:FILE",
+    help="Write an OAuth user login for EMAIL (an authorized_user file) to FILE.",
+)
 def sandbox_serve(
     port: int,
     state_dir: Path | None,
@@ -536,12 +543,18 @@ def sandbox_serve(
     latency_ms: float,
     seed_roster: Path | None,
     users: tuple[str, ...],
+    user_logins: tuple[str, ...],
 ) -> None:
     """Serve the sandbox until interrupted; print its endpoint and write its key file."""
     import time as _time
 
     from .sandbox.faults import FaultOptions
-    from .sandbox.server import SandboxOptions, main_serve
+    from .sandbox.server import SandboxOptions, main_serve, parse_user_login, write_user_logins
+
+    try:
+        logins = [parse_user_login(spec) for spec in user_logins]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--user-login") from None
 
     try:
         fault_options = FaultOptions.parse(faults)
@@ -559,8 +572,11 @@ def sandbox_serve(
         state_dir=state_dir,
     )
     sandbox = main_serve(options, port, key_file, emails)
+    write_user_logins(sandbox, logins)
     click.echo(f"Sandbox serving at {sandbox.endpoint}")
     click.echo(f"Service-account key: {key_file} (token_uri {sandbox.token_uri})")
+    for email, path in logins:
+        click.echo(f"User login for {email}: {path}")
     click.echo(
         f"Users: {len(sandbox.store.users)}. Counters: {sandbox.endpoint}"
         "/_sandbox/counters. Ctrl-C to stop."

@@ -230,6 +230,7 @@ class Store:
         self.lock = threading.RLock()
         self.files: dict[str, File] = {}
         self.users: set[str] = set()
+        self.suspended: set[str] = set()
         self.domains: set[str] = set()
         self.drives: dict[str, SharedDrive] = {}
         self.changes: list[Change] = []
@@ -239,14 +240,29 @@ class Store:
     # -- users -------------------------------------------------------------------------------
 
     def add_user(self, email: str) -> None:
+        """Create the account (or restore a suspended one)."""
         email = email.lower()
         self.users.add(email)
         self.domains.add(email.split("@", 1)[1])
+        self.suspended.discard(email)
+
+    def suspend_user(self, email: str) -> None:
+        """Suspend an existing account: it keeps its files but can no longer be impersonated."""
+        email = email.lower()
+        if email not in self.users:
+            raise KeyError(email)
+        self.suspended.add(email)
 
     def is_known_user(self, email: str) -> bool:
-        """Unknown users may still be known if their domain is hosted (auto-provisioned)."""
+        """Whether ``email`` is an account that may act: created (seeded) and not suspended.
+
+        Google has no accounts for addresses nobody created, even in a hosted domain: a token
+        request impersonating one (or a suspended one) is refused with ``invalid_grant``
+        "Invalid email or User ID" (google-api-facts.md section 3, from
+        googleapis/google-api-php-client#1207). So an address in a known domain is not enough.
+        """
         email = email.lower()
-        return email in self.users or email.split("@", 1)[-1] in self.domains
+        return email in self.users and email not in self.suspended
 
     # -- files and access --------------------------------------------------------------------
 
@@ -331,6 +347,7 @@ class Store:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        self.suspended = set()  # state saved before suspension existed has none
         self.__dict__.update(state)
         self.lock = threading.RLock()
 

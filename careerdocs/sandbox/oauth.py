@@ -155,7 +155,7 @@ class Authority:
         if grant == JWT_BEARER:
             user, scopes = self._verify_assertion(form.get("assertion", ""), is_known_user, now)
         elif grant == REFRESH_TOKEN:
-            user, scopes = self._verify_refresh(form)
+            user, scopes = self._verify_refresh(form, is_known_user)
         else:
             raise OAuthError(400, "unsupported_grant_type", f"Invalid grant_type: {grant or ''}")
         access = "ya29.sandbox-" + secrets.token_urlsafe(32)
@@ -202,6 +202,9 @@ class Authority:
             raise OAuthError(400, "invalid_scope", "Empty or missing scope not allowed.")
         subject = claims.get("sub")
         if subject:
+            # Google refuses an unknown or suspended subject with HTTP 400 invalid_grant
+            # "Invalid email or User ID" (google-api-facts.md section 3; the 400 follows
+            # RFC 6749 section 5.2, which google-auth turns into RefreshError).
             if not is_known_user(subject):
                 raise OAuthError(400, "invalid_grant", "Invalid email or User ID")
             if account.delegated_scopes is not None and not scopes <= account.delegated_scopes:
@@ -214,12 +217,19 @@ class Authority:
             return subject.lower(), scopes
         return account.client_email, scopes
 
-    def _verify_refresh(self, form: dict[str, str]) -> tuple[str, frozenset[str]]:
+    def _verify_refresh(
+        self, form: dict[str, str], is_known_user: Any
+    ) -> tuple[str, frozenset[str]]:
+        """A user login's refresh (google.oauth2.credentials.Credentials.refresh POSTs
+        grant_type=refresh_token with client_id, client_secret and refresh_token). A login whose
+        account was suspended since is refused like a revoked token: the exact text Google
+        sends for a suspended account's refresh is unconfirmed; ``invalid_grant`` is what
+        RFC 6749 section 5.2 prescribes for a refresh token that is no longer valid."""
         client = self.user_clients.get(form.get("client_id", ""))
         if client is None or client.client_secret != form.get("client_secret"):
             raise OAuthError(401, "invalid_client", "The OAuth client was not found.")
         user = client.refresh_tokens.get(form.get("refresh_token", ""))
-        if user is None:
+        if user is None or not is_known_user(user):
             raise OAuthError(400, "invalid_grant", "Token has been expired or revoked.")
         scopes = frozenset(form.get("scope", "").split()) or frozenset(
             SCOPE_PREFIX + s for s in ("drive", "documents", "spreadsheets", "gmail.send")

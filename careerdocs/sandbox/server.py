@@ -189,6 +189,13 @@ class Sandbox:
             self.store.add_user(email)
         self._dirty.set()
 
+    def suspend_user(self, email: str) -> None:
+        """Suspend a created account: token requests impersonating it get ``invalid_grant``
+        and its user logins stop refreshing. Raises KeyError for an account never created."""
+        with self.store.lock:
+            self.store.suspend_user(email)
+        self._dirty.set()
+
     def service_account_key(self, **kwargs: Any) -> dict[str, Any]:
         """A new service-account key file (dict) whose token_uri is this sandbox."""
         kwargs.setdefault("delegated_scopes", self.options.delegated_scopes)
@@ -344,7 +351,22 @@ class Sandbox:
                 self.add_user(email)
             return Response.json({"users": sorted(self.store.users)})
         if name == "users" and req.method == "GET":
-            return Response.json({"users": sorted(self.store.users)})
+            return Response.json(
+                {"users": sorted(self.store.users), "suspended": sorted(self.store.suspended)}
+            )
+        if name == "users/suspend" and req.method == "POST":
+            unknown = []
+            for email in req.json().get("emails", []):
+                try:
+                    self.suspend_user(email)
+                except KeyError:
+                    unknown.append(email)
+            if unknown:
+                return Response.json(
+                    {"error": {"code": 404, "message": f"no such users: {', '.join(unknown)}"}},
+                    404,
+                )
+            return Response.json({"suspended": sorted(self.store.suspended)})
         if name == "messages" and req.method == "GET":
             sender = req.arg("sender", "") or ""
             return Response.json(
@@ -528,3 +550,24 @@ def main_serve(options: SandboxOptions, port: int, key_path: Path, users: list[s
     key_path.write_text(json.dumps(key, indent=2), encoding="utf-8")
     key_path.chmod(0o600)
     return sandbox
+
+
+def parse_user_login(spec: str) -> tuple[str, Path]:
+    """``EMAIL:FILE`` (the ``--user-login`` option) as (email, path); ValueError if malformed."""
+    email, sep, file = spec.partition(":")
+    if not sep or "@" not in email or not file:
+        raise ValueError(f"expected EMAIL:FILE, got {spec!r}")
+    return email.strip().lower(), Path(file)
+
+
+def write_user_logins(sandbox: Sandbox, logins: list[tuple[str, Path]]) -> None:
+    """Write an OAuth user login (an ``authorized_user`` file: client_id, client_secret,
+    refresh_token and a token_uri at this sandbox) for each (email, path), creating the account
+    if needed: a person who can log in has an account. google.oauth2.credentials.Credentials
+    refreshes it against the sandbox and then acts as that user. Files hold a secret: 0600."""
+    for email, path in logins:
+        sandbox.add_user(email)
+        info = sandbox.user_credentials(email)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(info, indent=2), encoding="utf-8")
+        path.chmod(0o600)

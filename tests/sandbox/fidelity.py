@@ -1,6 +1,7 @@
 """Replay recorded Google traffic against the sandbox and judge each interaction.
 
-The recordings in ``shared/fidelity/`` (a sibling of the repository) are vcrpy cassettes of real
+The recordings in ``tests/sandbox/recordings/`` (MIT-licensed, from gspread's test suite; the
+licence travels beside them) are vcrpy cassettes of real
 Sheets v4 and Drive v3 traffic. Each cassette is replayed in order against a fresh sandbox, as
 Alice, sending every request to its original Google URL (the session redirects Google hosts to
 the sandbox). Ids the sandbox makes up replace the recorded ones in later requests. Each answer
@@ -24,10 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-# tests/sandbox/fidelity.py -> parents[2] is the repository; shared/ is its sibling.
-REPOSITORY = Path(__file__).resolve().parents[2]
-SHARED = REPOSITORY.parent / "shared"
-RECORDINGS = SHARED / "fidelity" / "gspread-v6.2.1"
+# The recordings live in the repository, so a plain clone's tests need nothing beside it.
+RECORDINGS = Path(__file__).resolve().parent / "recordings" / "gspread-v6.2.1"
 # The folder holds 39 files: 38 cassettes and the LICENSE.txt that must travel with them (the
 # README's "39 cassettes" counts the licence too); the 705 interactions are all in the 38.
 EXPECTED_RECORDINGS = 38
@@ -165,8 +164,8 @@ def require_recordings() -> Path:
     """The recordings folder; raises with the place CI expects it if it is missing."""
     if not RECORDINGS.is_dir():
         raise RecordingsMissing(
-            f"fidelity recordings not found at {RECORDINGS}: the shared/ folder must be checked "
-            f"out beside the repository ({REPOSITORY}), as CI does"
+            f"fidelity recordings not found at {RECORDINGS}: they are part of the repository; "
+            "restore them from version control"
         )
     return RECORDINGS
 

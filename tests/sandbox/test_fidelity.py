@@ -1,4 +1,4 @@
-"""The sandbox against recordings of real Google traffic (shared/fidelity/, beside the repo).
+"""The sandbox against recordings of real Google traffic (tests/sandbox/recordings/).
 
 Every recorded interaction must match, or differ exactly as the allow-list in
 ``tests/sandbox/fidelity.py`` says and for the reason it gives. ``python -m tests.sandbox.fidelity``

@@ -1,10 +1,9 @@
 """Sheets v4 in the sandbox, driven over HTTP by the real google-api-python-client and gspread,
-and replayed against recordings of real Sheets traffic (shared/fidelity/)."""
+and replayed against recordings of real Sheets traffic (tests/sandbox/recordings/)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import gspread
@@ -13,10 +12,11 @@ from googleapiclient.errors import HttpError
 
 from careerdocs.sandbox.spreadsheet import PROTECTED_MESSAGE
 from tests.conftest import ALICE, BOB, CAROL, SandboxKit
+from tests.sandbox import fidelity
 
 pytestmark = pytest.mark.google
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "fidelity" / "gspread-v6.2.1"
+RECORDINGS = fidelity.RECORDINGS
 SHEETS_HOST = "sheets.googleapis.com"
 DRIVE_CREATE = "https://www.googleapis.com/drive/v3/files?"
 # Fields whose values the server makes up (ids); the replay maps recorded ones to ours.

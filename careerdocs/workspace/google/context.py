@@ -1,0 +1,79 @@
+"""What every Google API module shares: the options, who acts for a person, and how one call runs.
+
+Every call goes through the :class:`~.pacer.Pacer` (quotas, retries) and every failure comes out
+as a :class:`careerdocs.errors.GoogleAPIError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import google.auth.transport.requests
+
+from .clients import Clients
+from .pacer import Pacer
+
+READ_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class GoogleOptions:
+    admin: str
+    destination: str = "my_drive"  # or "shared_drive"
+    shared_drive_id: str = ""
+    central_sheet_id: str = ""
+    fill: str = "auto"  # auto | copy | upload
+    read_workers: int = READ_WORKERS
+
+
+class GoogleContext:
+    """The clients, the pacer and the options, shared by the Drive, Docs, Sheets and Gmail parts."""
+
+    def __init__(self, clients: Clients, pacer: Pacer, options: GoogleOptions) -> None:
+        self.clients = clients
+        self.pacer = pacer
+        self.options = options
+
+    @property
+    def shared_drive(self) -> bool:
+        return self.options.destination == "shared_drive"
+
+    def actor(self, person: str) -> str:
+        """Who acts for ``person``: the person (domain-wide delegation) or the admin."""
+        if self.shared_drive or not self.clients.credentials.can_impersonate:
+            return self.options.admin
+        return person
+
+    def run(
+        self,
+        request: Any,
+        *,
+        api: str,
+        kind: str,
+        user: str,
+        cost: float = 1.0,
+        recover: Callable[[], Any] | None = None,
+    ) -> Any:
+        """Execute one discovery ``request`` as ``user``, paced and retried."""
+        http = self.clients.http(user)
+        return self.pacer.call(
+            lambda: request.execute(http=http),
+            api=api,
+            kind=kind,
+            user=user,
+            cost=cost,
+            recover=recover,
+        )
+
+    def drive_common(self) -> dict[str, Any]:
+        """Parameters every Drive call needs in shared-drive mode."""
+        return {"supportsAllDrives": True} if self.shared_drive else {}
+
+    def ensure_token(self, user: str) -> None:
+        """Fetch ``user``'s access token now, so a batch can carry it in each part."""
+        creds = self.clients.http(user).credentials
+        if not creds.valid:
+            request = google.auth.transport.requests.Request(self.clients.session(None))
+            self.pacer.call(lambda: creds.refresh(request), api="oauth", kind="read", user=user)
