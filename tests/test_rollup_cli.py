@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +137,22 @@ def provision_all_but_mei(config: Path) -> None:
     only = [arg for email in PROVISIONED for arg in ("--only", email)]
     result = invoke(config, "provision", "--no-notify", *only)
     assert result.exit_code == 0, result.output
+
+
+def _displayed(cell: Any) -> Any:
+    """An .xlsx cell's value as the central sheet's number formats show it."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if cell.number_format == "d mmm yyyy":
+            return f"{value.day} {value:%b %Y}"
+        return f"{value.day} {value:%b %Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    if cell.number_format == "0%":
+        return f"{round(value * 100)}%"
+    return value
 
 
 def records(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, dict[str, str]]:
@@ -261,9 +277,11 @@ class LocalEnv(Env):
         workbook.save(path)
 
     def tab(self, title: str) -> tuple[list[str], list[list[Any]]]:
+        """As displayed: dates and percentages in their number formats, like Google's
+        FORMATTED_VALUE."""
         sheet = openpyxl.load_workbook(self.central)[title]
-        header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        return [str(h) for h in header if h is not None], rows
+        header, *rows = [[_displayed(c) for c in row] for row in sheet.iter_rows()]
+        return [str(h) for h in header if h != ""], rows
 
     def stored_name(self, email: str) -> tuple[str, str]:
         sheet = openpyxl.load_workbook(self.central)[STATUS]
@@ -603,8 +621,28 @@ def test_rollup_flags_meetings_and_escalations_for_the_skip_level_manager(env: E
         "Status": "due",
     }
     header, rows = env.tab(ESCALATIONS)
-    assert header == ["Skip-level manager", "Name", "Email", "Manager", "Date", "Notes"]
-    assert rows == [[RAHUL, "Priya Raman 🚀", PRIYA, SIOBHAN, "2026-09-15", ESCALATION_NOTE]]
+    assert header == [
+        "Skip-level manager",
+        "Skip-level email",
+        "Name",
+        "Email",
+        "Manager",
+        "Manager email",
+        "Date",
+        "Notes",
+    ]
+    assert rows == [
+        [
+            "Rahul Mehta",
+            RAHUL,
+            "Priya Raman 🚀",
+            PRIYA,
+            "Siobhán O'Brien",
+            SIOBHAN,
+            "15 Sep 2026",
+            ESCALATION_NOTE,
+        ]
+    ]
 
 
 def test_rows_with_bad_dates_are_reported_as_data_problems_not_dropped(env: Env) -> None:
@@ -630,6 +668,7 @@ def test_summary_counts_each_department_with_percent_acknowledged(env: Env) -> N
     assert header == [
         "Group",
         "Name",
+        "Email",
         "Headcount",
         "Not yet due",
         "Not provisioned",
@@ -639,11 +678,20 @@ def test_summary_counts_each_department_with_percent_acknowledged(env: Env) -> N
         "Overdue",
         "% acknowledged",
     ]
-    by_name = {(r[0], r[1]): [float(c) for c in r[2:]] for r in rows}
+    by_name = {(r[0], r[1], r[2]): [str(c) for c in r[3:]] for r in rows}
     # Engineering: 9 people, Léa not yet due; Zoë and Siobhán are 2 of the other 8.
-    assert by_name[("Department", "Engineering")] == [9, 1, 1, 5, 1, 1, 0, 25.0]
-    assert by_name[("Manager", SIOBHAN)] == [3, 0, 0, 2, 1, 0, 0, 33.3]
-    assert by_name[("All", "Everyone")] == [12, 1, 1, 8, 1, 1, 0, 18.2]
+    assert by_name[("Department", "Engineering", "")] == ["9", "1", "1", "5", "1", "1", "0", "25%"]
+    assert by_name[("Manager", "Siobhán O'Brien", SIOBHAN)] == [
+        "3",
+        "0",
+        "0",
+        "2",
+        "1",
+        "0",
+        "0",
+        "33%",
+    ]
+    assert by_name[("All", "Everyone", "")] == ["12", "1", "1", "8", "1", "1", "0", "18%"]
 
 
 # -- incremental runs ----------------------------------------------------------------------------
@@ -759,7 +807,7 @@ def test_people_in_the_roster_without_documents_show_not_provisioned(env: Env) -
     report = env.rollup_ok()
     assert report["counts"]["not provisioned"] == 1
     mei = env.status_records()[MEI]
-    assert (mei["Status"], mei["Growth plan sheet"], mei["Name"]) == (
+    assert (mei["Status"], mei["Sheet"], mei["Name"]) == (
         "not provisioned",
         "",
         "Mei Chen",

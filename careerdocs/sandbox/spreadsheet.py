@@ -592,11 +592,15 @@ class Cell:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        """The API's CellData: the user-set part plus what Sheets derives from it."""
+        """The API's CellData: the user-set part plus what Sheets derives from it (the
+        read-only ``hyperlink`` of a cell-level link: CellData.hyperlink, sheets.v4)."""
         out = self.user_json()
         if self.kind is not None and self.kind != FORMULA:
             out["effectiveValue"] = {self.kind: self.value}
             out["formattedValue"] = self.formatted()
+        link = ((self.fmt or {}).get("textFormat") or {}).get("link") or {}
+        if link.get("uri"):
+            out["hyperlink"] = link["uri"]
         return out
 
     @classmethod
@@ -727,6 +731,11 @@ class Sheet:
     props: dict[str, Any]
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     merges: list[GridRange] = field(default_factory=list)
+    # ConditionalFormatRule JSON, in order (a rule's index is its place here)
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    basic_filter: dict[str, Any] | None = None  # BasicFilter JSON
+    # DimensionProperties set by updateDimensionProperties, by column index
+    columns: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def blank(
@@ -772,7 +781,14 @@ class Sheet:
         self.props["gridProperties"] = grid
 
     def copy(self) -> Sheet:
-        return Sheet(copy.deepcopy(self.props), dict(self.cells), list(self.merges))
+        return Sheet(
+            copy.deepcopy(self.props),
+            dict(self.cells),
+            list(self.merges),
+            copy.deepcopy(self.rules),
+            copy.deepcopy(self.basic_filter),
+            copy.deepcopy(self.columns),
+        )
 
     def clone(self, sheet_id: int, title: str) -> Sheet:
         """A copy of this sheet's cells and merges under a new id and title."""
@@ -1189,6 +1205,9 @@ class Spreadsheet:
         else:
             sheet.set_size(sheet.rows, sheet.cols + count)
         self._shift_ranges(sheet.id, lambda g: _shift_inserted(g, dimension, start, count))
+        _shift_formats(sheet, dimension, lambda g: _shift_inserted(g, dimension, start, count))
+        if dimension == COLUMNS:
+            sheet.columns = {(i + count if i >= start else i): p for i, p in sheet.columns.items()}
         self.check_cell_limit()
 
     def delete_dimension(
@@ -1222,6 +1241,13 @@ class Spreadsheet:
         else:
             sheet.set_size(sheet.rows, sheet.cols - count)
         self._shift_ranges(sheet.id, lambda g: _shift_deleted(g, dimension, start, end))
+        _shift_formats(sheet, dimension, lambda g: _shift_deleted(g, dimension, start, end))
+        if dimension == COLUMNS:
+            sheet.columns = {
+                (i - count if i >= end else i): p
+                for i, p in sheet.columns.items()
+                if not start <= i < end
+            }
 
     def resize(self, actor: Actor, sheet: Sheet, rows: int, cols: int) -> None:
         """Set the grid size; shrinking deletes the rows or columns cut off."""
@@ -1468,6 +1494,26 @@ def _shift_deleted(grid: GridRange, dimension: str, start: int, end: int) -> Gri
             end_col=_after_delete(grid.end_col, start, end),
         )
     return None if moved.is_empty() else moved
+
+
+def _shift_formats(
+    sheet: Sheet, dimension: str, shift: Callable[[GridRange], GridRange | None]
+) -> None:
+    """Move conditional-format ranges and the basic filter's range with inserted or deleted
+    rows and columns, as Sheets moves them. A rule whose every range was deleted goes, and so
+    does a filter whose range was [unconfirmed: what Google keeps of them is not documented]."""
+    rules = []
+    for rule in sheet.rules:
+        ranges = [shift(GridRange.from_json(r)) for r in rule.get("ranges") or []]
+        kept = [r.to_json() for r in ranges if r is not None]
+        if kept:
+            rules.append({**rule, "ranges": kept})
+    sheet.rules = rules
+    if sheet.basic_filter is not None:
+        moved = shift(GridRange.from_json(sheet.basic_filter.get("range") or {}))
+        sheet.basic_filter = (
+            None if moved is None else {**sheet.basic_filter, "range": moved.to_json()}
+        )
 
 
 def _xlsx_title(title: str, used: set[str]) -> str:
