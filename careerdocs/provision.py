@@ -310,7 +310,9 @@ def apply(
     outcome = Result(the_plan.fy, results)
     try:
         previous = workspace.read_central(PEOPLE_TAB)
-        outcome.central = workspace.write_central([people_table(the_plan, results, previous)])
+        outcome.central = workspace.write_central(
+            [people_table(the_plan, results, previous, roster)]
+        )
         audit.record("write_central", tabs=[PEOPLE_TAB], target=outcome.central)
     except CareerdocsError as exc:
         outcome.central_error = str(exc)
@@ -405,13 +407,14 @@ def people_table(
     the_plan: Plan,
     results: Sequence[PersonResult],
     previous: tuple[Sequence[str], Sequence[Sequence[Any]]] | None = None,
+    roster: Roster | None = None,
 ) -> Table:
     """The People tab: every person, by name, and a short link to each of their documents.
 
     Rows for people outside this plan (``--only``, or no longer in the roster) are kept from
     ``previous``, matched to the columns by header name (an older layout's names included), so
     a run for one new hire does not drop everyone else. Managers and PBPs are shown by name when
-    the plan or the previous tab knows them, with their email one column over.
+    the roster (or the previous tab) knows them, with their email one column over.
     """
     by_email = {r.email: r for r in results}
     rows: dict[str, list[Any]] = {}
@@ -420,6 +423,7 @@ def people_table(
         rows[email] = row
         if row[0]:
             names[email] = str(row[0])
+    names.update({p.email: p.name for p in roster or ()})
     names.update({pp.person.email: pp.person.name for pp in the_plan.people})
     for pp in the_plan.people:
         p = pp.person

@@ -162,7 +162,9 @@ def test_the_reviewed_cassette_holds_no_secrets() -> None:
 def test_budget_per_person_is_what_the_cassette_says() -> None:
     """The numbers a reviewer checks, for two people: per person one folder, three uploads
     (converted to Docs and Sheets), one Sheets read and one write to protect the Acknowledged
-    column, one email; for the run, one batched Drive search and the central sheet."""
+    column, one email; for the run, one batched Drive search and the central sheet (a new one:
+    its tabs, a read that its empty first tab is still empty, and one atomic write that adds
+    the People tab and deletes that first tab)."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
@@ -171,7 +173,7 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     assert per_host == {
         "oauth2.googleapis.com": 3,  # one token per acting user
         "www.googleapis.com": 12,
-        "sheets.googleapis.com": 6,
+        "sheets.googleapis.com": 7,
         "gmail.googleapis.com": 2,
     }
     uploads = [c for c in calls if c.startswith("POST www.googleapis.com/upload/drive/v3/files")]

@@ -41,7 +41,7 @@ from ..base import ColumnKind, Layout, Link, Table
 SERIAL_EPOCH = datetime(1899, 12, 30)  # Sheets' day 0 (as Excel's, after 1 March 1900)
 SECONDS_PER_DAY = 86400
 CHART_WIDTH_COLUMNS = 2  # blank columns between a table and its chart
-DEFAULT_SHEET_TITLE = "Sheet1"  # what a new spreadsheet's only tab is called
+DEFAULT_SHEET_ID = 0  # the id of the tab a new spreadsheet starts with
 NUMBER_FORMAT_TYPES = {
     ColumnKind.DATE: "DATE",
     ColumnKind.DATETIME: "DATE_TIME",
@@ -107,21 +107,31 @@ def tab_requests(
     return requests
 
 
+def default_sheet(existing: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The title of the tab a new spreadsheet starts with ("Sheet1" in English; its name
+    follows the owner's locale, its id is always 0), if the spreadsheet still has it."""
+    for title, sheet in existing.items():
+        if int(sheet["properties"].get("sheetId") or 0) == DEFAULT_SHEET_ID:
+            return title
+    return None
+
+
 def delete_default_sheet(
     existing: Mapping[str, Mapping[str, Any]],
     values: Mapping[str, tuple[list[str], list[list[Any]]]],
     tables: Sequence[Table],
 ) -> list[dict[str, Any]]:
-    """A ``deleteSheet`` of the empty "Sheet1" a new spreadsheet starts with, when careerdocs
-    writes its own tabs and nothing was ever put on it (no values, no chart). It goes last in
-    the batch: a spreadsheet cannot be left without a sheet."""
-    sheet = existing.get(DEFAULT_SHEET_TITLE)
-    if sheet is None or any(t.title == DEFAULT_SHEET_TITLE for t in tables) or not tables:
+    """A ``deleteSheet`` of the empty first tab a new spreadsheet starts with, when careerdocs
+    writes its own tabs there and nothing was ever put on it (no values, no chart): no empty
+    tab is left in the central sheet. It goes last in the batch, after the new tabs are
+    added, since a spreadsheet cannot be left without a sheet."""
+    title = default_sheet(existing)
+    if title is None or not tables or any(t.title == title for t in tables):
         return []
-    header, rows = values.get(DEFAULT_SHEET_TITLE, ([], []))
-    if header or rows or sheet.get("charts"):
+    header, rows = values.get(title, ([], []))
+    if header or rows or existing[title].get("charts"):
         return []
-    return [{"deleteSheet": {"sheetId": sheet["properties"]["sheetId"]}}]
+    return [{"deleteSheet": {"sheetId": DEFAULT_SHEET_ID}}]
 
 
 def _clear_requests(

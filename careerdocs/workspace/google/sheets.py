@@ -252,8 +252,9 @@ class Sheets:
         """All tabs in one ``spreadsheets.batchUpdate``: Google applies all of it or none."""
         existing = {s["properties"]["title"]: s for s in self.central_meta(cid)}
         reads = [t.title for t in tables if t.title in existing]
-        if dashboard.DEFAULT_SHEET_TITLE in existing:
-            reads.append(dashboard.DEFAULT_SHEET_TITLE)
+        first = dashboard.default_sheet(existing)
+        if first is not None and first not in reads:
+            reads.append(first)  # is it still empty? then it goes (no empty tabs)
         old = self._read_tabs(cid, reads)
         used_ids = {s["properties"]["sheetId"] for s in existing.values()}
         requests: list[dict[str, Any]] = []
