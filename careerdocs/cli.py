@@ -8,27 +8,34 @@ Errors from the library are turned into a message and an exit code in exactly on
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import click
 
-from . import __version__, provision, rollup
+from . import __version__, endpoint, provision, rehearsal, rollup
+from . import init as init_module
 from . import roster as roster_module
+from . import status as status_module
 from .audit import AuditLog
-from .cadence import FiscalYear, Status, fiscal_year, fiscal_year_from_label
-from .config import Settings, load_settings
-from .errors import CareerdocsError, ExitCode, LockBusy, PartialFailure
+from .cadence import FiscalYear, fiscal_year, fiscal_year_from_label
+from .config import BACKEND_GOOGLE, BACKEND_LOCAL, DEFAULT_CONFIG_FILE, Settings, load_settings
+from .errors import CareerdocsError, ExitCode, InvalidInput, LockBusy, PartialFailure, Problem
 from .lock import exclusive
-from .roster import Roster, read_csv
+from .roster import Roster, read_table
 from .workspace import open_workspace
-from .workspace.base import STATUS_TAB, Workspace
+from .workspace.base import Workspace
 
 log = logging.getLogger("careerdocs")
 
@@ -44,6 +51,8 @@ class CareerdocsGroup(click.Group):
             ctx.exit(exc.exit_code)
         except PartialFailure as exc:
             click.echo(f"Partly done: {exc}. Run the same command again to finish.", err=True)
+            for who, reason in sorted(exc.failures.items()):
+                click.echo(f"  {who}: {reason}", err=True)
             ctx.exit(exc.exit_code)
         except CareerdocsError as exc:
             click.echo(f"Error: {exc}", err=True)
@@ -71,33 +80,53 @@ class CareerdocsGroup(click.Group):
 def cli(ctx: click.Context, config_path: Path | None, today: datetime | None, verbose: int) -> None:
     """Career development paperwork on Google Workspace, or in a local folder.
 
-    \b
-    provision  give each person their growth plan, tracker and growth sheet
-    rollup     gather acknowledgements into the central sheet (for cron)
-    status     who is due, overdue, acknowledged
-    plan       what provision would do, without doing it
-    doctor     check config, roster, templates and credentials
-    sandbox    a fake Google Workspace to rehearse the Google path
+    Start with `careerdocs init --roster <your HR export>`; every command takes --config,
+    --today and -v before or after its name.
 
-    Exit codes: 0 ok, 1 failure, 2 invalid input (nothing written), 3 partly done.
+    Exit codes: 0 ok, 1 failure, 2 invalid input (nothing written), 3 partly done,
+    130 stopped by Ctrl-C.
     """
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(message)s")
     ctx.obj = {"config_path": config_path, "today": today.date() if today else None}
+    _set_verbosity(ctx, verbose)
+
+
+def _set_verbosity(ctx: click.Context, verbose: int) -> None:
+    root = ctx.find_root()
+    root.obj["verbose"] = max(root.obj.get("verbose", 0), verbose)
+    level = logging.WARNING - 10 * min(root.obj["verbose"], 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(message)s")
+    logging.getLogger().setLevel(level)
+
+
+def _verbose(ctx: click.Context) -> int:
+    return int(ctx.find_root().obj.get("verbose", 0))
 
 
 def _today(ctx: click.Context) -> date:
-    return ctx.obj.get("today") or date.today()
+    return ctx.find_root().obj.get("today") or date.today()
 
 
 def _settings(ctx: click.Context, roster: str | None) -> Settings:
-    return load_settings(ctx.obj.get("config_path"), roster_override=roster)
+    return load_settings(ctx.find_root().obj.get("config_path"), roster_override=roster)
 
 
-def load_roster(settings: Settings, workspace: Workspace) -> Roster:
-    return roster_module.load_roster(
-        settings.require_roster(), allowed_domains=settings.allowed_domains, workspace=workspace
-    )
+def _open(settings: Settings) -> Workspace:
+    """The workspace, after checking a configured endpoint answers, and saying where work
+    goes (at -v): the sandbox's address rather than Google's when pointed at one."""
+    endpoint.check_reachable(settings)
+    workspace = open_workspace(settings)
+    log.info("storage: %s; %s", workspace.describe(), endpoint.describe(settings))
+    return workspace
+
+
+def load_roster(
+    settings: Settings, workspace: Workspace | None, today: date | None = None
+) -> Roster:
+    """The configured roster (see :func:`careerdocs.roster.load`), its warnings on stderr."""
+    the_roster = roster_module.load(settings, workspace, today=today)
+    for warning in the_roster.warnings:
+        click.echo(f"note: {warning}", err=True)
+    return the_roster
 
 
 def _fiscal_year(settings: Settings, today: date, label: str | None) -> FiscalYear:
@@ -110,7 +139,20 @@ def _fiscal_year(settings: Settings, today: date, label: str | None) -> FiscalYe
 
 
 def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """One line of JSON (JSON Lines): `>> runs.jsonl` under cron appends one record a run."""
+    click.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def _timed(data: dict[str, Any], started: datetime, clock_start: float) -> dict[str, Any]:
+    return {
+        "started_at": started.isoformat(timespec="seconds"),
+        "duration_seconds": round(time.monotonic() - clock_start, 2),
+        **data,
+    }
+
+
+def _plural(n: int, singular: str, plural: str = "") -> str:
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def _progress(label: str, total: int, enabled: bool) -> Any:
@@ -125,6 +167,16 @@ def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None)
         ctx.find_root().obj["config_path"] = value
 
 
+def _set_today(ctx: click.Context, _param: click.Parameter, value: datetime | None) -> None:
+    if value is not None:
+        ctx.find_root().obj["today"] = value.date()
+
+
+def _set_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    if value:
+        _set_verbosity(ctx, value)
+
+
 config_option = click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -132,6 +184,28 @@ config_option = click.option(
     callback=_set_config,
     help="Config file (TOML); same as the top-level --config.",
 )
+today_option = click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    expose_value=False,
+    callback=_set_today,
+    help="Act as if today were this date; same as the top-level --today.",
+)
+verbose_option = click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    expose_value=False,
+    callback=_set_verbose,
+    help="Log more to stderr; same as the top-level -v.",
+)
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--config, --today and -v, accepted after the command's name as well as before it."""
+    return config_option(today_option(verbose_option(command)))
+
+
 roster_option = click.option(
     "--roster",
     metavar="SOURCE",
@@ -145,7 +219,10 @@ fy_option = click.option(
     "it overdue.",
 )
 json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print one JSON document instead of tables."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one line of JSON (with start time and duration) instead of tables.",
 )
 
 
@@ -156,15 +233,15 @@ def _prepare(
     ctx: click.Context, roster_src: str | None, only: Sequence[str], notify: bool
 ) -> tuple[Settings, Workspace, Roster, provision.Plan]:
     settings = _settings(ctx, roster_src)
-    workspace = open_workspace(settings)
-    roster = load_roster(settings, workspace)
+    workspace = _open(settings)
+    roster = load_roster(settings, workspace, _today(ctx))
     selected = roster.only(only) if only else roster
     the_plan = provision.prepare(settings, workspace, selected, today=_today(ctx), notify=notify)
     return settings, workspace, roster, the_plan
 
 
 @cli.command(name="provision")
-@config_option
+@common_options
 @roster_option
 @click.option(
     "--only",
@@ -204,41 +281,91 @@ def provision_command(
     manager (and skip-level / PBP per config), and emails them the links. Re-running finishes
     whatever a failed run left and creates nothing twice.
     """
+    started, clock = datetime.now(timezone.utc), time.monotonic()
     settings, workspace, full_roster, the_plan = _prepare(ctx, roster, only, notify)
     if dry_run:
         _print_plan(the_plan, workspace, as_json)
         return
     audit = AuditLog(settings.audit_log, "provision")
     bar = _progress("Provisioning", len(the_plan.people), not as_json)
+    verbose = _verbose(ctx)
+    stop = threading.Event()
 
-    def tick(_result: provision.PersonResult) -> None:
+    def tick(done: provision.PersonResult) -> None:
         if bar is not None:
             bar.update(1)
+        if verbose:
+            click.echo(f"{done.email}: {_person_outcome(done)}", err=True)
 
     try:
-        result = provision.apply(
-            the_plan,
-            workspace,
-            settings,
-            full_roster,
-            today=_today(ctx),
-            audit=audit,
-            workers=workers,
-            progress=tick,
-        )
+        with _stop_on_interrupt(stop):
+            result = provision.apply(
+                the_plan,
+                workspace,
+                settings,
+                full_roster,
+                today=_today(ctx),
+                audit=audit,
+                workers=workers,
+                progress=tick,
+                stop=stop,
+            )
     finally:
         if bar is not None:
             bar.render_finish()
     if as_json:
-        _emit_json(result.to_json())
+        _emit_json(_timed(result.to_json(), started, clock))
     else:
         _print_provision(result, workspace)
+    if stop.is_set():
+        _stopped(ctx, len(result.people), len(the_plan.people))
     if result.failures:
         raise PartialFailure(result.failures)
 
 
+def _person_outcome(done: provision.PersonResult) -> str:
+    if done.error:
+        return f"FAILED: {done.error}"
+    parts = ["created " + ", ".join(done.created)] if done.created else ["up to date"]
+    parts += ["shared with " + ", ".join(done.shared)] if done.shared else []
+    parts += ["emailed"] if done.notified else []
+    return "; ".join(parts)
+
+
+STOPPED = 130  # what a shell reports for a command ended by Ctrl-C (128 + SIGINT)
+
+
+@contextmanager
+def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """While the block runs, a first Ctrl-C sets ``stop`` (the people in flight finish, nobody
+    new starts); a second one aborts at once. Outside the main thread, Ctrl-C is untouched."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(_signum: int, _frame: Any) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        click.echo("\nStopping after the people in flight (Ctrl-C again to abort now)...", err=True)
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stopped(ctx: click.Context, done: int, total: int) -> None:
+    click.echo(
+        f"stopped after {done} of {_plural(total, 'person', 'people')}; run the same command "
+        "again to finish",
+        err=True,
+    )
+    ctx.exit(STOPPED)
+
+
 @cli.command(name="plan")
-@config_option
+@common_options
 @roster_option
 @click.option("--only", multiple=True, metavar="EMAIL", help="Plan only for this person.")
 @json_option
@@ -266,9 +393,10 @@ def _print_plan(the_plan: provision.Plan, workspace: Workspace, as_json: bool) -
     for line in the_plan.describe():
         click.echo(f"  {line}")
     click.echo(
-        f"{counts['people']} people: {counts['up_to_date']} up to date; would create "
-        f"{counts['folders']} folders and {counts['files']} documents, share "
-        f"{counts['shares']} folders, send {counts['emails']} emails."
+        f"{_plural(counts['people'], 'person', 'people')}: {counts['up_to_date']} up to date; "
+        f"would create {_plural(counts['folders'], 'folder')} and "
+        f"{_plural(counts['files'], 'document')}, share {_plural(counts['shares'], 'folder')}, "
+        f"send {_plural(counts['emails'], 'email')}."
     )
 
 
@@ -286,8 +414,9 @@ def _print_provision(result: provision.Result, workspace: Workspace) -> None:
     ]
     _print_table(("Person", "Result", "Shared / error"), rows)
     click.echo(
-        f"\n{result.fy.label}: {c['people']} people, {c['created']} created, "
-        f"{c['shared']} shares, {c['notified']} emails, {c['failed']} failed."
+        f"\n{result.fy.label}: {_plural(c['people'], 'person', 'people')}, {c['created']} "
+        f"created, {_plural(c['shared'], 'share')}, {_plural(c['notified'], 'email')}, "
+        f"{c['failed']} failed."
     )
     click.echo(f"Documents are in {workspace.describe()}.")
     if result.central:
@@ -310,7 +439,7 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 
 
 @cli.command(name="rollup")
-@config_option
+@common_options
 @roster_option
 @click.option("--full", is_flag=True, help="Read every growth sheet, not only changed ones.")
 @fy_option
@@ -326,59 +455,61 @@ def rollup_command(
     sheets changed since the last successful run unless --full. Exit 3 when some sheets could
     not be read (everything else is still written).
     """
+    started, clock = datetime.now(timezone.utc), time.monotonic()
     settings = _settings(ctx, roster)
     today = _today(ctx)
     with exclusive(settings.rollup.lock_file, "rollup"):
-        workspace = open_workspace(settings)
-        the_roster = load_roster(settings, workspace)
-        result = rollup.run(
-            workspace,
-            the_roster,
-            fy=_fiscal_year(settings, today, fy_label),
-            today=today,
-            now=datetime.now(timezone.utc),
-            state_path=settings.rollup.state_file,
-            deadline=settings.rollup.deadline,
-            full=full,
-            audit=AuditLog(settings.audit_log, "rollup"),
-        )
+        workspace = _open(settings)
+        the_roster = load_roster(settings, workspace, today)
+        try:
+            result = rollup.run(
+                workspace,
+                the_roster,
+                fy=_fiscal_year(settings, today, fy_label),
+                today=today,
+                now=started,
+                state_path=settings.rollup.state_file,
+                deadline=settings.rollup.deadline,
+                full=full,
+                audit=AuditLog(settings.audit_log, "rollup"),
+            )
+        except KeyboardInterrupt:
+            click.echo(
+                "stopped before writing the central sheet; run the same command again to finish",
+                err=True,
+            )
+            ctx.exit(STOPPED)
     if as_json:
-        _emit_json(result.to_json())
+        _emit_json(_timed(result.to_json(), started, clock))
     else:
         c = result.counts()
         click.echo(
-            f"{result.fy.label}: {c['headcount']} people — {c['acknowledged']} "
-            f"acknowledged, {c['on cadence']} on cadence, {c['due']} due, "
+            f"{result.fy.label}: {_plural(c['headcount'], 'person', 'people')} — "
+            f"{c['acknowledged']} acknowledged, {c['on cadence']} on cadence, {c['due']} due, "
             f"{c['overdue']} overdue, {c['not yet due']} not yet due, "
             f"{c['not provisioned']} not provisioned ({c['pct_acknowledged']}% "
             f"acknowledged)."
         )
         click.echo(
-            f"Read {c['sheets_read']} sheets, {c['sheets_cached']} unchanged. "
+            f"Read {_plural(c['sheets_read'], 'sheet')}, {c['sheets_cached']} unchanged. "
             f"Central: {result.central}"
         )
-        for problem in result.problems:
-            click.echo(f"data problem: {problem}", err=True)
+    for problem in result.problems:
+        click.echo(f"data problem: {problem}", err=True)
     if result.failures:
         raise PartialFailure(result.failures)
 
 
-STATUS_FIELDS = (
-    "Name",
-    "Email",
-    "Manager",
-    "Department",
-    "Last conversation",
-    "Career conversations",
-    "Status",
-)
-
-
 @cli.command(name="status")
-@config_option
+@common_options
 @roster_option
-@click.option("--department", help="Only this department.")
-@click.option("--manager", metavar="EMAIL", help="Only people reporting to this manager.")
+@click.option("--department", metavar="NAME", help="Only this department (any case).")
+@click.option(
+    "--manager",
+    metavar="NAME|EMAIL",
+    help="Only people reporting to this manager, by name or email (any case, accents optional).",
+)
+@click.option("--pbp", metavar="NAME|EMAIL", help="Only people with this PBP, by name or email.")
 @click.option("--overdue", is_flag=True, help="Only people who are overdue.")
 @click.option(
     "--refresh",
@@ -387,81 +518,164 @@ STATUS_FIELDS = (
     "sheet (writes nothing).",
 )
 @fy_option
-@click.option("--json", "fmt", flag_value="json", help="Print JSON.")
-@click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one line) instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 @click.pass_context
 def status_command(
     ctx: click.Context,
     roster: str | None,
     department: str | None,
     manager: str | None,
+    pbp: str | None,
     overdue: bool,
     refresh: bool,
     fy_label: str | None,
-    fmt: str | None,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
-    """Who is due, overdue, acknowledged or on cadence, from the central sheet."""
+    """Who is due, overdue, acknowledged or on cadence, as of the last rollup."""
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
     if fy_label and not refresh:
         raise click.UsageError("--fy needs --refresh: the central sheet holds the current year")
     settings = _settings(ctx, roster)
-    workspace = open_workspace(settings)
-    if refresh:
-        the_roster = load_roster(settings, workspace)
-        today = _today(ctx)
-        got = rollup.gather(
-            workspace,
-            the_roster,
-            fy=_fiscal_year(settings, today, fy_label),
-            today=today,
-            state_path=settings.rollup.state_file,
-            deadline=settings.rollup.deadline,
-        )
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        header = list(rollup.STATUS_HEADER)
-        names = {p.email: p.name for p in the_roster}
-        rows = [rollup.status_row(o, now, names) for o in got.outcomes]
-    else:
-        table = workspace.read_central(STATUS_TAB)
-        if table is None:
-            raise CareerdocsError(
-                "no Status tab yet: run `careerdocs rollup` first, or use --refresh"
-            )
-        header, rows = table
-    records = [
-        dict(
-            zip(
-                header,
-                [rollup.plain(c) for c in row] + [""] * (len(header) - len(row)),
-                strict=False,
-            )
-        )
-        for row in rows
-    ]
-    manager_column = rollup.MANAGER_EMAIL if rollup.MANAGER_EMAIL in header else "Manager"
-    records = [
-        r
-        for r in records
-        if (not department or str(r.get("Department", "")) == department)
-        and (not manager or str(r.get(manager_column, "")).lower() == manager.lower())
-        and (not overdue or r.get("Status") == Status.OVERDUE.value)
-    ]
-    if fmt == "json":
+    workspace = _open(settings)
+    today = _today(ctx)
+    table = status_module.read_table(
+        settings,
+        workspace,
+        refresh=refresh,
+        roster=load_roster(settings, workspace, today) if refresh else None,
+        fy=_fiscal_year(settings, today, fy_label),
+        today=today,
+    )
+    filters = status_module.Filters(department, manager, pbp, overdue)
+    records = status_module.select(table.records, filters)
+    if as_json:
         _emit_json(records)
-    elif fmt == "csv":
+    elif as_csv:
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(header), extrasaction="ignore")
+        writer = csv.DictWriter(out, fieldnames=table.header, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(records)
         click.echo(out.getvalue(), nl=False)
+    elif not records and filters.any:
+        click.echo(status_module.empty_line(filters))
+        click.echo(status_module.as_of_line(table))
     else:
-        _print_table(STATUS_FIELDS, [[r.get(f, "") for f in STATUS_FIELDS] for r in records])
+        _print_table(status_module.TABLE_FIELDS, status_module.columns(records))
+        click.echo(f"\n{status_module.totals_line(records)} {status_module.as_of_line(table)}")
+
+
+# -- init -------------------------------------------------------------------------------------
+
+
+def _interactive() -> bool:
+    """Prompt only a person at a terminal; scripts and cron get flags and defaults."""
+    return sys.stdin.isatty()
+
+
+@cli.command(name="init")
+@click.argument(
+    "directory", required=False, type=click.Path(file_okay=False, path_type=Path), default="."
+)
+@click.option(
+    "--roster",
+    "roster_file",
+    metavar="FILE",
+    help="Your HR export (CSV, or .xlsx with an optional #Sheet) to guess the settings from.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(init_module.BACKENDS, case_sensitive=False),
+    help="Where documents go: local (a folder; the default) or google.",
+)
+@click.pass_context
+def init_command(
+    ctx: click.Context, directory: Path, roster_file: str | None, backend: str | None
+) -> None:
+    """Write DIRECTORY/careerdocs.toml (default: here) for your company, guessed from your HR
+    export: the column mapping, allowed_domains and a roster check. Never overwrites. Asks on
+    a terminal; takes flags (and defaults) in scripts."""
+    target = directory / DEFAULT_CONFIG_FILE
+    if target.exists():
+        init_module.write(directory, "")  # raises: never overwrite
+    interactive = _interactive()
+    if roster_file is None and interactive:
+        roster_file = (
+            click.prompt(
+                "Your HR export (CSV or .xlsx; Enter to skip)", default="", show_default=False
+            ).strip()
+            or None
+        )
+    found = init_module.guess(roster_file, today=_today(ctx)) if roster_file else None
+    if backend is None:
+        backend = (
+            click.prompt(
+                "Where should documents go",
+                type=click.Choice(init_module.BACKENDS),
+                default=BACKEND_LOCAL,
+            )
+            if interactive
+            else BACKEND_LOCAL
+        )
+    backend = backend.lower()
+    organization = found.organization if found else init_module.DEFAULT_ORGANIZATION
+    admin = found.admin if found else ""
+    if interactive:
+        organization = click.prompt("Organisation name (shown in documents)", default=organization)
+        if backend == BACKEND_GOOGLE:
+            admin = click.prompt("Admin account careerdocs acts as", default=admin or None)
+    source = ""
+    if roster_file:
+        path, sheet = init_module.split_source(roster_file)
+        source = init_module.relative_to(path, directory) + (f"#{sheet}" if sheet else "")
+    choices = init_module.Choices(
+        backend=backend,
+        roster=source,
+        organization=organization,
+        admin=admin,
+        origin=f" from {Path(roster_file).name}" if roster_file else "",
+    )
+    if found:
+        _print_guess(found)
+    written = init_module.write(directory, init_module.render(choices, found))
+    click.echo(f"Wrote {written.resolve()}")
+    shown = init_module.relative_to(written, Path.cwd())
+    if found is None:
+        click.echo(f"Next: set roster.source in {shown}, then: careerdocs --config {shown} doctor")
+    elif found.problems:
+        click.echo(f"Next: fix the roster (above), then: careerdocs --config {shown} doctor")
+    elif backend == BACKEND_GOOGLE:
+        click.echo(
+            f"Next: set google.credentials (and check google.admin) in {shown}, then: "
+            f"careerdocs --config {shown} doctor"
+        )
+    else:
+        click.echo(f"Next: careerdocs --config {shown} provision --dry-run")
+
+
+def _print_guess(found: init_module.RosterGuess) -> None:
+    if found.columns:
+        mapped = ", ".join(f"{name} = {header!r}" for name, header in found.columns.items())
+        click.echo(f"Columns: {mapped}")
+    if found.domains:
+        click.echo(f"allowed_domains: {', '.join(found.domains)} (from the roster's addresses)")
+    for warning in found.warnings:
+        click.echo(f"note: {warning}")
+    if found.problems:
+        click.echo(f"Roster check: {_plural(len(found.problems), 'problem')}:")
+        for problem in found.problems:
+            click.echo(f"  {problem}")
+    else:
+        click.echo(f"Roster check: ok, {_plural(found.people, 'person', 'people')}.")
 
 
 # -- doctor -----------------------------------------------------------------------------------
 
 
 @cli.command(name="doctor")
-@config_option
+@common_options
 @roster_option
 @click.pass_context
 def doctor_command(ctx: click.Context, roster: str | None) -> None:
@@ -469,7 +683,7 @@ def doctor_command(ctx: click.Context, roster: str | None) -> None:
     from .doctor import run_checks
 
     failed = 0
-    for check in run_checks(ctx.obj.get("config_path"), roster, _today(ctx)):
+    for check in run_checks(ctx.find_root().obj.get("config_path"), roster, _today(ctx)):
         mark = "ok " if check.ok else "FAIL"
         click.echo(f"[{mark}] {check.name}: {check.detail}")
         failed += not check.ok
@@ -485,8 +699,24 @@ def sandbox_group() -> None:
     """A fake Google Workspace on 127.0.0.1, to rehearse the Google path safely."""
 
 
+DEFAULT_SANDBOX_PORT = 8765
+
+
 @sandbox_group.command(name="serve")
-@click.option("--port", type=int, default=8765, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_SANDBOX_PORT,
+    show_default=True,
+    help="Port on 127.0.0.1 to serve on; 0 picks a free one (and prints the config line).",
+)
+@click.option(
+    "--write-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write a ready config for this sandbox to FILE (never overwrites): the google "
+    "backend, this endpoint and key, the seed roster.",
+)
 @click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -523,7 +753,7 @@ def sandbox_group() -> None:
 @click.option(
     "--seed-roster",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Create the users of this roster CSV (and their managers and PBPs).",
+    help="Create the users of this roster (CSV or .xlsx) and their managers and PBPs.",
 )
 @click.option("--user", "users", multiple=True, metavar="EMAIL", help="Create this user.")
 @click.option(
@@ -535,6 +765,7 @@ def sandbox_group() -> None:
 )
 def sandbox_serve(
     port: int,
+    write_config: Path | None,
     state_dir: Path | None,
     key_file: Path,
     quotas: str,
@@ -560,9 +791,14 @@ def sandbox_serve(
         fault_options = FaultOptions.parse(faults)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults") from None
+    if write_config is not None and write_config.exists():
+        raise InvalidInput(
+            f"{write_config} already exists",
+            [Problem("--write-config", "never overwritten: name a new file")],
+        )
     emails = list(users)
     if seed_roster:
-        header, rows = read_csv(seed_roster)
+        header, rows = read_table(seed_roster)
         emails += roster_module.roster_emails(header, rows)
     options = SandboxOptions(
         quotas=quotas,
@@ -571,7 +807,15 @@ def sandbox_serve(
         faults=fault_options,
         state_dir=state_dir,
     )
-    sandbox = main_serve(options, port, key_file, emails)
+    try:
+        sandbox = main_serve(options, port, key_file, emails)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise InvalidInput(
+            f"port {port} is in use (another `careerdocs sandbox serve`?)",
+            [Problem("--port", "stop the other one, or use --port 0 to pick a free port")],
+        ) from None
     write_user_logins(sandbox, logins)
     click.echo(f"Sandbox serving at {sandbox.endpoint}")
     click.echo(f"Service-account key: {key_file} (token_uri {sandbox.token_uri})")
@@ -581,6 +825,18 @@ def sandbox_serve(
         f"Users: {len(sandbox.store.users)}. Counters: {sandbox.endpoint}"
         "/_sandbox/counters. Ctrl-C to stop."
     )
+    if write_config is not None:
+        text = rehearsal.sandbox_config(
+            sandbox.endpoint, key_file, write_config, seed_roster, emails
+        )
+        written = init_module.write_file(write_config, text)
+        click.echo(f"Config for this sandbox: {written}. In another terminal:")
+        click.echo(f"  careerdocs --config {written} provision")
+    elif port != DEFAULT_SANDBOX_PORT:
+        click.echo(
+            f'Point a config at it: under [google], endpoint = "{sandbox.endpoint}" '
+            "(or use --write-config FILE)"
+        )
     try:
         while True:
             _time.sleep(3600)
@@ -588,6 +844,74 @@ def sandbox_serve(
         click.echo("Stopping.")
     finally:
         sandbox.stop()
+
+
+@sandbox_group.group(name="act")
+@click.option("--as", "person", required=True, metavar="EMAIL", help="The person to act as.")
+@common_options
+@click.pass_context
+def sandbox_act(ctx: click.Context, person: str) -> None:
+    """Act as a team member in the sandbox (their own credentials: their sheet's protection
+    applies), e.g. log a career conversation and tick Acknowledged."""
+    ctx.ensure_object(dict)["person"] = person.strip().lower()
+
+
+@sandbox_act.command(name="log")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
+@click.option("--with", "with_whom", required=True, metavar="WHO", help="Who they talked with.")
+@click.option(
+    "--type",
+    "kind",
+    default="career",
+    show_default=True,
+    help="career, skip-level, manager 1:1, ...",
+)
+@click.option("--notes", default="", help="Notes for the row.")
+@click.option("--ack", is_flag=True, help="Tick Acknowledged (only the person may).")
+@click.option("--escalation", is_flag=True, help="Tick Escalation.")
+@fy_option
+@common_options
+@click.pass_context
+def sandbox_act_log(
+    ctx: click.Context,
+    day: datetime,
+    with_whom: str,
+    kind: str,
+    notes: str,
+    ack: bool,
+    escalation: bool,
+    fy_label: str | None,
+) -> None:
+    """Add a row to the person's Conversations tab, as them."""
+    person = ctx.obj["person"]
+    settings = _settings(ctx, None)
+    rehearsal.require_sandbox(settings)
+    workspace = _open(settings)
+    talk = rehearsal.Conversation(day.date(), with_whom, kind, notes, ack, escalation)
+    fy = _fiscal_year(settings, _today(ctx), fy_label)
+    where = rehearsal.log_conversation(settings, workspace, person, fy, talk)
+    click.echo(f"{person} logged a {kind} conversation on {talk.day.isoformat()} ({where}).")
+
+
+@sandbox_group.command(name="export")
+@click.option("--person", required=True, metavar="EMAIL", help="Whose documents to download.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the .docx and .xlsx files to.",
+)
+@fy_option
+@common_options
+@click.pass_context
+def sandbox_export(ctx: click.Context, person: str, out: Path, fy_label: str | None) -> None:
+    """Download a person's documents from the sandbox (Drive export) to look at them."""
+    settings = _settings(ctx, None)
+    rehearsal.require_sandbox(settings)
+    workspace = _open(settings)
+    fy = _fiscal_year(settings, _today(ctx), fy_label)
+    for path in rehearsal.export(settings, workspace, person.strip().lower(), fy, out):
+        click.echo(f"wrote {path}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

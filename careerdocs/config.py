@@ -27,7 +27,7 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import careerdocs
 from careerdocs.errors import ConfigError, Problem
-from careerdocs.roster import is_email
+from careerdocs.roster import FIELDS, XLSX_SUFFIXES, is_email
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,6 +36,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 CONFIG_ENV = "CAREERDOCS_CONFIG"
 DEFAULT_CONFIG_FILE = "careerdocs.toml"
+START_HINT = "careerdocs init --roster <your HR export (.csv or .xlsx)>"
 
 BACKEND_LOCAL = "local"
 BACKEND_GOOGLE = "google"
@@ -151,8 +152,9 @@ def _not_blank(value: str, _context: _Context) -> str:
 
 @dataclass(frozen=True)
 class RosterSource:
-    """Where the roster comes from: a CSV file (``path``) or a Google Sheet (``spreadsheet_id``,
-    with ``tab`` empty for the first tab)."""
+    """Where the roster comes from: a CSV or .xlsx file (``path``; ``tab`` a sheet of the
+    .xlsx, empty for the first) or a Google Sheet (``spreadsheet_id``, with ``tab`` empty for
+    the first tab)."""
 
     path: Path | None = None
     spreadsheet_id: str = ""
@@ -165,22 +167,26 @@ class RosterSource:
     def __str__(self) -> str:
         if self.is_sheet:
             return f"{SHEET_ROSTER_PREFIX}{self.spreadsheet_id}{'/' + self.tab if self.tab else ''}"
-        return str(self.path)
+        return f"{self.path}{'#' + self.tab if self.tab else ''}"
 
 
 def parse_roster_source(text: str, base_dir: Path) -> RosterSource:
-    """Read ``path/to/roster.csv`` or ``sheet:<spreadsheet id>[/<tab>]``; a relative path is taken
-    from ``base_dir``. Raises ``ValueError`` with a message fit for the user."""
+    """Read ``path/to/roster.csv``, ``export.xlsx`` or ``export.xlsx#Sheet``, or
+    ``sheet:<spreadsheet id>[/<tab>]``; a relative path is taken from ``base_dir``. Raises
+    ``ValueError`` with a message fit for the user."""
     if text.startswith(SHEET_ROSTER_PREFIX):
         spreadsheet_id, _, tab = text[len(SHEET_ROSTER_PREFIX) :].partition("/")
         if not spreadsheet_id.strip():
             raise _Invalid(f"must be sheet:<spreadsheet id>[/<tab>]; got {text!r}")
         return RosterSource(spreadsheet_id=spreadsheet_id.strip(), tab=tab.strip())
+    file, hash_, sheet = text.rpartition("#")
+    if hash_ and Path(file).suffix.lower() in XLSX_SUFFIXES:
+        return RosterSource(path=_path(file, _Context(base_dir)), tab=sheet.strip())
     return RosterSource(path=_path(text, _Context(base_dir)))
 
 
-def _roster_source(value: str, context: _Context) -> RosterSource:
-    return parse_roster_source(value, context.base_dir)
+def _roster_source(value: str, context: _Context) -> RosterSource | None:
+    return parse_roster_source(value, context.base_dir) if value.strip() else None
 
 
 @dataclass(frozen=True)
@@ -251,10 +257,31 @@ class Organization:
 
 
 @dataclass(frozen=True)
+class RosterColumns:
+    """The roster column each field is read from, by its header text (``email = "Work Email"``);
+    "" means careerdocs recognises the common names itself (see roster.KNOWN_HEADERS)."""
+
+    email: str = field(metadata=_toml(""))
+    name: str = field(metadata=_toml(""))
+    manager_email: str = field(metadata=_toml(""))
+    start_date: str = field(metadata=_toml(""))
+    title: str = field(metadata=_toml(""))
+    department: str = field(metadata=_toml(""))
+    division: str = field(metadata=_toml(""))
+    location: str = field(metadata=_toml(""))
+    pbp_email: str = field(metadata=_toml(""))
+
+    def mapping(self) -> dict[str, str]:
+        """Field → header text, for the fields the config names."""
+        return {name: getattr(self, name) for name in FIELDS if getattr(self, name)}
+
+
+@dataclass(frozen=True)
 class RosterSettings:
-    source: RosterSource | None = field(
-        metadata=_toml("example-roster.csv", convert=_roster_source)
-    )
+    """``source`` None (the key left out or "") means no roster: --roster must give one."""
+
+    source: RosterSource | None = field(metadata=_toml("", convert=_roster_source))
+    columns: RosterColumns
 
 
 @dataclass(frozen=True)
@@ -394,13 +421,21 @@ class Settings:
         return BACKEND_GOOGLE if configured else BACKEND_LOCAL
 
     def require_roster(self) -> RosterSource:
-        """The roster source, or a ConfigError telling the user how to give one."""
-        if self.roster.source is None:
+        """The roster source, or a ConfigError telling the user how to give one (and, with no
+        config file at all, where careerdocs looked for one)."""
+        if self.roster.source is not None:
+            return self.roster.source
+        if self.config_path is None:
+            looked = Path.cwd() / DEFAULT_CONFIG_FILE
             raise ConfigError(
-                "no roster given",
-                [Problem("roster.source", "set it in the config file or give --roster")],
+                f"no config file found (looked for {looked}; neither --config nor "
+                f"${CONFIG_ENV} is set)",
+                [Problem("to write one", START_HINT)],
             )
-        return self.roster.source
+        raise ConfigError(
+            "no roster given",
+            [Problem("roster.source", f"set it in {self.config_path} or give --roster")],
+        )
 
     def with_roster(self, text: str, base_dir: Path) -> Settings:
         """These settings with the roster taken from ``text`` (a command-line override, so a
@@ -409,7 +444,7 @@ class Settings:
             source = parse_roster_source(text, base_dir)
         except _Invalid as error:
             raise ConfigError("invalid roster", [Problem("--roster", str(error))]) from None
-        changed = dataclasses.replace(self, roster=RosterSettings(source=source))
+        changed = dataclasses.replace(self, roster=dataclasses.replace(self.roster, source=source))
         _raise_if_any(_consistency_problems(changed), "invalid roster")
         return changed
 
@@ -454,6 +489,8 @@ def _value(spec: _KeySpec, hint: Any, raw: Any, context: _Context) -> Any:
     """The typed value of one key, or raises _Invalid with the message for its path."""
     message = _type_problem(spec, raw) or _range_problem(spec, raw)
     choices = _choices(hint)
+    if message is None and choices and isinstance(raw, str) and raw.strip().lower() in choices:
+        raw = raw.strip().lower()  # "Reader" means reader: the choices are words, not codes
     if message is None and choices and raw not in choices:
         message = f"must be one of {', '.join(choices)}; got {raw!r}"
     if message is not None:
@@ -640,10 +677,7 @@ def load_settings(path: Path | None = None, *, roster_override: str | None = Non
     """
     file = _config_file(path)
     if file is None:
-        settings = dataclasses.replace(
-            parse_settings({}, Path.cwd(), origin="(built-in defaults)"),
-            roster=RosterSettings(source=None),
-        )
+        settings = parse_settings({}, Path.cwd(), origin="(built-in defaults)")
     else:
         data = _read_toml(file)
         settings = parse_settings(data, file.resolve().parent, origin=str(file))

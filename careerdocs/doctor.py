@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import CareerdocsError
+from .errors import AccountUnreachable, CareerdocsError
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,18 @@ def run_checks(
 
         def delegation() -> str:
             workspace = state["workspace"]
+            credentials = workspace.clients.credentials
+            admin = workspace.options.admin
+            if not credentials.can_impersonate:
+                workspace.ensure_token(admin)
+                return f"token issued ({credentials.identity}, acting as itself, not as {admin})"
             person = next(iter(state["roster"])).email
-            for user in dict.fromkeys([workspace.options.admin, person]):
-                workspace.ensure_token(user)
-            return (
-                f"tokens issued for {workspace.options.admin} and {person} "
-                f"({workspace.clients.credentials.identity})"
-            )
+            for user in dict.fromkeys([admin, person]):
+                try:
+                    workspace.ensure_token(user)
+                except AccountUnreachable as exc:
+                    raise exc.for_user(user) from None
+            return f"tokens issued for {admin} and {person} ({credentials.identity})"
 
         check, credentials_ok = _check("credentials and delegation", delegation)
         yield check

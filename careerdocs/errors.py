@@ -87,6 +87,23 @@ class AuthError(WorkspaceError):
     """Credentials are missing, invalid, or lack delegation for a subject or scope."""
 
 
+class AccountUnreachable(AuthError):
+    """Google will not issue a token for one account (no such account, suspended or deleted, or
+    domain-wide delegation refused for it). Only that person fails; ``user`` names them once
+    known, ``cause`` says the likely causes in words."""
+
+    def __init__(self, detail: str, cause: str, user: str = "") -> None:
+        self.detail = detail
+        self.cause = cause
+        self.user = user
+        who = f"{user}: " if user else ""
+        super().__init__(f"{who}Google will not act as this account ({detail}); {cause}")
+
+    def for_user(self, user: str) -> AccountUnreachable:
+        """The same refusal, naming the account it concerns."""
+        return AccountUnreachable(self.detail, self.cause, user)
+
+
 class LockBusy(CareerdocsError):
     """Another run holds the lock. Cron treats this as a skipped run, not a failure."""
 

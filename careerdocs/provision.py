@@ -283,12 +283,17 @@ def apply(
     audit: AuditLog = NO_AUDIT,
     workers: int = 1,
     progress: Callable[[PersonResult], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Result:
-    """Carry out ``the_plan``; people run concurrently on ``workers`` threads."""
+    """Carry out ``the_plan``; people run concurrently on ``workers`` threads. Once ``stop``
+    is set (Ctrl-C), people not yet started are skipped: the result holds only those done,
+    and the central sheet is left for the re-run that finishes the job."""
     email_template = read_email_template(settings) if any(p.notify for p in the_plan.people) else ""
     lock = threading.Lock()
 
-    def one(pp: PersonPlan) -> PersonResult:
+    def one(pp: PersonPlan) -> PersonResult | None:
+        if stop is not None and stop.is_set():
+            return None
         result = PersonResult(pp.person.email, artifacts=dict(pp.existing))
         try:
             _provision_person(
@@ -304,10 +309,13 @@ def apply(
 
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(one, the_plan.people))
+            ran = list(pool.map(one, the_plan.people))
     else:
-        results = [one(pp) for pp in the_plan.people]
+        ran = [one(pp) for pp in the_plan.people]
+    results = [r for r in ran if r is not None]
     outcome = Result(the_plan.fy, results)
+    if stop is not None and stop.is_set():
+        return outcome
     try:
         previous = workspace.read_central(PEOPLE_TAB)
         outcome.central = workspace.write_central(

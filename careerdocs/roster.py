@@ -1,18 +1,25 @@
 """The roster: who gets documents, who manages whom, and who their PBP is.
 
-A roster arrives as a header and rows of text, from a CSV file (:func:`read_csv`) or a Google
-Sheet (the workspace layer reads it); :func:`parse_roster` validates it in full and reports every
-problem with its row number in one :class:`RosterError`, so a PBP fixes the file once rather than
-once per run. Cell values are data, never formulas or templates: ``=SUM(1)`` stays that text.
+A roster arrives as a header and rows of text, from a CSV file (any of the usual delimiters), an
+.xlsx export (:func:`read_table`) or a Google Sheet (the workspace layer reads it). Its columns are
+named as the HR system names them: :func:`map_columns` recognises the common names (``Work
+Email``, ``Reports To``, ``Hire Date``, ``Job Title``...) and takes the rest from the config's
+``[roster.columns]``. :func:`parse_roster` validates it in full and reports every problem with its
+row number in one :class:`RosterError`, so a PBP fixes the file once rather than once per run.
+Cell values are data, never formulas or templates: ``=SUM(1)`` stays that text.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
+import io
+import json
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +28,7 @@ from careerdocs.cadence import parse_date
 from careerdocs.errors import Problem, RosterError
 
 if TYPE_CHECKING:
-    from careerdocs.config import RosterSource
+    from careerdocs.config import RosterSource, Settings
     from careerdocs.workspace.base import Workspace
 
 HEADER_ROW = 1
@@ -34,17 +41,95 @@ START_DATE = "start_date"
 PBP_EMAIL = "pbp_email"
 REQUIRED_COLUMNS = (EMAIL, NAME, MANAGER_EMAIL, START_DATE)
 OPTIONAL_COLUMNS = ("title", "department", "division", "location", PBP_EMAIL)
-COLUMN_ALIASES = {
+FIELDS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+# The names HR systems give each field, normalised (see normalise_column); the first is
+# careerdocs' own. A column named otherwise is mapped in the config's [roster.columns].
+KNOWN_HEADERS: Mapping[str, tuple[str, ...]] = {
+    EMAIL: (
+        EMAIL,
+        "work_email",
+        "email_address",
+        "work_email_address",
+        "employee_email",
+        "business_email",
+        "company_email",
+    ),
+    NAME: (NAME, "full_name", "employee_name", "display_name", "preferred_full_name"),
+    MANAGER_EMAIL: (
+        MANAGER_EMAIL,
+        "manager",
+        "reports_to",
+        "reports_to_email",
+        "manager_work_email",
+        "manager_email_address",
+        "supervisor_email",
+        "supervisor",
+        "line_manager",
+        "line_manager_email",
+    ),
+    START_DATE: (
+        START_DATE,
+        "start",
+        "hire_date",
+        "date_of_hire",
+        "original_hire_date",
+        "date_hired",
+        "join_date",
+        "joining_date",
+        "employment_start_date",
+    ),
+    "title": ("title", "job_title", "position", "position_title", "business_title", "role"),
+    "department": ("department", "dept", "department_name"),
+    "division": ("division", "business_unit"),
+    "location": ("location", "office", "work_location", "office_location", "site"),
+    PBP_EMAIL: (
+        PBP_EMAIL,
+        "pbp",
+        "hrbp",
+        "hrbp_email",
+        "hr_business_partner",
+        "people_partner",
+        "people_business_partner",
+    ),
+}
+COLUMN_ALIASES = {alias: name for name, aliases in KNOWN_HEADERS.items() for alias in aliases}
+# Words that make an unused column look like it was meant for a field (a warning, not an error).
+_MEANINGFUL_WORDS = {
+    "email": EMAIL,
+    "mail": EMAIL,
     "manager": MANAGER_EMAIL,
+    "supervisor": MANAGER_EMAIL,
+    "reports": MANAGER_EMAIL,
+    "hire": START_DATE,
     "start": START_DATE,
+    "joined": START_DATE,
+    "title": "title",
+    "role": "title",
+    "position": "title",
+    "job": "title",
+    "department": "department",
+    "dept": "department",
+    "division": "division",
+    "location": "location",
+    "office": "location",
     "pbp": PBP_EMAIL,
-    "full_name": NAME,
+    "hrbp": PBP_EMAIL,
 }
 DATE_FORMATS_HINT = "use YYYY-MM-DD, or M/D/YYYY with the month first"
+# A start date further ahead than this is a typo (9999-12-31, 2206 for 2026), not a new hire.
+MAX_YEARS_AHEAD = 2
+# The longest cell careerdocs accepts: names, titles and departments end up in file names and
+# documents; a longer cell is a paste gone wrong (a whole column in one cell).
+MAX_CELL_CHARS = 500
+# Above this many addresses outside allowed_domains, the roster is in another domain: one hint.
+DOMAIN_HINT_AFTER = 3
+DELIMITERS = (",", ";", "\t")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
-_KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+_KNOWN_COLUMNS = frozenset(FIELDS)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_SEPARATORS = re.compile(r"[\s-]+")
+_SEPARATORS = re.compile(r"[\s\-./]+")
 
 
 @dataclass(frozen=True)
@@ -78,9 +163,13 @@ class Person:
 
 @dataclass(frozen=True)
 class Roster:
-    """The people of a validated roster, in file order; build it with :func:`parse_roster`."""
+    """The people of a validated roster, in file order; build it with :func:`parse_roster`.
+
+    ``warnings`` are things worth telling the user that do not stop a run, such as a column
+    that looks meaningful but is not used."""
 
     people: tuple[Person, ...]
+    warnings: tuple[str, ...] = ()
 
     @cached_property
     def _by_email(self) -> dict[str, Person]:
@@ -103,7 +192,7 @@ class Roster:
         if unknown:
             problems = [Problem(email, "is not in the roster") for email in unknown]
             raise RosterError(_count(len(unknown), "email") + " not in the roster", problems)
-        return Roster(tuple(p for p in self.people if p.email in wanted))
+        return Roster(tuple(p for p in self.people if p.email in wanted), self.warnings)
 
 
 def is_email(text: str) -> bool:
@@ -117,34 +206,180 @@ def _count(n: int, noun: str) -> str:
 
 
 def normalise_column(header: str) -> str:
-    """``Manager Email`` and ``manager-email`` both become ``manager_email``; aliases such as
-    ``Manager`` or ``PBP`` become the column they stand for."""
-    name = _SEPARATORS.sub("_", header.strip().lower())
-    return COLUMN_ALIASES.get(name, name)
+    """``Manager Email`` and ``manager-email`` both become ``manager_email``: the name a column
+    has in templates (``{{ person.extra.cost_center }}``)."""
+    return _SEPARATORS.sub("_", header.strip().lower()).strip("_")
 
 
 def _row_label(row: int) -> str:
     return f"row {row}"
 
 
-def _column_problems(columns: Sequence[str]) -> list[Problem]:
+@dataclass(frozen=True)
+class Columns:
+    """How a roster's header maps to careerdocs' fields.
+
+    ``names`` has one entry per column: the field it holds (``email``...), or for any other
+    column its normalised name (kept for templates as ``person.extra``). ``sources`` maps each
+    field found to the header text it was read from. ``warnings`` name columns that look
+    meaningful but are not used.
+    """
+
+    names: tuple[str, ...]
+    sources: Mapping[str, str]
+    warnings: tuple[str, ...] = ()
+
+    def mapping(self) -> dict[str, str]:
+        """Field → header text, for writing ``[roster.columns]``."""
+        return dict(self.sources)
+
+
+def _quote_all(headers: Iterable[str]) -> str:
+    return ", ".join(repr(h.strip()) for h in headers if h.strip()) or "(none)"
+
+
+def _explicit_columns(
+    header: Sequence[str], mapping: Mapping[str, str], names: list[str], problems: list[Problem]
+) -> None:
+    """Place the fields the config names (``[roster.columns] email = "Work Email"``)."""
+    by_name = {normalise_column(h): i for i, h in reversed(list(enumerate(header))) if h.strip()}
+    for name, text in mapping.items():
+        at = by_name.get(normalise_column(text))
+        if at is None:
+            problems.append(
+                Problem(
+                    f"roster.columns.{name}",
+                    f"no column {text!r} in the roster; columns found: {_quote_all(header)}",
+                )
+            )
+        else:
+            names[at] = name
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string, for hints the user pastes into the config."""
+    return json.dumps(text.strip(), ensure_ascii=False)
+
+
+def _meant_for(normal: str) -> str | None:
+    """The field a column name's words suggest (``hired_on`` → start_date), if any."""
+    for word in normal.split("_"):
+        for key, meant in _MEANINGFUL_WORDS.items():
+            if word.startswith(key):
+                return meant
+    return None
+
+
+def _closest(name: str, header: Sequence[str], taken: Collection[int]) -> str | None:
+    """The unused header cell most like one of ``name``'s known names: one whose words suggest
+    the field, else the closest spelling."""
+    candidates = {
+        normalise_column(h): h for i, h in enumerate(header) if i not in taken and h.strip()
+    }
+    for normal, text in candidates.items():
+        if _meant_for(normal) == name:
+            return text
+    best: tuple[float, str] | None = None
+    for alias in KNOWN_HEADERS[name]:
+        for normal, text in candidates.items():
+            score = difflib.SequenceMatcher(None, alias, normal).ratio()
+            if score >= 0.6 and (best is None or score > best[0]):
+                best = (score, text)
+    return best[1] if best else None
+
+
+def _missing_problems(
+    header: Sequence[str], names: Sequence[str], reported: Collection[str]
+) -> list[Problem]:
+    missing = [name for name in REQUIRED_COLUMNS if name not in names and name not in reported]
+    if not missing:
+        return []
+    where = _row_label(HEADER_ROW)
+    problems = [
+        Problem(where, f"missing required columns: {', '.join(missing)}"),
+        Problem(where, f"columns found: {_quote_all(header)}"),
+    ]
+    if len([h for h in header if h.strip()]) == 1:
+        for delimiter, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if delimiter in header[0]:
+                problems.append(Problem(where, f"the header is one column holding {label}"))
+    taken = {i for i, n in enumerate(names) if n in _KNOWN_COLUMNS}
+    for name in missing:
+        close = _closest(name, header, taken)
+        hint = (
+            f"closest column is {close.strip()!r}; if that is it, set [roster.columns] "
+            f"{name} = {toml_string(close)}"
+            if close
+            else f'set [roster.columns] {name} = "<the column\'s name>"'
+        )
+        problems.append(Problem(where, f"{name}: {hint}"))
+    return problems
+
+
+def _unused_warnings(header: Sequence[str], columns: Columns) -> list[str]:
+    """A note for each column that looks meant for a field but is not used for it."""
+    warnings = []
+    for text, name in zip(header, columns.names, strict=False):
+        if name in _KNOWN_COLUMNS or not text.strip():
+            continue
+        meant = _meant_for(name)
+        if meant is None:
+            continue
+        setting = f"[roster.columns] {meant} = {toml_string(text)}"
+        if meant in columns.sources:
+            used = columns.sources[meant]
+            warnings.append(
+                f"column {text.strip()!r} is not used: {meant} is read from {used!r} "
+                f"(set {setting} to use it instead)"
+            )
+        else:
+            warnings.append(
+                f"column {text.strip()!r} is not used; to read {meant} from it, set {setting}"
+            )
+    return warnings
+
+
+def map_columns(header: Sequence[str], mapping: Mapping[str, str] | None = None) -> Columns:
+    """Which column holds which field: those named in ``mapping`` (field → header text, from
+    ``[roster.columns]``), then the common names HR exports use (:data:`KNOWN_HEADERS`).
+
+    Raises :class:`RosterError` when a required field has no column (listing the columns found
+    and the closest match for each), a mapped column does not exist, or two columns claim the
+    same field."""
+    mapping = {k: v for k, v in (mapping or {}).items() if v}
+    if _is_blank(header):
+        expected = ", ".join(REQUIRED_COLUMNS)
+        problem = Problem(_row_label(HEADER_ROW), f"no header; expected columns {expected}")
+        raise RosterError("the roster is empty", [problem])
     problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for number, column in enumerate(columns, start=1):
-        if column and column in seen:
+    names = [""] * len(header)
+    _explicit_columns(header, mapping, names, problems)
+    seen: dict[str, int] = {n: i + 1 for i, n in enumerate(names) if n}
+    for i, text in enumerate(header):
+        if names[i]:
+            continue
+        normal = normalise_column(text)
+        name = COLUMN_ALIASES.get(normal, normal)
+        if name in mapping:
+            name = normal  # the config chose another column for this field
+        if name and name in seen:
             problems.append(
                 Problem(
                     _row_label(HEADER_ROW),
-                    f"column {column} appears twice (columns {seen[column]} and {number})",
+                    f"column {name} appears twice (columns {seen[name]} and {i + 1}); "
+                    f"set [roster.columns] {name} to the one to use",
                 )
             )
-        seen.setdefault(column, number)
-    missing = [column for column in REQUIRED_COLUMNS if column not in seen]
-    if missing:
-        problems.append(
-            Problem(_row_label(HEADER_ROW), f"missing required columns: {', '.join(missing)}")
-        )
-    return problems
+            name = normal if name != normal else ""
+        names[i] = name
+        if name:
+            seen.setdefault(name, i + 1)
+    problems += _missing_problems(header, names, reported=set(mapping) - set(names))
+    if problems:
+        raise RosterError("the roster's header is not usable", problems)
+    sources = {n: header[i].strip() for i, n in enumerate(names) if n in _KNOWN_COLUMNS}
+    columns = Columns(tuple(names), sources)
+    return replace(columns, warnings=tuple(_unused_warnings(header, columns)))
 
 
 def _is_blank(cells: Sequence[str]) -> bool:
@@ -171,34 +406,67 @@ class _Check:
     columns: Sequence[str]
     allowed_domains: frozenset[str]
     emails_on_rows: Mapping[str, list[int]]
+    latest_start: date
     problems: list[tuple[int, str]] = field(default_factory=list)
     manager_links: dict[str, tuple[int, str]] = field(default_factory=dict)  # email → row, manager
+    # row, column, email, and where among the problems it would be reported
+    outside: list[tuple[int, str, str, int]] = field(default_factory=list)
+    bad_rows: set[int] = field(default_factory=set)
 
     def report(self, row: int, message: str) -> None:
         self.problems.append((row, message))
+        self.bad_rows.add(row)
 
     def cells(self, cells: Sequence[str], row: int) -> dict[str, str]:
-        """Cell text by column name; text under no column name is reported, not dropped."""
+        """Cell text by column name; text under no column name, or too long to be a value, is
+        reported, not dropped."""
         values = {column: "" for column in REQUIRED_COLUMNS}
         for number, cell in enumerate(cells, start=1):
             column = self.columns[number - 1] if number <= len(self.columns) else ""
-            if column:
-                values[column] = cell.strip()
-            elif cell.strip():
-                self.report(row, f"value {cell.strip()!r} in column {number}, which has no header")
+            text = cell.strip()
+            if column and len(text) > MAX_CELL_CHARS:
+                self.report(
+                    row,
+                    f"{column} is {len(text):,} characters long (at most {MAX_CELL_CHARS}): "
+                    f"{text[:40]!r}...",
+                )
+                values[column] = text[:MAX_CELL_CHARS]  # reported once, not again as "empty"
+            elif column:
+                values[column] = text
+            elif text:
+                self.report(row, f"value {text[:40]!r} in column {number}, which has no header")
         return values
 
     def email(self, row: int, column: str, value: str) -> str | None:
         """The lower-cased email, or None after reporting why it is not one; an address outside
-        the allowed domains is reported but returned, as it still identifies someone."""
+        the allowed domains is noted (see :meth:`domains`) but returned, as it still
+        identifies someone."""
         if not is_email(value):
             self.report(row, f"{column} {value!r} is not an email address")
             return None
         email = value.lower()
         if email.rpartition("@")[2] not in self.allowed_domains:
-            allowed = ", ".join(sorted(self.allowed_domains))
-            self.report(row, f"{column} {email} is outside the allowed domains ({allowed})")
+            self.outside.append((row, column, email, len(self.problems)))
+            self.bad_rows.add(row)
         return email
+
+    def domains(self) -> Problem | None:
+        """Addresses outside allowed_domains: a few are typos, reported on their rows; many
+        mean the roster is in another domain, which one hint covers (returned)."""
+        allowed = ", ".join(sorted(self.allowed_domains))
+        if len(self.outside) <= DOMAIN_HINT_AFTER:
+            for row, column, email, at in reversed(self.outside):
+                message = f"{column} {email} is outside the allowed domains ({allowed})"
+                self.problems.insert(at, (row, message))
+            return None
+        found = Counter(email.rpartition("@")[2] for _, _, email, _ in self.outside)
+        listed = ", ".join(f"{domain} ({n})" for domain, n in found.most_common())
+        suggestion = ", ".join(f'"{domain}"' for domain, _ in found.most_common())
+        return Problem(
+            "allowed_domains",
+            f"{len(self.outside)} roster addresses are outside the allowed domains ({allowed}): "
+            f"{listed}. If they are yours, set allowed_domains = [{suggestion}] in the config",
+        )
 
     def manager(self, row: int, email: str | None, value: str) -> str | None:
         manager = self.email(row, MANAGER_EMAIL, value) if value else None
@@ -217,10 +485,18 @@ class _Check:
             self.report(row, f"{START_DATE} is empty")
             return None
         try:
-            return parse_date(text)
+            start = parse_date(text)
         except ValueError:
             self.report(row, f"{START_DATE} {text!r} is not a date ({DATE_FORMATS_HINT})")
             return None
+        if start > self.latest_start:
+            self.report(
+                row,
+                f"{START_DATE} {start.isoformat()} is too far ahead (after "
+                f"{self.latest_start.isoformat()}); check the year",
+            )
+            return None
+        return start
 
     def person(self, row: int, values: Mapping[str, str]) -> Person | None:
         """The person on one row, or None when the row has a problem (all of them reported)."""
@@ -233,7 +509,7 @@ class _Check:
         manager = self.manager(row, email, values[MANAGER_EMAIL])
         pbp = self.email(row, PBP_EMAIL, values[PBP_EMAIL]) if values.get(PBP_EMAIL) else None
         start = self.start_date(row, values[START_DATE])
-        if len(self.problems) > before or email is None or start is None:
+        if row in self.bad_rows or len(self.problems) > before or email is None or start is None:
             return None
         return Person(
             email=email,
@@ -278,17 +554,12 @@ def _with_skip_levels(people: Sequence[Person]) -> tuple[Person, ...]:
     return tuple(replace(p, skip_level_email=manager_of.get(p.manager_email or "")) for p in people)
 
 
-def _usable_columns(header: Sequence[str]) -> list[str]:
-    """The normalised column names, or a RosterError when no row could be read with them."""
-    if _is_blank(header):
-        expected = ", ".join(REQUIRED_COLUMNS)
-        problem = Problem(_row_label(HEADER_ROW), f"no header; expected columns {expected}")
-        raise RosterError("the roster is empty", [problem])
-    columns = [normalise_column(cell) for cell in header]
-    problems = _column_problems(columns)
-    if problems:
-        raise RosterError("the roster's header is not usable", problems)
-    return columns
+def latest_start(today: date | None) -> date:
+    """The latest start date a roster may hold: :data:`MAX_YEARS_AHEAD` after ``today``; with no
+    ``today``, still far enough from ``date.max`` that date arithmetic never overflows."""
+    if today is None:
+        return date.max - timedelta(days=366 * 10)
+    return today + timedelta(days=366 * MAX_YEARS_AHEAD)
 
 
 def parse_roster(
@@ -297,22 +568,30 @@ def parse_roster(
     *,
     allowed_domains: Collection[str],
     first_row: int = FIRST_DATA_ROW,
+    columns: Mapping[str, str] | None = None,
+    today: date | None = None,
 ) -> Roster:
     """Validate a roster given as text cells; ``rows[0]`` is spreadsheet row ``first_row``.
 
+    ``columns`` maps fields to header text (``[roster.columns]``); common names need no
+    mapping (:func:`map_columns`). ``today`` bounds start dates (:func:`latest_start`).
+
     Raises :class:`RosterError` with every problem, each on its row, in row order: bad, empty,
-    duplicate or out-of-domain emails, empty names, unknown managers, self-managers, management
-    loops, unparseable start dates and values under no column. Blank rows are skipped. A header
+    duplicate or out-of-domain emails (many of them: one hint to set ``allowed_domains``),
+    empty names, unknown managers, self-managers, management loops, unparseable or far-future
+    start dates, oversized cells and values under no column. Blank rows are skipped. A header
     missing required columns is reported on its own, since no row can be read without them.
     """
-    columns = _usable_columns(header)
+    mapped = map_columns(header, columns)
+    names = list(mapped.names)
     if all(_is_blank(cells) for cells in rows):
         problem = Problem(_row_label(first_row), "no people below the header")
         raise RosterError("the roster is empty", [problem])
     check = _Check(
-        columns=columns,
+        columns=names,
         allowed_domains=frozenset(domain.lower() for domain in allowed_domains),
-        emails_on_rows=_emails_on_rows(columns, rows, first_row),
+        emails_on_rows=_emails_on_rows(names, rows, first_row),
+        latest_start=latest_start(today),
     )
     people: list[Person] = []
     for offset, cells in enumerate(rows):
@@ -322,37 +601,112 @@ def parse_roster(
             people += [person] if person else []
     check.duplicates()
     check.loops()
-    if check.problems:
+    hint = check.domains()
+    if check.problems or hint:
         ordered = sorted(check.problems, key=lambda problem: problem[0])
         problems = [Problem(_row_label(row), message) for row, message in ordered]
+        problems = [hint, *problems] if hint else problems
         raise RosterError(f"the roster has {_count(len(problems), 'problem')}", problems)
-    return Roster(_with_skip_levels(people))
+    return Roster(_with_skip_levels(people), mapped.warnings)
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """The delimiter of a CSV export, from its header line: the one of comma, semicolon (Excel
+    in much of Europe) and tab that occurs most; comma when none does."""
+    counts = {d: first_line.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _cannot_read(path: Path, reason: str) -> RosterError:
+    return RosterError("cannot read the roster", [Problem(str(path), reason)])
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     """The header and rows of a UTF-8 CSV file, with or without a byte-order mark (Excel's
-    "CSV UTF-8" writes one). Blank lines are kept as empty rows so row numbers match the file
-    as a spreadsheet shows it."""
+    "CSV UTF-8" writes one), separated by commas, semicolons or tabs (:func:`sniff_delimiter`).
+    Blank lines are kept as empty rows so row numbers match the file as a spreadsheet shows
+    it."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            records = list(csv.reader(handle))
+            text = handle.read()
+        delimiter = sniff_delimiter(text.split("\n", 1)[0])
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise RosterError("cannot read the roster", [Problem(str(path), reason)]) from None
+        raise _cannot_read(path, error.strerror or str(error)) from None
     except UnicodeDecodeError as error:
         reason = f"is not UTF-8 text (byte {error.start}); save it as CSV UTF-8"
-        raise RosterError("cannot read the roster", [Problem(str(path), reason)]) from None
+        raise _cannot_read(path, reason) from None
     except csv.Error as error:
-        raise RosterError("cannot read the roster", [Problem(str(path), str(error))]) from None
+        raise _cannot_read(path, str(error)) from None
     if not records:
         return [], []
     return records[0], records[1:]
 
 
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a CSV export of it would hold (dates as YYYY-MM-DD)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(path: Path, sheet: str = "") -> tuple[list[str], list[list[str]]]:
+    """The header and rows of an .xlsx export: its first sheet, or the one named ``sheet``."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except OSError as error:
+        raise _cannot_read(path, error.strerror or str(error)) from None
+    except Exception as error:  # openpyxl raises many types for a file that is not a workbook
+        raise _cannot_read(path, f"is not an .xlsx workbook ({error})") from None
+    try:
+        if sheet and sheet not in book.sheetnames:
+            names = ", ".join(repr(n) for n in book.sheetnames)
+            raise _cannot_read(path, f"has no sheet {sheet!r}; its sheets are {names}")
+        worksheet = book[sheet] if sheet else book.worksheets[0]
+        records = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    records = [_trim(row) for row in records]
+    if not records:
+        return [], []
+    return records[0], records[1:]
+
+
+def _trim(row: list[str]) -> list[str]:
+    while row and not row[-1].strip():
+        row.pop()
+    return row
+
+
+def read_table(path: Path, sheet: str = "") -> tuple[list[str], list[list[str]]]:
+    """The header and rows of a roster file: .xlsx (``sheet`` or the first), else CSV."""
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        return read_xlsx(path, sheet)
+    if path.suffix.lower() == ".xls":
+        raise _cannot_read(path, "is an old Excel file: save it as .xlsx or CSV UTF-8")
+    return read_csv(path)
+
+
 def load_roster(
-    source: RosterSource, *, allowed_domains: Collection[str], workspace: Workspace | None
+    source: RosterSource,
+    *,
+    allowed_domains: Collection[str],
+    workspace: Workspace | None,
+    columns: Mapping[str, str] | None = None,
+    today: date | None = None,
 ) -> Roster:
-    """Read and validate the roster from a CSV file, or from a Google Sheet through
+    """Read and validate the roster from a CSV or .xlsx file, or from a Google Sheet through
     ``workspace`` (the only way a sheet can be read)."""
     if source.is_sheet:
         if workspace is None:
@@ -362,15 +716,27 @@ def load_roster(
             raise RosterError(f"roster {source} is empty")
     else:
         assert source.path is not None
-        header, rows = read_csv(source.path)
-    return parse_roster(header, rows, allowed_domains=allowed_domains)
+        header, rows = read_table(source.path, source.tab)
+    return parse_roster(header, rows, allowed_domains=allowed_domains, columns=columns, today=today)
+
+
+def load(settings: Settings, workspace: Workspace | None, *, today: date | None = None) -> Roster:
+    """The roster the settings name, validated with their domains and column mapping: what a
+    script needs to get the same people a careerdocs command works on."""
+    return load_roster(
+        settings.require_roster(),
+        allowed_domains=settings.allowed_domains,
+        workspace=workspace,
+        columns=settings.roster.columns.mapping(),
+        today=today,
+    )
 
 
 def roster_emails(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """Every address in a roster's email, manager and PBP columns, unvalidated: for seeding a
     sandbox with the users a roster needs."""
     wanted = {EMAIL, MANAGER_EMAIL, PBP_EMAIL}
-    columns = [i for i, h in enumerate(header) if normalise_column(h) in wanted]
+    columns = [i for i, h in enumerate(header) if COLUMN_ALIASES.get(normalise_column(h)) in wanted]
     return sorted(
         {row[i].strip().lower() for row in rows for i in columns if i < len(row) and "@" in row[i]}
     )

@@ -374,8 +374,12 @@ def test_without_any_config_uses_defaults_and_needs_a_roster(elsewhere: Path) ->
     assert settings.local.output_dir == elsewhere / "careerdocs-output"
     with pytest.raises(ConfigError) as caught:
         settings.require_roster()
+    assert caught.value.summary == (
+        f"no config file found (looked for {elsewhere / 'careerdocs.toml'}; neither --config "
+        "nor $CAREERDOCS_CONFIG is set)"
+    )
     assert caught.value.problems == [
-        Problem("roster.source", "set it in the config file or give --roster")
+        Problem("to write one", "careerdocs init --roster <your HR export (.csv or .xlsx)>")
     ]
 
 

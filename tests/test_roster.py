@@ -100,15 +100,21 @@ def test_header_names_are_matched_loosely_and_by_alias(header: list[str]) -> Non
     assert roster.people[0].name == "Cleo Executive"
 
 
-def test_refuses_missing_required_columns_naming_them() -> None:
-    assert problems([["a@example.com", "Ann"]], ["email", "name", "title"]) == [
-        "row 1: missing required columns: manager_email, start_date"
+def test_refuses_missing_required_columns_naming_them_the_columns_found_and_the_closest() -> None:
+    header = ["email", "name", "title", "Hired On"]
+    assert problems([["a@example.com", "Ann", "CEO", "2024-01-01"]], header) == [
+        "row 1: missing required columns: manager_email, start_date",
+        "row 1: columns found: 'email', 'name', 'title', 'Hired On'",
+        'row 1: manager_email: set [roster.columns] manager_email = "<the column\'s name>"',
+        "row 1: start_date: closest column is 'Hired On'; if that is it, set [roster.columns] "
+        'start_date = "Hired On"',
     ]
 
 
 def test_refuses_a_column_given_twice() -> None:
     assert problems([[*CEO, "x@example.com"]], [*HEADER, "Manager"]) == [
-        "row 1: column manager_email appears twice (columns 3 and 5)"
+        "row 1: column manager_email appears twice (columns 3 and 5); set [roster.columns] "
+        "manager_email to the one to use"
     ]
 
 

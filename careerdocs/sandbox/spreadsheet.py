@@ -9,7 +9,12 @@ What callers must know:
   :meth:`Spreadsheet.copy` only copies containers. The API layer applies every write to a copy
   and keeps it only if all of the write succeeded, which makes each request atomic.
 - Writes take an :class:`Actor` and refuse, with :class:`ProtectedError`, to touch a cell of a
-  protected range the actor may not edit. The file owner may always edit.
+  protected range the actor may not edit. The file owner may always edit. A protection whose
+  range is the whole sheet (``{"sheetId": N}`` only: "fully unbounded, in which case this is
+  considered a protected sheet", Sheets v4 discovery, ProtectedRange.range) also refuses
+  non-editors every structural change to that sheet: inserting, deleting, moving or appending
+  rows and columns, changing its properties (rename, hide) and deleting it. Anyone who may
+  edit the file may still add new sheets.
 - Formulas are stored, never evaluated. ``FORMATTED_VALUE`` and ``UNFORMATTED_VALUE`` render a
   formula cell as empty (what a blank result looks like); ``FORMULA`` renders its text.
 - Values typed as ``USER_ENTERED`` are parsed the way the en_US Sheets UI does for the common
@@ -664,6 +669,17 @@ class ProtectedRange:
     domain_users_can_edit: bool = False
     unprotected: list[GridRange] = field(default_factory=list)
 
+    @property
+    def is_sheet(self) -> bool:
+        """A protected sheet: a range with only a sheet id, unbounded on every side."""
+        grid = self.range
+        return grid is not None and (
+            grid.start_row,
+            grid.end_row,
+            grid.start_col,
+            grid.end_col,
+        ) == (None, None, None, None)
+
     def can_edit(self, actor: Actor) -> bool:
         """A warning-only range warns but lets anyone write; otherwise the owner, the listed
         users and (when allowed) the owner's domain may edit. Groups are not expanded."""
@@ -1119,6 +1135,38 @@ class Spreadsheet:
             if grid is not None and grid.sheet_id == sheet.id and not protected.can_edit(actor):
                 raise ProtectedError()
 
+    def check_structure(self, actor: Actor, sheet: Sheet) -> None:
+        """Refuse a structural change to ``sheet`` (rows or columns inserted, deleted, moved or
+        appended; its properties changed) if it is a protected sheet ``actor`` may not edit.
+        Unprotected exceptions inside a protected sheet let their cells be written, not the
+        sheet's structure be changed."""
+        for protected in self.protected_ranges:
+            if (
+                protected.is_sheet
+                and protected.range is not None
+                and protected.range.sheet_id == sheet.id
+                and not protected.can_edit(actor)
+            ):
+                raise ProtectedError()
+
+    def check_insert(self, actor: Actor, sheet: Sheet, dimension: str, start: int) -> None:
+        """Refuse inserting at ``start`` on a protected sheet, or strictly inside a protected
+        range bounded on that dimension (it would grow the range with cells the actor wrote
+        nothing into, but Sheets keeps protected areas to their editors; the exact Google
+        behaviour for this case is unconfirmed, so the sandbox takes the strict side).
+        Inserting at or before a protected range's first row or column is allowed and moves
+        the range with its cells, as Sheets does (issue 8: a column inserted before a
+        protected column moves the protection)."""
+        self.check_structure(actor, sheet)
+        for grid, _ in self._blocking(actor, sheet.id):
+            low, high = (
+                (grid.start_row, grid.end_row)
+                if dimension == ROWS
+                else (grid.start_col, grid.end_col)
+            )
+            if low is not None and high is not None and low < start < high:
+                raise ProtectedError()
+
     def protections_on(self, sheet_id: int) -> list[ProtectedRange]:
         return [
             p
@@ -1176,16 +1224,27 @@ class Spreadsheet:
             sheet.set_size(max(rows, sheet.rows), max(cols, sheet.cols))
             self.check_cell_limit()
 
-    def append_dimension(self, sheet: Sheet, dimension: str, length: int) -> None:
+    def append_dimension(
+        self, sheet: Sheet, dimension: str, length: int, actor: Actor | None = None
+    ) -> None:
+        """Add rows or columns at the end (refused on a protected sheet the actor may not
+        edit; values.append grows the grid through :meth:`grow` instead)."""
+        if actor is not None:
+            self.check_structure(actor, sheet)
         if dimension == ROWS:
             sheet.set_size(sheet.rows + length, sheet.cols)
         else:
             sheet.set_size(sheet.rows, sheet.cols + length)
         self.check_cell_limit()
 
-    def insert_dimension(self, sheet: Sheet, dimension: str, start: int, end: int) -> None:
+    def insert_dimension(
+        self, sheet: Sheet, dimension: str, start: int, end: int, actor: Actor | None = None
+    ) -> None:
         """Insert empty rows or columns before index ``start``; everything after shifts, and
-        ranges that span the insertion point grow."""
+        ranges that span the insertion point grow. With an ``actor``, protections are checked
+        (:meth:`check_insert`)."""
+        if actor is not None:
+            self.check_insert(actor, sheet, dimension, start)
         count = end - start
         axis = 0 if dimension == ROWS else 1
         limit = sheet.rows if dimension == ROWS else sheet.cols
@@ -1224,6 +1283,7 @@ class Spreadsheet:
             raise grid_limit_error(sheet.title, band, sheet.rows, sheet.cols)
         if start == 0 and end >= limit:
             raise SheetError(f"You can't delete all the {dimension.lower()} on the sheet.")
+        self.check_structure(actor, sheet)
         self.check_range(actor, band)
         axis = 0 if dimension == ROWS else 1
         count = end - start
@@ -1248,6 +1308,39 @@ class Spreadsheet:
                 for i, p in sheet.columns.items()
                 if not start <= i < end
             }
+
+    def move_dimension(
+        self, actor: Actor, sheet: Sheet, dimension: str, start: int, end: int, destination: int
+    ) -> None:
+        """Move rows or columns [start, end) to ``destination``, an index counted before the
+        move (MoveDimensionRequest.destinationIndex, Sheets v4 discovery). Everything between
+        shifts to make room; ranges move with their cells. Refused on a protected sheet, and
+        when a protected range the actor may not edit lies in the span whose cells move."""
+        limit = sheet.rows if dimension == ROWS else sheet.cols
+        if end > limit or destination > limit or destination < 0:
+            raise SheetError(
+                f"Invalid move: {dimension.lower()} [{start}, {end}) to {destination} on a "
+                f"sheet with {limit} {dimension.lower()}."
+            )
+        self.check_structure(actor, sheet)
+        if start <= destination <= end:
+            return  # the rows or columns are already there
+        low, high = min(start, destination), max(end, destination)
+        span = (
+            GridRange(sheet.id, low, high, 0, sheet.cols)
+            if dimension == ROWS
+            else GridRange(sheet.id, 0, sheet.rows, low, high)
+        )
+        self.check_range(actor, span)
+        where = _mover(start, end, destination)
+        axis = 0 if dimension == ROWS else 1
+        moved: dict[tuple[int, int], Cell] = {}
+        for key, cell in sheet.cells.items():
+            pos = list(key)
+            pos[axis] = where(pos[axis])
+            moved[(pos[0], pos[1])] = cell
+        sheet.cells = moved
+        self._shift_ranges(sheet.id, lambda g: _shift_moved(g, dimension, where))
 
     def resize(self, actor: Actor, sheet: Sheet, rows: int, cols: int) -> None:
         """Set the grid size; shrinking deletes the rows or columns cut off."""
@@ -1470,6 +1563,41 @@ def _shift_inserted(grid: GridRange, dimension: str, start: int, count: int) -> 
     end = grid.end_col
     new_end = end + count if end is not None and end > start else end
     return replace(grid, start_col=new_start, end_col=new_end)
+
+
+def _mover(start: int, end: int, destination: int) -> Callable[[int], int]:
+    """Where each index goes when [start, end) moves to ``destination`` (counted before the
+    move): the block lands just before what was at ``destination``; the indices it passes
+    over shift the other way."""
+    count = end - start
+
+    def where(index: int) -> int:
+        if start <= index < end:
+            base = destination - count if destination > end else destination
+            return base + index - start
+        if destination > end and end <= index < destination:
+            return index - count
+        if destination < start and destination <= index < start:
+            return index + count
+        return index
+
+    return where
+
+
+def _shift_moved(grid: GridRange, dimension: str, where: Callable[[int], int]) -> GridRange:
+    """A range after a move: bounded on the moved dimension, it follows its cells while they
+    stay together; a range the move splits apart keeps its place (unconfirmed for Sheets)."""
+    low, high = (
+        (grid.start_row, grid.end_row) if dimension == ROWS else (grid.start_col, grid.end_col)
+    )
+    if low is None or high is None or high <= low:
+        return grid
+    placed = sorted(where(i) for i in range(low, high))
+    if placed[-1] - placed[0] != len(placed) - 1:
+        return grid
+    if dimension == ROWS:
+        return replace(grid, start_row=placed[0], end_row=placed[-1] + 1)
+    return replace(grid, start_col=placed[0], end_col=placed[-1] + 1)
 
 
 def _after_delete(index: int | None, start: int, end: int) -> int | None:

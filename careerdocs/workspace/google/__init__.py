@@ -25,7 +25,8 @@ def open_google(settings: Settings) -> GoogleWorkspace:
                 )
             ],
         )
-    credentials = CredentialFactory(load_key(g.credentials))
+    credentials = CredentialFactory(load_key(g.credentials), source=str(g.credentials or "ADC"))
+    credentials.require_delegation(g.destination)
     pacer = Pacer(
         limits_from_quotas(asdict(g.quotas)),
         max_tries=g.max_tries,

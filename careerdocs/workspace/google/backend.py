@@ -167,8 +167,19 @@ class GoogleWorkspace:
 
     # -- sharing and telling -----------------------------------------------------------------
 
+    @property
+    def unreachable(self) -> dict[str, str]:
+        """People the last find_artifacts could not act as (email -> why)."""
+        return self.drive.unreachable
+
     def share(self, person: str, target: Artifact, grantee: str, role: str) -> bool:
         return self.drive.share(person, target, grantee, role)
+
+    def revoke(self, person: str, target: Artifact, grantee: str) -> bool:
+        return self.drive.revoke(person, target, grantee)
+
+    def heal(self, person: str, fy: str, kept: Mapping[ArtifactKind, Artifact]) -> list[str]:
+        return self.drive.heal(person, fy, kept)
 
     def send_email(self, email: Email) -> None:
         self.gmail.send(email)

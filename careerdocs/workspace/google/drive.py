@@ -9,10 +9,12 @@ Identity: with a service account and domain-wide delegation, each person's artif
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from googleapiclient.http import MediaInMemoryUpload
 
+from ...errors import AccountUnreachable, AuthError
 from ..base import (
     MARKER_FY,
     MARKER_KIND,
@@ -22,7 +24,9 @@ from ..base import (
     ArtifactKind,
     TemplateRef,
 )
+from .access import Access, held_shares, recorded_grants
 from .context import GoogleContext
+from .duplicates import Duplicates, sealed
 
 T = TypeVar("T")
 
@@ -44,18 +48,10 @@ UPLOAD_MIME = {
 }
 CENTRAL_KIND = "central"
 CENTRAL_NAME = "careerdocs — career conversations"
-FILE_FIELDS = "id,name,mimeType,appProperties,modifiedTime,webViewLink"
+FILE_FIELDS = "id,name,mimeType,appProperties,createdTime,modifiedTime,webViewLink"
 LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},permissions(emailAddress,role,type))"
 DRIVE_BATCH_LIMIT = 100
 PAGE_SIZE = 1000
-ROLE_RANK = {
-    "reader": 1,
-    "commenter": 2,
-    "writer": 3,
-    "fileOrganizer": 4,
-    "organizer": 5,
-    "owner": 6,
-}
 MAX_MARKER_VALUE = 100
 OWN_FOLDER_ROLE = "writer"
 
@@ -90,6 +86,13 @@ def markers(
     return found
 
 
+def _kind_of(f: Mapping[str, Any]) -> ArtifactKind | None:
+    try:
+        return ArtifactKind((f.get("appProperties") or {}).get(MARKER_KIND, ""))
+    except ValueError:
+        return None
+
+
 def artifact(kind: ArtifactKind, person: str, fy: str, f: Mapping[str, Any]) -> Artifact:
     """The Artifact for a Drive file resource read with FILE_FIELDS."""
     return Artifact(
@@ -100,6 +103,7 @@ def artifact(kind: ArtifactKind, person: str, fy: str, f: Mapping[str, Any]) -> 
         f.get("name", ""),
         f.get("webViewLink", ""),
         f.get("modifiedTime", ""),
+        created=f.get("createdTime", ""),
     )
 
 
@@ -108,6 +112,10 @@ class Drive:
         self.ctx = ctx
         self._central_id = ctx.options.central_sheet_id or None
         self._central_missing = False  # looked for the central sheet this run and found none
+        self.access = Access(ctx, self.record)
+        self.duplicates = Duplicates(ctx)
+        #: People whose token Google refused in the last :meth:`find_artifacts`: email -> why.
+        self.unreachable: dict[str, str] = {}
 
     def _files(self) -> Any:
         return self.ctx.clients.resource("drive", "files")
@@ -117,60 +125,86 @@ class Drive:
     def find_artifacts(
         self, people: Sequence[str], fy: str
     ) -> Mapping[str, Mapping[ArtifactKind, Artifact]]:
-        found: dict[str, dict[ArtifactKind, Artifact]] = {p: {} for p in people}
+        """Each person's artifacts, found by markers. In My Drive mode each person is asked as
+        themselves; a person Google will not issue a token for is left out and named in
+        :attr:`unreachable` instead of stopping the run."""
+        self.unreachable = {}
         if self.ctx.shared_drive:
+            self.access.require_shared_drive_rights()
+            found: dict[str, dict[ArtifactKind, Artifact]] = {p: {} for p in people}
+            admin = self.ctx.options.admin
             files = self.list_all(
-                self.ctx.options.admin,
-                f"{_has(MARKER_KIND, ArtifactKind.FOLDER)} or {_has(MARKER_FY, fy)}",
+                admin, f"{_has(MARKER_KIND, ArtifactKind.FOLDER)} or {_has(MARKER_FY, fy)}"
             )
+            folders = [f for f in files if _kind_of(f) is ArtifactKind.FOLDER]
+            permissions = self.access.permissions_of(admin, [f["id"] for f in folders])
             for f in files:
-                self._collect(found, f, fy)
+                self._collect(found, {**f, "permissions": permissions.get(f["id"], [])}, fy)
             return found
-        queries = {p: self._person_query(p, fy) for p in people}
-        for batch in _chunks(list(people), DRIVE_BATCH_LIMIT):
+        self._require_admin_token()
+        reachable = [p for p in people if self._reachable(p)]
+        found = {p: {} for p in reachable}
+        queries = {p: self._person_query(p, fy) for p in reachable}
+        for batch in _chunks(reachable, DRIVE_BATCH_LIMIT):
             for files in self._batch_list(batch, queries).values():
                 for f in files:
                     self._collect(found, f, fy)
         return found
 
+    def _require_admin_token(self) -> None:
+        """The admin writes the central sheet and sends the emails: if Google will not act as
+        the admin, the whole run stops here, before any write."""
+        admin = self.ctx.options.admin
+        try:
+            self.ctx.ensure_token(admin)
+        except AccountUnreachable as exc:
+            raise AuthError(f"the admin account (google.admin) {exc.for_user(admin)}") from None
+
+    def _reachable(self, person: str) -> bool:
+        """Fetch ``person``'s token; a refusal that concerns them alone is recorded."""
+        try:
+            self.ctx.ensure_token(person)
+        except AccountUnreachable as exc:
+            self.unreachable[person] = str(exc)
+            return False
+        return True
+
     def _person_query(self, person: str, fy: str) -> str:
-        return (
+        query = (
             f"{_has(MARKER_PERSON, person)} and trashed = false and "
-            f"({_has(MARKER_KIND, ArtifactKind.FOLDER)} or {_has(MARKER_FY, fy)}) and "
-            f"{_q_literal(person)} in owners"
+            f"({_has(MARKER_KIND, ArtifactKind.FOLDER)} or {_has(MARKER_FY, fy)})"
         )
+        if self.ctx.shared_drive:  # shared-drive items have no owners
+            return query
+        return f"{query} and {_q_literal(person)} in owners"
+
+    def heal(self, person: str, fy: str, kept: Mapping[ArtifactKind, Artifact]) -> list[str]:
+        """Trash untouched duplicates of ``person``'s artifacts (see :mod:`.duplicates`)."""
+        return self.duplicates.heal(person, self._person_query(person, fy), kept)
 
     def _collect(
         self, found: dict[str, dict[ArtifactKind, Artifact]], f: Mapping[str, Any], fy: str
     ) -> None:
         props = f.get("appProperties") or {}
         person = props.get(MARKER_PERSON, "").lower()
-        try:
-            kind = ArtifactKind(props.get(MARKER_KIND, ""))
-        except ValueError:
+        kind = _kind_of(f)
+        if kind is None or person not in found:
             return
-        if person not in found or (kind is not ArtifactKind.FOLDER and props.get(MARKER_FY) != fy):
+        if kind is not ArtifactKind.FOLDER and props.get(MARKER_FY) != fy:
             return
-        shares = tuple(
-            sorted(
-                (p["emailAddress"].lower(), p["role"])
-                for p in f.get("permissions") or []
-                if p.get("type") in ("user", "group") and p.get("emailAddress")
-            )
-        )
-        found_artifact = Artifact(
-            kind,
-            person,
-            props.get(MARKER_FY, fy),
-            f["id"],
-            f.get("name", ""),
-            f.get("webViewLink", ""),
-            f.get("modifiedTime", ""),
-            shares,
+        permissions = f.get("permissions") or []
+        self.access.remember(f["id"], props)
+        found_artifact = replace(
+            artifact(kind, person, props.get(MARKER_FY, fy), f),
+            shares=held_shares(permissions),
+            grants=recorded_grants(props, permissions),
         )
         current = found[person].get(kind)
-        if current is None or found_artifact.modified < current.modified:
-            found[person][kind] = found_artifact  # the oldest wins; a duplicate is never preferred
+        if current is None or (found_artifact.created, found_artifact.id) < (
+            current.created,
+            current.id,
+        ):
+            found[person][kind] = found_artifact  # the earliest created wins, as heal keeps it
 
     def list_all(self, user: str, q: str) -> list[dict[str, Any]]:
         """Every untrashed file matching ``q`` that ``user`` can see, all pages."""
@@ -270,10 +304,13 @@ class Drive:
             recover=self.recover(person, ArtifactKind.FOLDER, fy),
         )
         folder = artifact(ArtifactKind.FOLDER, person, fy, f)
+        self.access.remember(folder.id, f.get("appProperties") or {})
         if user != person:
             # In a shared drive (or under a user login) the admin creates the folder; the
             # person still needs to edit their own documents. Drive's owner needs no grant.
-            self.share(person, folder, person, OWN_FOLDER_ROLE)
+            # Not recorded as a grant: it follows from the folder being theirs, never from the
+            # roster, so no roster change may revoke it.
+            self.access.share(person, folder, person, OWN_FOLDER_ROLE, record=False)
         return folder
 
     def copy(
@@ -314,37 +351,42 @@ class Drive:
     # -- sharing -----------------------------------------------------------------------------
 
     def share(self, person: str, target: Artifact, grantee: str, role: str) -> bool:
-        held = dict(target.shares).get(grantee.lower())
-        if held and ROLE_RANK.get(held, 0) >= ROLE_RANK.get(role, 0):
-            return False
-        body = {"type": "user", "role": role, "emailAddress": grantee}
-        self.ctx.run(
-            self.ctx.clients.resource("drive", "permissions").create(
-                fileId=target.id,
-                body=body,
-                sendNotificationEmail=False,
-                fields="id",
+        """Grant and record (see :mod:`.access`)."""
+        return self.access.share(person, target, grantee, role)
+
+    def revoke(self, person: str, target: Artifact, grantee: str) -> bool:
+        """Take back a grant careerdocs recorded (see :mod:`.access`)."""
+        return self.access.revoke(person, target, grantee)
+
+    def record(self, user: str, file_id: str, props: Mapping[str, str | None]) -> dict[str, Any]:
+        """Add ``props`` to the file's appProperties (other keys are kept; None deletes one),
+        as ``user``, sealing the file (:func:`.duplicates.sealed`): record a step only after
+        careerdocs' own edits of the file, so that the seal marks it as careerdocs left it."""
+        return self.ctx.run(
+            self._files().update(
+                fileId=file_id,
+                body=sealed(props),
+                fields=FILE_FIELDS,
                 **self.ctx.drive_common(),
             ),
             api="drive",
             kind="write",
-            user=self.ctx.actor(person),
+            user=user,
         )
-        return True
 
     # -- the central sheet's file ------------------------------------------------------------
 
     def central_id(self, create: bool) -> str | None:
-        """The central sheet's id: configured, found by its marker (the oldest), or created."""
+        """The central sheet's id: configured, found by its marker (the earliest created), or
+        created. Two runs on two machines may each create one: the earliest wins and untouched
+        later ones go to the trash (:meth:`.duplicates.Duplicates.keep_earliest`)."""
         if self._central_id:
             return self._central_id
         admin = self.ctx.options.admin
-        files = (
-            [] if self._central_missing else self.list_all(admin, _has(MARKER_KIND, CENTRAL_KIND))
-        )
+        files = [] if self._central_missing else self._centrals(admin)
         self._central_missing = not files
         if files:
-            self._central_id = sorted(files, key=lambda f: f.get("modifiedTime", ""))[0]["id"]
+            self._central_id = self.duplicates.keep_earliest(admin, files)
         elif create:
             body: dict[str, Any] = {
                 "name": CENTRAL_NAME,
@@ -359,5 +401,12 @@ class Drive:
                 kind="write",
                 user=admin,
             )
-            self._central_id = f["id"]
+            # Another run may have made one meanwhile: look again, before writing to ours.
+            self._central_id = self.duplicates.keep_earliest(admin, self._centrals(admin))
+            self._central_missing = False
+            if not self._central_id:
+                self._central_id = f["id"]
         return self._central_id
+
+    def _centrals(self, admin: str) -> list[dict[str, Any]]:
+        return self.list_all(admin, _has(MARKER_KIND, CENTRAL_KIND))

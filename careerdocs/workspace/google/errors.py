@@ -20,7 +20,7 @@ import httplib2
 import requests
 from googleapiclient.errors import HttpError
 
-from ...errors import AuthError, GoogleAPIError
+from ...errors import AccountUnreachable, AuthError, GoogleAPIError
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # 403s that are rate limits, not refusals (Drive and Gmail answer rate limits with 403).
@@ -99,15 +99,75 @@ def classify(exc: BaseException) -> Failure | None:
         reason, message = parse_body(resp.status_code, resp.content)
         return classify_status(resp.status_code, reason, message, resp.headers)
     if isinstance(exc, google.auth.exceptions.RefreshError):
-        raise AuthError(
-            f"Google refused the credentials: {exc.args[0] if exc.args else exc}. Check the key, "
-            "domain-wide delegation for this client ID and the scopes (see `careerdocs doctor`)."
-        ) from None
+        raise token_refusal(exc) from None
     if isinstance(exc, (google.auth.exceptions.TransportError, *TRANSPORT_ERRORS)):
         if _refused(exc):  # nothing listens there: a wrong endpoint, not a passing fault
             return Failure(0, "connectionRefused", f"nothing answers: {exc}", False)
         return Failure(0, "transportError", str(exc) or type(exc).__name__, True, None, True)
     return None
+
+
+# Token-endpoint answers that concern the subject (the person impersonated), not the key. Google's
+# service-account guide, "JWT error codes"
+# (https://developers.google.com/identity/protocols/oauth2/service-account#error-codes):
+# invalid_grant "Not a valid email" / "Invalid email or User ID" = the user does not exist;
+# unauthorized_client and access_denied = the client ID or a requested scope is not authorized for
+# domain-wide delegation in the Admin console of the user's domain ("can take up to 24 hours to
+# propagate to all users"); admin_policy_enforced = the Workspace admin's API access policy.
+# "The account has been deleted" and 'Invalid impersonation "sub" field' are the variants GAM
+# meets and Google does not document (GAM-team/GAM src/gam/gamlib/glapi.py OAUTH2_TOKEN_ERRORS).
+# Every other refusal (a bad signature, a clock off, a disabled or deleted key) is the key's,
+# and stops the run.
+NO_ACCOUNT_DESCRIPTIONS = (
+    "invalid email or user id",
+    "not a valid email",
+    "the account has been deleted",
+    'invalid impersonation "sub" field',
+    "invalid impersonation &quot;sub&quot; field",
+    "invalid impersonation prn email address",
+)
+NO_ACCOUNT_CAUSE = (
+    "likely there is no Google account for this address yet, or it is suspended or deleted; "
+    "check the address in the roster and the user in the Admin console"
+)
+DELEGATION_ERRORS = frozenset({"unauthorized_client", "access_denied", "admin_policy_enforced"})
+DELEGATION_CAUSE = (
+    "likely the domain-wide delegation does not cover this account: its domain did not "
+    "authorize this client ID, a scope careerdocs needs is missing, or a new grant has not "
+    "reached every user yet (Google allows up to 24 hours)"
+)
+
+
+def token_refusal(exc: google.auth.exceptions.RefreshError) -> AuthError:
+    """What a refused token means: :class:`AccountUnreachable` when it concerns only the
+    account acted as (that person alone fails), else an :class:`AuthError` for the whole run.
+
+    google-auth raises ``RefreshError("<error>: <error_description>", <response body>)``
+    (google/oauth2/_client.py ``_handle_error_response``)."""
+    error, description = _oauth_error(exc)
+    detail = f"{error}: {description}" if description else error
+    if error == "invalid_grant" and description.lower().rstrip(".") in NO_ACCOUNT_DESCRIPTIONS:
+        return AccountUnreachable(detail, NO_ACCOUNT_CAUSE)
+    if error == "invalid_request" and description.lower().rstrip(".") in NO_ACCOUNT_DESCRIPTIONS:
+        return AccountUnreachable(detail, NO_ACCOUNT_CAUSE)
+    if error in DELEGATION_ERRORS:
+        return AccountUnreachable(detail, DELEGATION_CAUSE)
+    return AuthError(
+        f"Google refused the credentials: {detail}. Check the key, domain-wide delegation for "
+        "this client ID and the scopes (see `careerdocs doctor`)."
+    )
+
+
+def _oauth_error(exc: google.auth.exceptions.RefreshError) -> tuple[str, str]:
+    """(error, error_description) of a refused token, from the body when google-auth kept it."""
+    body = exc.args[1] if len(exc.args) > 1 else None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return body["error"], str(body.get("error_description") or "")
+    text = str(exc.args[0]) if exc.args else str(exc)
+    error, _, description = text.partition(": ")
+    if " " in error.strip() or not error.strip():  # free text, not "<error>: <description>"
+        return "refused", text
+    return error.strip(), description.strip()
 
 
 def _refused(exc: BaseException) -> bool:
