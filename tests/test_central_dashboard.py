@@ -12,6 +12,7 @@ columns a user added kept.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -345,3 +346,31 @@ def test_google_rewrite_replaces_rules_keeps_links_and_user_columns(
     assert (lee[1], lee[-1]) == (LEAD, "Amara")
     assert lee[IGP_COLUMN] == Link("IGP", f'https://x.test/igp/{LEAD}?a=1&b="2"')
     assert lee[STATUS_HEADER.index("Last conversation")] == date(2026, 11, 2)
+
+
+def test_google_sheet_exported_as_xlsx_keeps_the_dashboard(
+    sandbox: SandboxKit, google: GoogleWorkspace
+) -> None:
+    google.write_central(tables())
+    data = (
+        sandbox.drive.files()
+        .export(
+            fileId=google.central_id(False),
+            mimeType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .execute(http=sandbox.http(PBP))
+    )
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    status = book[STATUS_TAB]
+    assert status.freeze_panes == "B2"
+    assert (
+        status.auto_filter.ref
+        == f"A1:{openpyxl.utils.get_column_letter(len(STATUS_HEADER))}{len(ROSTER) + 1}"
+    )
+    assert (
+        status.cell(row=3, column=IGP_COLUMN + 1).hyperlink.target
+        == f'https://x.test/igp/{LEAD}?a=1&b="2"'
+    )
+    (rules,) = list(status.conditional_formatting)
+    assert [r.formula for r in rules.rules] == [[f'"{s}"'] for s, _, _ in STATUS_COLOURS]
+    assert status.column_dimensions["B"].width > status.column_dimensions["R"].width

@@ -38,7 +38,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import openpyxl
-from openpyxl.styles import Font
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -1462,7 +1464,10 @@ class Spreadsheet:
     def to_xlsx(self) -> bytes:
         """The spreadsheet as .xlsx: sheet order and names (shortened to Excel's rules if
         needed), values, formulas, booleans, number formats, bold, merges, hidden sheets and
-        checkboxes (as TRUE/FALSE list validations). Protections and charts are not exported."""
+        checkboxes (as TRUE/FALSE list validations), and the layout Sheets' own .xlsx export
+        keeps: column widths, frozen rows and columns, cell links, background colours, the
+        basic filter and TEXT_EQ / CUSTOM_FORMULA conditional formats. Protections and charts
+        are not exported."""
         workbook = openpyxl.Workbook()
         workbook.remove(workbook.active)
         used: set[str] = set()
@@ -1473,6 +1478,7 @@ class Spreadsheet:
             if sheet.hidden:
                 ws.sheet_state = XLSX_HIDDEN
             _write_xlsx_cells(sheet, ws)
+            _write_xlsx_layout(sheet, ws)
         if not workbook.worksheets:
             workbook.create_sheet(DEFAULT_SHEET_TITLE)
         out = io.BytesIO()
@@ -1754,3 +1760,65 @@ def _write_xlsx_cells(sheet: Sheet, ws: Any) -> None:
         for coordinate in checkboxes:
             validation.add(coordinate)
         ws.add_data_validation(validation)
+
+
+XLSX_PIXELS_PER_CHARACTER = 7  # an Excel column width is in characters of about 7 px
+XLSX_PIXEL_PADDING = 5
+
+
+def _write_xlsx_layout(sheet: Sheet, ws: Any) -> None:
+    """What a Google sheet's look becomes in the exported .xlsx."""
+    for index, props in sorted(sheet.columns.items()):
+        if props.get("pixelSize") is not None:
+            width = max(int(props["pixelSize"]) - XLSX_PIXEL_PADDING, 0) / XLSX_PIXELS_PER_CHARACTER
+            ws.column_dimensions[get_column_letter(index + 1)].width = round(width, 2)
+    grid = sheet.props.get("gridProperties") or {}
+    rows, cols = int(grid.get("frozenRowCount") or 0), int(grid.get("frozenColumnCount") or 0)
+    if rows or cols:
+        ws.freeze_panes = f"{get_column_letter(cols + 1)}{rows + 1}"
+    for (r, c), cell in sheet.cells.items():
+        fmt = cell.fmt or {}
+        link = ((fmt.get("textFormat") or {}).get("link") or {}).get("uri")
+        if link:
+            ws.cell(row=r + 1, column=c + 1).hyperlink = link
+        if fmt.get("backgroundColor"):
+            ws.cell(row=r + 1, column=c + 1).fill = _xlsx_fill(fmt["backgroundColor"])
+    if sheet.basic_filter is not None:
+        ws.auto_filter.ref = _xlsx_ref(sheet, sheet.basic_filter.get("range") or {})
+    for rule in sheet.rules:
+        exported = _xlsx_rule(rule.get("booleanRule") or {})
+        if exported is not None:
+            for grid_json in rule.get("ranges") or []:
+                ws.conditional_formatting.add(_xlsx_ref(sheet, grid_json), exported)
+
+
+def _xlsx_ref(sheet: Sheet, grid_json: dict[str, Any]) -> str:
+    grid = GridRange.from_json(grid_json).clamp(sheet.rows, sheet.cols)
+    return (
+        f"{get_column_letter(grid.col_start + 1)}{grid.row_start + 1}:"
+        f"{get_column_letter(grid.end_col or sheet.cols)}{grid.end_row or sheet.rows}"
+    )
+
+
+def _xlsx_fill(colour: dict[str, Any]) -> PatternFill:
+    argb = "FF" + "".join(
+        f"{round(float(colour.get(k) or 0) * 255):02X}" for k in ("red", "green", "blue")
+    )
+    return PatternFill(start_color=argb, end_color=argb, fill_type="solid")
+
+
+def _xlsx_rule(rule: dict[str, Any]) -> Any:
+    """A TEXT_EQ rule as "cell equals", a CUSTOM_FORMULA as a formula rule, with the
+    background colour; other condition types are not exported."""
+    condition = rule.get("condition") or {}
+    values = [v.get("userEnteredValue", "") for v in condition.get("values") or []]
+    fill = _xlsx_fill(
+        (rule.get("format") or {}).get("backgroundColor") or {"red": 1, "green": 1, "blue": 1}
+    )
+    if condition.get("type") == "TEXT_EQ" and values:
+        return CellIsRule(
+            operator="equal", formula=['"' + values[0].replace('"', '""') + '"'], fill=fill
+        )
+    if condition.get("type") == "CUSTOM_FORMULA" and values:
+        return FormulaRule(formula=[values[0].lstrip("=+")], fill=fill)
+    return None
