@@ -161,11 +161,12 @@ def test_the_reviewed_cassette_holds_no_secrets() -> None:
 
 def test_budget_per_person_is_what_the_cassette_says() -> None:
     """The numbers a reviewer checks, for two people: per person one folder, three uploads
-    (converted to Docs and Sheets), one Sheets read and one write to protect the Acknowledged
-    column, one email; per share the grant's record on the folder, then the permission; for
-    the run, one batched Drive search and the central sheet (a new one: its tabs, a read that
-    its empty first tab is still empty, and one atomic write that adds the People tab and
-    deletes that first tab)."""
+    (converted to Docs and Sheets, each recording its fill in the upload itself), one Sheets
+    read (a converted upload's new tab id) and one write to protect the Conversations tab, one
+    Drive update recording that protection and the tab id, one email; per share the grant's
+    record on the folder, then the permission; for the run, one batched Drive search and the
+    central sheet (a new one: its tabs, a read that its empty first tab is still empty, and
+    one atomic write that adds the People tab and deletes that first tab)."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
@@ -173,7 +174,7 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
         per_host[host] = per_host.get(host, 0) + 1
     assert per_host == {
         "oauth2.googleapis.com": 3,  # one token per acting user
-        "www.googleapis.com": 14,
+        "www.googleapis.com": 16,
         "sheets.googleapis.com": 7,
         "gmail.googleapis.com": 2,
     }

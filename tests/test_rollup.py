@@ -166,7 +166,7 @@ def test_row_shows_links_meetings_quarters_and_last_conversation() -> None:
         "PBP": PBP,
         "PBP email": PBP,
         "Last conversation": date(2026, 9, 15),
-        "Career conversations": 1,
+        "Career conversations": 2,  # the career conversation and the manager 1:1
         "Q2": "yes",
         "Q4": "no",
         "Skip-level meeting": "yes",

@@ -30,6 +30,7 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives.asymmetric import rsa
 from gspread.cell import Cell
 
+from careerdocs.cadence import COUNTING_RULE
 from careerdocs.cli import cli
 from careerdocs.errors import ExitCode
 from careerdocs.lock import exclusive
@@ -63,7 +64,7 @@ AMARA = "amara.nwosu@example.com"  # PBP, in People
 SIOBHAN = "siobhan.obrien@example.com"  # career conversations in Q2 and Q4: on cadence
 JOSE = "jose.alvarez@example.com"
 ZOE = "zoe.lambert@example.com"  # "=Zoë Lambert"; one in Q2: acknowledged
-PRIYA = "priya.raman@example.com"  # skip-level and manager meetings, an escalation
+PRIYA = "priya.raman@example.com"  # the IGP flow: skip-level, then manager 1:1: acknowledged
 KWAME = "kwame.asante@example.com"  # a conversation he never acknowledged: due
 BJORN = "bjorn.lindqvist@example.com"  # only rows with bad dates: due, with data problems
 MEI = "mei.chen@example.com"  # never provisioned
@@ -100,7 +101,7 @@ STATUSES_BEFORE_DEADLINE = {
     SIOBHAN: "on cadence",
     JOSE: "due",
     ZOE: "acknowledged",
-    PRIYA: "due",
+    PRIYA: "acknowledged",
     KWAME: "due",
     BJORN: "due",
     MEI: "not provisioned",
@@ -345,9 +346,20 @@ class GoogleEnv(Env):
     kit: SandboxKit
     admin: str = SANDBOX_ADMIN
 
+    own_gets: int = 0  # spreadsheets.get calls this test helper made itself
+
+    def _all_sheet_gets(self) -> int:
+        return sum(
+            c["count"]
+            for c in self.kit.counters.snapshot()
+            if c["method"] == "spreadsheets.get" and c["user"] != self.admin
+        )
+
     def sheet_reads(self) -> int:
-        """Growth-sheet reads so far (careerdocs reads the central sheet with batchGet)."""
-        return self.kit.counters.total(api="sheets", method="spreadsheets.values.get")
+        """Growth-sheet reads careerdocs made so far: one ``spreadsheets.get`` each, as the
+        sheet's owner. The admin's own reads are left out (they include the central sheet's),
+        so the admin's growth sheet is not counted: see :data:`COUNTED_SHEETS`."""
+        return self._all_sheet_gets() - self.own_gets
 
     def _sheet_id(self, email: str) -> str:
         q = (
@@ -375,10 +387,12 @@ class GoogleEnv(Env):
         return files[0]["id"]
 
     def log(self, email: str, rows: Sequence[Sequence[Any]]) -> None:
+        before = self._all_sheet_gets()
         sheet = self.kit.gspread(email).open_by_key(self._sheet_id(email))
         sheet.worksheet(CONVERSATIONS).update(
             [list(r) for r in rows], "A2", value_input_option="USER_ENTERED"
         )
+        self.own_gets += self._all_sheet_gets() - before  # gspread reads the sheet's metadata
 
     def _values(self, ranges: Sequence[str], render: str) -> list[list[list[Any]]]:
         result = (
@@ -430,8 +444,15 @@ class GoogleEnv(Env):
         sheet.update_cells(cells, value_input_option="RAW")
 
     def break_sheet(self, email: str) -> None:
-        sheet = self.kit.gspread(email).open_by_key(self._sheet_id(email))
-        sheet.del_worksheet(sheet.worksheet(CONVERSATIONS))
+        """Sheets can no longer read the file (its content is gone, as after a failed
+        conversion). No API call leads there, so this reaches into the sandbox's store. Deleting
+        the Conversations tab is not "unreadable" any more: it makes the sheet untrusted
+        (tests/test_trust_google.py)."""
+        store, sheet_id = self.kit.store, self._sheet_id(email)
+        with store.lock:
+            f = store.files[sheet_id]
+            f.sheet = None
+            store.touch(f, email)
 
     def _meta(self) -> list[dict[str, Any]]:
         return (
@@ -610,7 +631,7 @@ def test_rollup_flags_meetings_and_escalations_for_the_skip_level_manager(env: E
         "Skip-level meeting": "yes",
         "Manager meeting": "yes",
         "Escalation": "yes",
-        "Career conversations": "0",
+        "Career conversations": "1",
     }
     assert {f: status[SIOBHAN][f] for f in flags[:2]} == {"Q2": "yes", "Q4": "yes"}
     assert {f: status[ZOE][f] for f in flags[:2]} == {"Q2": "yes", "Q4": "no"}
@@ -679,26 +700,19 @@ def test_summary_counts_each_department_with_percent_acknowledged(env: Env) -> N
         "% acknowledged",
     ]
     by_name = {(r[0], r[1], r[2]): [str(c) for c in r[3:]] for r in rows}
-    # Engineering: 9 people, Léa not yet due; Zoë and Siobhán are 2 of the other 8.
-    assert by_name[("Department", "Engineering", "")] == ["9", "1", "1", "5", "1", "1", "0", "25%"]
-    assert by_name[("Manager", "Siobhán O'Brien", SIOBHAN)] == [
-        "3",
-        "0",
-        "0",
-        "2",
-        "1",
-        "0",
-        "0",
-        "33%",
-    ]
-    assert by_name[("All", "Everyone", "")] == ["12", "1", "1", "8", "1", "1", "0", "18%"]
+    # Engineering: 9 people, Léa not yet due; Zoë, Priya and Siobhán are 3 of the other 8.
+    assert by_name[("Department", "Engineering", "")] == ["9", "1", "1", "4", "2", "1", "0", "38%"]
+    siobhan = ("Manager", "Siobhán O'Brien", SIOBHAN)
+    assert by_name[siobhan] == ["3", "0", "0", "1", "2", "0", "0", "67%"]
+    assert by_name[("All", "Everyone", "")] == ["12", "1", "1", "7", "2", "1", "0", "27%"]
 
 
 # -- incremental runs ----------------------------------------------------------------------------
 
 
 class SheetReads:
-    """Growth-sheet reads as the sandbox counted them (the Google path only)."""
+    """Growth-sheet reads as the sandbox counted them (the Google path only), except the
+    admin's own sheet, which is read as the admin like the central sheet."""
 
     def __init__(self, env: Env) -> None:
         self.env = env if isinstance(env, GoogleEnv) else None
@@ -712,11 +726,14 @@ class SheetReads:
         self.last = now
 
 
+COUNTED_SHEETS = SHEETS - 1  # all growth sheets but the admin's (see GoogleEnv.sheet_reads)
+
+
 def test_second_rollup_reads_only_the_sheets_changed_since_the_last_run(env: Env) -> None:
     reads = SheetReads(env)
     first = env.rollup_ok()
     assert (first["counts"]["sheets_read"], first["counts"]["sheets_cached"]) == (SHEETS, 0)
-    reads.assert_since_last(SHEETS)
+    reads.assert_since_last(COUNTED_SHEETS)
 
     env.log(ZOE, SCENARIO[ZOE])
     second = env.rollup_ok()
@@ -730,7 +747,7 @@ def test_second_rollup_reads_only_the_sheets_changed_since_the_last_run(env: Env
 
     full = env.rollup_ok("--full")
     assert (full["counts"]["sheets_read"], full["counts"]["sheets_cached"]) == (SHEETS, 0)
-    reads.assert_since_last(SHEETS)
+    reads.assert_since_last(COUNTED_SHEETS)
 
 
 # openpyxl stages each tab in a temporary file; when that write fails, its abandoned writer
@@ -869,6 +886,7 @@ def test_status_filters_by_department_manager_and_overdue(env: Env) -> None:
     team = env.cli("status", "--manager", SIOBHAN.upper())
     assert team.exit_code == 0, team.output
     lines = team.stdout.splitlines()
+    assert lines[-1] == COUNTING_RULE  # the footnote: which conversations count
     assert lines[0].split() == [
         "Name",
         "Email",
@@ -881,7 +899,7 @@ def test_status_filters_by_department_manager_and_overdue(env: Env) -> None:
         "Status",
     ]
     rows = lines[2 : lines.index("")]
-    assert [line.split()[-1] for line in rows] == ["acknowledged", "overdue", "overdue"]
+    assert [line.split()[-1] for line in rows] == ["acknowledged", "acknowledged", "overdue"]
     assert sorted(
         e for line in rows for e in line.split() if e.endswith(".com") and e != SIOBHAN
     ) == [KWAME, PRIYA, ZOE]
