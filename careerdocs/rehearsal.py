@@ -106,14 +106,18 @@ def log_conversation(
     person: str,
     fy: FiscalYear,
     talk: Conversation,
+    *,
+    sheet_of: str | None = None,
 ) -> str:
-    """Append ``talk`` to ``person``'s Conversations tab, as ``person``; returns the range
-    written. The tab is found by the id provision recorded (else by its name), the columns by
-    the header's names, never by position."""
+    """Append ``talk`` to the Conversations tab of ``sheet_of``'s growth sheet (default:
+    ``person``'s own), acting as ``person``; returns the range written. The tab is found by the
+    id provision recorded (else by its name), the columns by the header's names, never by
+    position. Writing in someone else's sheet rehearses a forgery: the sandbox refuses it as
+    Google would, and the refusal is raised."""
     import gspread
 
     require_sandbox(settings)
-    sheet = _growth_sheet(workspace, person, fy)
+    sheet = _growth_sheet(workspace, sheet_of or person, fy)
     try:
         book = workspace.clients.gspread(person).open_by_key(sheet.id)
         tab = (
