@@ -5,7 +5,9 @@ always a parameter, so a nightly rollup, a test and a "what was the status on ..
 
 The rules come from the handbooks (DESIGN.md §2): a formal career conversation at least once per
 fiscal year, ideally once in Q2 and once in Q4; new hires are not due before their first
-:data:`NEW_HIRE_GRACE_DAYS` days; only what the person acknowledged counts.
+:data:`NEW_HIRE_GRACE_DAYS` days; only what the person acknowledged counts. Which conversation
+counts as what is decided by :func:`what_counts` alone, and said in words by
+:data:`COUNTING_RULE`, the sentence the IGP, the growth sheet, the README and ``status`` quote.
 """
 
 from __future__ import annotations
@@ -42,6 +44,16 @@ class ConversationType(str, Enum):
     CAREER = "career"
     SKIP_LEVEL = "skip-level"
     MANAGER = "manager 1:1"
+
+
+# The rule in words. Quoted verbatim by the IGP and the growth sheet's About tab (written by
+# templates/make_defaults.py), the README and `careerdocs status`; tests hold them to it. Change
+# it only together with :func:`what_counts`.
+COUNTING_RULE = (
+    "What counts: an acknowledged conversation of type career or manager 1:1 (a 1:1 with the "
+    "manager about the person's career) is a career conversation; a skip-level conversation "
+    "records the yearly skip-level meeting and does not count on its own."
+)
 
 
 class Status(str, Enum):
@@ -381,15 +393,47 @@ def parse_conversations(
 
 
 @dataclass(frozen=True)
+class Counts:
+    """What one conversation contributes to a person's year (see :func:`what_counts`)."""
+
+    career: bool  # a career conversation: the status, the count, Q2/Q4, "Last conversation"
+    skip_level: bool  # the yearly skip-level meeting was held
+    manager_meeting: bool  # the yearly manager 1:1 was held
+
+
+NOTHING = Counts(career=False, skip_level=False, manager_meeting=False)
+_CAREER_TYPES = frozenset({ConversationType.CAREER, ConversationType.MANAGER})
+
+
+def what_counts(conversation: Conversation) -> Counts:
+    """The one rule for what a conversation counts as (:data:`COUNTING_RULE` in words).
+
+    Only an acknowledged conversation counts at all. One of type career or manager 1:1 (a 1:1
+    with the manager about the person's career, as the IGP's yearly process asks for) is a
+    career conversation; a manager 1:1 also marks the yearly manager meeting as held. A
+    skip-level conversation marks the skip-level meeting as held and is not a career
+    conversation by itself. The fiscal year is not judged here: callers pass one year's rows.
+    """
+    if not conversation.acknowledged:
+        return NOTHING
+    kind = conversation.type
+    return Counts(
+        career=kind in _CAREER_TYPES,
+        skip_level=kind is ConversationType.SKIP_LEVEL,
+        manager_meeting=kind is ConversationType.MANAGER,
+    )
+
+
+@dataclass(frozen=True)
 class PersonStatus:
     status: Status
     fiscal_year: FiscalYear
-    acknowledged_count: int  # acknowledged CAREER conversations in the FY
-    last_conversation: date | None  # latest acknowledged conversation of any type in the FY
-    q2: bool  # an acknowledged career conversation in Q2
+    acknowledged_count: int  # career conversations in the FY (what_counts(...).career)
+    last_conversation: date | None  # the latest of those, so the two columns always agree
+    q2: bool  # a career conversation in Q2
     q4: bool  # ... in Q4
-    skip_level_held: bool  # an acknowledged skip-level conversation in the FY
-    manager_meeting_held: bool  # an acknowledged manager 1:1 in the FY
+    skip_level_held: bool  # what_counts(...).skip_level for some conversation in the FY
+    manager_meeting_held: bool  # what_counts(...).manager_meeting for some conversation in the FY
     escalation: bool  # any acknowledged row in the FY with escalation ticked
     problems: tuple[DataProblem, ...]
 
@@ -438,13 +482,14 @@ def person_status(
 ) -> PersonStatus:
     """One person's status and flags for ``fy``; ``conversations=None`` means not provisioned.
 
-    Only acknowledged conversations dated inside ``fy`` count, for the status and every flag.
-    Precedence: not yet due, not provisioned, on cadence, acknowledged, overdue, due — so a new
-    hire is never reported due or overdue, even without documents. ``problems`` (usually from
-    :func:`parse_conversations`) are carried through for the report, not judged here.
+    Only conversations dated inside ``fy`` count, each as :func:`what_counts` says, for the
+    status and every flag. Precedence: not yet due, not provisioned, on cadence, acknowledged,
+    overdue, due — so a new hire is never reported due or overdue, even without documents.
+    ``problems`` (usually from :func:`parse_conversations`) are carried through for the report,
+    not judged here.
     """
-    counted = [c for c in conversations or () if c.acknowledged and c.date in fy]
-    career = [c for c in counted if c.type == ConversationType.CAREER]
+    counted = [(c, what_counts(c)) for c in conversations or () if c.date in fy]
+    career = [c for c, counts in counted if counts.career]
     q2 = _within(career, fy.quarter(2))
     q4 = _within(career, fy.quarter(4))
     status = _status(
@@ -460,12 +505,12 @@ def person_status(
         status=status,
         fiscal_year=fy,
         acknowledged_count=len(career),
-        last_conversation=max((c.date for c in counted), default=None),
+        last_conversation=max((c.date for c in career), default=None),
         q2=q2,
         q4=q4,
-        skip_level_held=any(c.type == ConversationType.SKIP_LEVEL for c in counted),
-        manager_meeting_held=any(c.type == ConversationType.MANAGER for c in counted),
-        escalation=any(c.escalation for c in counted),
+        skip_level_held=any(counts.skip_level for _, counts in counted),
+        manager_meeting_held=any(counts.manager_meeting for _, counts in counted),
+        escalation=any(c.acknowledged and c.escalation for c, _ in counted),
         problems=tuple(problems),
     )
 

@@ -29,13 +29,14 @@ from . import init as init_module
 from . import roster as roster_module
 from . import status as status_module
 from .audit import AuditLog
-from .cadence import FiscalYear, fiscal_year, fiscal_year_from_label
+from .cadence import COUNTING_RULE, FiscalYear, fiscal_year, fiscal_year_from_label
 from .config import BACKEND_GOOGLE, BACKEND_LOCAL, DEFAULT_CONFIG_FILE, Settings, load_settings
 from .errors import CareerdocsError, ExitCode, InvalidInput, LockBusy, PartialFailure, Problem
 from .lock import exclusive
 from .roster import Roster, read_table
 from .workspace import open_workspace
 from .workspace.base import Workspace
+from .workspace.local import OUTBOX, LocalWorkspace
 
 log = logging.getLogger("careerdocs")
 
@@ -413,12 +414,23 @@ def _print_provision(result: provision.Result, workspace: Workspace) -> None:
         for p in result.people
     ]
     _print_table(("Person", "Result", "Shared / error"), rows)
-    click.echo(
-        f"\n{result.fy.label}: {_plural(c['people'], 'person', 'people')}, {c['created']} "
-        f"created, {_plural(c['shared'], 'share')}, {_plural(c['notified'], 'email')}, "
-        f"{c['failed']} failed."
-    )
-    click.echo(f"Documents are in {workspace.describe()}.")
+    if isinstance(workspace, LocalWorkspace):
+        # Nothing is shared or sent from a folder: say what was written, and where.
+        click.echo(
+            f"\n{result.fy.label}: {_plural(c['people'], 'person', 'people')}, "
+            f"{c['created']} written, {_plural(c['shared'], 'share')} recorded, "
+            f"{_plural(c['notified'], 'email')} written, {c['failed']} failed."
+        )
+        click.echo(f"Documents are in {workspace.describe()}.")
+        if c["notified"]:
+            click.echo(f"Emails to send are in {workspace.output_dir / OUTBOX}.")
+    else:
+        click.echo(
+            f"\n{result.fy.label}: {_plural(c['people'], 'person', 'people')}, {c['created']} "
+            f"created, {_plural(c['shared'], 'share')}, {_plural(c['notified'], 'email')}, "
+            f"{c['failed']} failed."
+        )
+        click.echo(f"Documents are in {workspace.describe()}.")
     if result.central:
         click.echo(f"People and links: {result.central}")
 
@@ -565,6 +577,50 @@ def status_command(
     else:
         _print_table(status_module.TABLE_FIELDS, status_module.columns(records))
         click.echo(f"\n{status_module.totals_line(records)} {status_module.as_of_line(table)}")
+        click.echo(COUNTING_RULE)
+
+
+# -- preview ----------------------------------------------------------------------------------
+
+
+@cli.command(name="preview")
+@config_option
+@roster_option
+@click.option(
+    "--person",
+    metavar="EMAIL",
+    help="Whose documents to render (default: the roster's first person). Also limits the "
+    "central sheet to them.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("careerdocs-preview"),
+    show_default=True,
+    help="Folder for the filled files and their PDFs (never the output folder).",
+)
+@click.pass_context
+def preview_command(
+    ctx: click.Context, roster: str | None, person: str | None, out_dir: Path
+) -> None:
+    """Render one person's three documents and the central sheet to PDF, to check by eye.
+
+    Needs LibreOffice (`soffice`); without it, says how to install it and exits 2. Nothing is
+    shared, emailed or written to the configured output folder.
+    """
+    from . import preview
+
+    settings = _settings(ctx, roster)
+    the_roster = load_roster(settings, open_workspace(settings))
+    result = preview.run(settings, the_roster, out_dir=out_dir, today=_today(ctx), person=person)
+    click.echo(
+        f"Preview for {result.person.name} <{result.person.email}>; central sheet of "
+        f"{_plural(result.central_people, 'person', 'people')}:"
+    )
+    for item in result.files:
+        pages = f"{item.pages} page{'' if item.pages == 1 else 's'}"
+        click.echo(f"  {item.pdf}  ({pages}, from {item.source.name})")
 
 
 # -- init -------------------------------------------------------------------------------------

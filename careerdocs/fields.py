@@ -7,6 +7,11 @@ naming the template and the placeholder, instead of an empty gap in a hundred do
 
 Values are data: each placeholder is rendered exactly once, so a person named ``{{ 7*7 }}`` or
 ``=SUM(A1)`` keeps that name as plain text (the backends write it RAW, never as a formula).
+
+Text that only makes sense for some people is a conditional inside one paragraph or cell,
+``{% if pbp.email %}, or your People Business Partner, {{ pbp.display }}{% endif %}``: the
+whole ``{% if %}...{% endif %}`` is one token, rendered as a unit and replaced like a
+placeholder, so it works in every backend (a .docx run, a Google Docs ``replaceAllText``, a cell).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
 LINK_KEYS = ("igp", "tracker", "growth_sheet", "folder")
 PERSON_FIELDS = (
     "name",
+    "display",
     "first_name",
     "email",
     "title",
@@ -44,7 +50,12 @@ PERSON_FIELDS = (
 SUBJECT_PREFIX = "Subject:"
 SUBJECT_SETTING = "notify.subject"
 
-_PLACEHOLDER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+# A conditional ({% if %} ... {% endif %}, not nested) is one token; so is a {{ placeholder }}
+# outside one. Alternation tries the conditional first at each position.
+_PLACEHOLDER = re.compile(
+    r"\{%-?\s*if\b.*?\{%-?\s*endif\s*-?%\}|\{\{.*?\}\}",
+    re.DOTALL,
+)
 # What user-written template expressions can raise besides Jinja's own errors: 1/0, "a" - 1,
 # a missing key on a plain dict, int("x").
 _EXPRESSION_ERRORS = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError)
@@ -110,34 +121,39 @@ def _compile(source: str) -> jinja2.Template:
 
 
 def placeholders(text: str) -> list[str]:
-    """The distinct ``{{ ... }}`` tokens in ``text``, in order of first appearance, exactly as
-    written (so a backend can replace each token text with its value)."""
+    """The distinct tokens in ``text``, in order of first appearance, exactly as written (so a
+    backend can replace each token text with its value): ``{{ ... }}`` placeholders, and
+    ``{% if ... %} ... {% endif %}`` conditionals (with any ``{% elif %}``/``{% else %}``,
+    and the placeholders inside them) as one token each. Conditionals cannot be nested."""
     return list(dict.fromkeys(_PLACEHOLDER.findall(text)))
 
 
 def _person_values(label: str, person: Person | None, extra_keys: Iterable[str]) -> dict[str, Any]:
-    """A person's fields; every field is "" when there is no such person (a CEO's manager),
-    so templates need no conditionals."""
+    """A person's fields; every field is "" when there is no such person (a CEO's manager).
+
+    ``display`` is how a sentence names them: the name, else the email (someone the roster
+    names only by address), else "" — so ``{% if manager.email %}`` decides whether a
+    sentence about them is written at all, and ``{{ manager.display }}`` fills it."""
     if person is None:
         values: dict[str, Any] = dict.fromkeys(PERSON_FIELDS, "")
         values["extra"] = Record(f"{label}.extra", dict.fromkeys(extra_keys, ""))
         return values
-    values = {name: getattr(person, name) for name in PERSON_FIELDS}
+    values = {name: getattr(person, name) for name in PERSON_FIELDS if name != "display"}
+    values["display"] = person.name or person.email
     values["extra"] = Record(f"{label}.extra", person.extra)
     return values
 
 
-def _person_record(label: str, person: Person | None, extra_keys: Iterable[str]) -> Record:
-    return Record(label, _person_values(label, person, extra_keys))
-
-
-def _pbp_record(person: Person, roster: Roster) -> Record:
-    """The PBP from the roster, or just their email when they are not in it."""
-    found = roster.get(person.pbp_email)
-    values = _person_values("pbp", found, person.extra.keys())
-    if found is None and person.pbp_email:
-        values["email"] = person.pbp_email
-    return Record("pbp", values)
+def _related_record(
+    label: str, email: str | None, roster: Roster, extra_keys: Iterable[str]
+) -> Record:
+    """The manager, skip-level or PBP from the roster; one who is not in it has just their
+    email (and ``display`` is that email); no one at all has every field empty."""
+    found = roster.get(email) if email else None
+    values = _person_values(label, found, extra_keys)
+    if found is None and email:
+        values["email"] = values["display"] = email
+    return Record(label, values)
 
 
 def person_context(
@@ -153,8 +169,10 @@ def person_context(
 
     ``person``, ``manager``, ``skip_level`` and ``pbp`` have the fields in
     :data:`PERSON_FIELDS` plus ``extra`` (the roster's other columns); a missing manager,
-    skip-level or PBP has every field empty. ``fy`` has ``label``, ``start``, ``end``; ``org``
-    has ``name``, ``mission``; ``links`` has :data:`LINK_KEYS`, empty when not known yet.
+    skip-level or PBP has every field empty, so ``{% if manager.email %}`` tells whether there
+    is one. ``fy`` has ``label``, ``start``, ``end``; ``org`` has ``name``, ``mission``;
+    ``links`` has :data:`LINK_KEYS`, empty when not known yet; ``backend`` is ``local`` or
+    ``google`` (the email speaks of files in a folder or of Drive).
     """
     given = dict(links or {})
     unknown = sorted(set(given) - set(LINK_KEYS))
@@ -162,10 +180,11 @@ def person_context(
         raise ValueError(f"unknown link keys {unknown}; expected some of {list(LINK_KEYS)}")
     extra_keys = person.extra.keys()
     return {
-        "person": _person_record("person", person, extra_keys),
-        "manager": _person_record("manager", roster.get(person.manager_email), extra_keys),
-        "skip_level": _person_record("skip_level", roster.get(person.skip_level_email), extra_keys),
-        "pbp": _pbp_record(person, roster),
+        "person": Record("person", _person_values("person", person, extra_keys)),
+        "manager": _related_record("manager", person.manager_email, roster, extra_keys),
+        "skip_level": _related_record("skip_level", person.skip_level_email, roster, extra_keys),
+        "pbp": _related_record("pbp", person.pbp_email, roster, extra_keys),
+        "backend": settings.backend_name,
         "fy": Record("fy", {"label": fy.label, "start": fy.start, "end": fy.end}),
         "org": Record(
             "org",

@@ -12,6 +12,7 @@ without reassembling text split across formatting. Placeholders are listed in RE
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -19,10 +20,11 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Inches, Pt, RGBColor
 from docx.table import Table
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -31,7 +33,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from careerdocs.cadence import CONVERSATION_COLUMNS, CONVERSATIONS_TAB, ConversationType
+from careerdocs.cadence import (
+    CONVERSATION_COLUMNS,
+    CONVERSATIONS_TAB,
+    COUNTING_RULE,
+    ConversationType,
+)
 
 IGP_FILE = "igp.docx"
 TRACKER_FILE = "tracker.docx"
@@ -46,6 +53,9 @@ ACKNOWLEDGED_COLUMN = "Acknowledged"
 ESCALATION_COLUMN = "Escalation"
 NOT_PROMOTION = "This is not a promotion or performance conversation."
 
+# Shown where the roster has no value: a dash reads as "none", an empty cell as a mistake.
+NONE = "—"
+
 AUTHOR = "careerdocs"
 # A fixed date keeps the .docx files identical from one rebuild to the next.
 BUILT = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -57,6 +67,14 @@ HEADER_FILL = "E8EEF7"
 ANSWER_LINES = 4
 TRACKER_ROWS = 12
 PLAN_ROWS_PER_SHARE = 2
+# The tracker is a wide table: landscape, with room for the long columns.
+TRACKER_MARGIN = Inches(0.7)
+TRACKER_WIDTHS = (Inches(1.0), Inches(2.4), Inches(2.4), Inches(2.0), Inches(1.8))
+PLAN_WIDTHS = (Inches(1.6), Inches(2.4), Inches(0.9), Inches(1.1))
+TRACKER_ROW_HEIGHT = Inches(0.55)
+# Sheet row heights in points: one line of 11pt text, and the characters that fit per width unit.
+LINE_HEIGHT = 15
+CHARS_PER_WIDTH = 1.1
 
 
 # --- .docx building blocks -------------------------------------------------------------------
@@ -146,6 +164,61 @@ def _answer_box(document: DocxDocument, hint: str) -> None:
 # --- Individual Growth Plan ------------------------------------------------------------------
 
 
+def _pbp_contact() -> str:
+    """The PBP as a sentence names them: by name with the address, or the address alone."""
+    return '{{ pbp.display }}{{ " (" ~ pbp.email ~ ")" if pbp.name else "" }}'
+
+
+# Each of these is one paragraph written as one {% if %} token (fields.placeholders), so a
+# person without a manager, a skip-level manager or a PBP never reads a sentence about them.
+TALK_IT_THROUGH = (
+    "{% if manager.email %}Talk them through with your manager, {{ manager.display }}. "
+    "{% else %}Talk them through with someone whose view you trust: a mentor, a peer or a "
+    "coach. {% endif %}Aim for two formal career conversations each fiscal year, one in Q2 "
+    "and one in Q4. Once a year is the minimum; once a quarter is the most we recommend."
+)
+YEARLY_FIRST = (
+    "{% if skip_level.email %}Once a year, talk your plan through with your skip-level "
+    "manager, {{ skip_level.display }} (your manager's manager). Bring your answers to the "
+    "three questions above. The skip-level manager listens for where you want to go and for "
+    "what the wider organisation can offer that one team alone cannot."
+    "{% elif manager.email %}Once a year, take your plan to a 1:1 with your manager, "
+    "{{ manager.display }}, set aside for your career: bring your answers to the three "
+    "questions above and agree which actions from your 70-20-10 plan to start first."
+    "{% else %}Once a year, set time aside to review this plan against where you want to go, "
+    "and talk it through with a mentor or coach you trust.{% endif %}"
+)
+YEARLY_THEN = (
+    "{% if skip_level.email %}Then meet your manager, {{ manager.display }}, 1:1 to agree "
+    "what happens next: which actions from your 70-20-10 plan to start first, and how your "
+    "manager will support them.{% endif %}"
+)
+YEARLY_ESCALATION = (
+    "{% if skip_level.email %}If there is a big disconnect between where you want to go and "
+    "your current role, your manager escalates it to the skip-level manager, so that "
+    "together they can look for a path: another team, a different role, a new kind of "
+    "project. An escalation is a request for help on your behalf, not a warning."
+    "{% elif manager.email %}If there is a big disconnect between where you want to go and "
+    "your current role, say so: your manager looks for a path with you, such as another "
+    "team, a different role or a new kind of project. Raising it is a request for help, "
+    "not a warning.{% endif %}"
+)
+YEARLY_LOG = (
+    "{% if skip_level.email %}Log both meetings on the Conversations tab of your growth plan "
+    "sheet (type skip-level, then manager 1:1), tick Acknowledged, and tick Escalation if "
+    "one was raised.{% elif manager.email %}Log the 1:1 on the Conversations tab of your "
+    "growth plan sheet (type manager 1:1) and tick Acknowledged.{% endif %}"
+)
+QUESTIONS = (
+    "{% if manager.email and pbp.email %}Ask your manager, {{ manager.display }}, or your "
+    "People Business Partner, " + _pbp_contact() + ".{% elif manager.email %}Ask your "
+    "manager, {{ manager.display }}.{% elif pbp.email %}Ask your People Business Partner, "
+    + _pbp_contact()
+    + ".{% else %}Ask the People team.{% endif %}"
+)
+MISSION = "{% if org.mission %}Our mission: {{ org.mission }}{% endif %}"
+
+
 def build_igp(path: Path) -> None:
     document = _new_document("Individual Growth Plan")
     document.add_heading("Individual Growth Plan — {{ person.name }}", level=0)
@@ -154,11 +227,11 @@ def build_igp(path: Path) -> None:
         document,
         [
             ("Name", "{{ person.name }}"),
-            ("Role", "{{ person.title }}"),
-            ("Department", "{{ person.department }}"),
-            ("Manager", "{{ manager.name }}"),
-            ("Skip-level manager", "{{ skip_level.name }}"),
-            ("People Business Partner", "{{ pbp.email }}"),
+            ("Role", f'{{{{ person.title or "{NONE}" }}}}'),
+            ("Department", f'{{{{ person.department or "{NONE}" }}}}'),
+            ("Manager", f'{{{{ manager.display or "{NONE}" }}}}'),
+            ("Skip-level manager", f'{{{{ skip_level.display or "{NONE}" }}}}'),
+            ("People Business Partner", f'{{{{ pbp.display or "{NONE}" }}}}'),
             ("Fiscal year", "{{ fy.label }}: {{ fy.start }} to {{ fy.end }}"),
         ],
     )
@@ -179,12 +252,11 @@ def build_igp(path: Path) -> None:
         document,
         [
             "Write your answers before your career conversation, in your own words. Short is fine.",
-            "Talk them through with your manager. Aim for two formal career conversations each "
-            "fiscal year, one in Q2 and one in Q4. Once a year is the minimum; once a quarter is "
-            "the most we recommend.",
+            TALK_IT_THROUGH,
             "After each conversation, log it on the Conversations tab of your growth plan sheet "
-            "and tick Acknowledged. Only you can tick it: it is how we know the conversation "
+            "and tick Acknowledged. Only you should tick it: it is how we know the conversation "
             "really happened.",
+            COUNTING_RULE,
             "Keep the plan alive. Come back to it when something changes: a new project, a new "
             "interest, feedback that surprised you.",
             "New here? Career conversations start after your first 90 days. Settle in first; "
@@ -218,9 +290,7 @@ def build_igp(path: Path) -> None:
         "that also moves our mission forward is the easiest to support with time, projects and "
         "budget.",
     )
-    mission = document.add_paragraph()
-    mission.add_run("Our mission: ").bold = True
-    mission.add_run("{{ org.mission }}")
+    document.add_paragraph().add_run(MISSION).bold = True
     _answer_box(document, "My answer:")
 
     document.add_heading("4. My 70-20-10 plan", level=1)
@@ -232,36 +302,19 @@ def build_igp(path: Path) -> None:
         "(courses, books, conferences). Give each action a date and keep its status current.",
     )
     shares = ("70% · on the job", "20% · from others", "10% · training")
-    _table(
+    plan = _table(
         document,
         ("Where it happens", "Action", "By when", "Status"),
         [(share, "", "", "") for share in shares for _ in range(PLAN_ROWS_PER_SHARE)],
     )
+    _fix_widths(plan, PLAN_WIDTHS)
 
-    document.add_heading("5. Conscious career growth: the yearly skip-level conversation", level=1)
-    document.add_paragraph(
-        "Once a year, talk your plan through with your skip-level manager, your manager's "
-        "manager. Bring your answers to the three questions above. The skip-level manager "
-        "listens for where you want to go and for what the wider organisation can offer that "
-        "one team alone cannot."
-    )
-    document.add_paragraph(
-        "Then meet your manager 1:1 to agree what happens next: which actions from your "
-        "70-20-10 plan to start first, and how your manager will support them."
-    )
-    document.add_paragraph(
-        "If there is a big disconnect between where you want to go and your current role, "
-        "your manager escalates it to the skip-level manager, so that together they can look "
-        "for a path: another team, a different role, a new kind of project. An escalation is "
-        "a request for help on your behalf, not a warning."
-    )
-    document.add_paragraph(
-        "Log both meetings on the Conversations tab of your growth plan sheet (type skip-level, "
-        "then manager 1:1), tick Acknowledged, and tick Escalation if one was raised."
-    )
+    document.add_heading("5. Conscious career growth, once a year", level=1)
+    for text in (YEARLY_FIRST, YEARLY_THEN, YEARLY_ESCALATION, YEARLY_LOG):
+        document.add_paragraph(text)
 
     document.add_heading("Questions?", level=1)
-    document.add_paragraph("Ask your manager, or your People Business Partner at {{ pbp.email }}.")
+    document.add_paragraph(QUESTIONS)
     _hint(document, "Prepared for {{ person.name }} on {{ today }}.")
     document.save(path)
 
@@ -269,15 +322,47 @@ def build_igp(path: Path) -> None:
 # --- Accomplishment tracker ------------------------------------------------------------------
 
 
+TRACKER_COLUMNS = ("Date", "Accomplishment", "Impact", "Feedback received", "Link to evidence")
+TRACKER_SUBTITLE = '{{ org.name }}{{ " · " ~ person.title if person.title else "" }}'
+TRACKER_SHARED = (
+    "This record is yours{% if manager.email %}. It is shared with your manager, "
+    "{{ manager.display }}, so they can see your work, but it{% else %}, and it{% endif %} is "
+    "not a performance review."
+)
+
+
+def _landscape(document: DocxDocument, margin: Inches) -> None:
+    section = document.sections[0]
+    width, height = section.page_width, section.page_height
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = max(width, height), min(width, height)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, margin)
+
+
+def _fix_widths(table: Table, widths: Sequence[Inches]) -> None:
+    """Column widths Word and LibreOffice both honour: a fixed layout, the grid, every cell."""
+    table.autofit = False
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    table._tbl.tblPr.append(layout)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+
+
 def build_tracker(path: Path) -> None:
     document = _new_document("Accomplishment tracker")
+    _landscape(document, TRACKER_MARGIN)
     document.add_heading("Accomplishment tracker — {{ person.name }}", level=0)
-    document.add_paragraph("{{ org.name }} · {{ person.title }}", style="Subtitle")
+    document.add_paragraph(TRACKER_SUBTITLE, style="Subtitle")
     document.add_paragraph(
         "A running record of what you did, the difference it made, and what people said about "
         "it. Memory is short: by the time of your next career conversation, the details of a "
-        "win from eight months ago are gone. A couple of minutes a week here gives you and "
-        "your manager real evidence to talk about."
+        "win from eight months ago are gone. A couple of minutes a week here gives you real "
+        "evidence to talk about{% if manager.email %} with your manager{% endif %}."
     )
     document.add_heading("How to keep it", level=1)
     _bullets(
@@ -293,13 +378,11 @@ def build_tracker(path: Path) -> None:
             "Individual Growth Plan.",
         ],
     )
-    document.add_paragraph(
-        "This record is yours. It is shared with your manager so they can see your work; it is "
-        "not a performance review."
-    )
+    document.add_paragraph(TRACKER_SHARED)
     document.add_heading("My accomplishments", level=1)
+    _hint(document, "The grey row is an example: type over it or delete it. Add rows as you go.")
     example = (
-        "Example: 2026-03-14",
+        "2026-03-14",
         "Rewrote the on-call handover checklist",
         "Pages handed over without context fell from 12 a week to 2",
         "“The clearest runbook we have” (team lead, March)",
@@ -307,9 +390,12 @@ def build_tracker(path: Path) -> None:
     )
     table = _table(
         document,
-        ("Date", "Accomplishment", "Impact", "Feedback received", "Link to evidence"),
+        TRACKER_COLUMNS,
         [example, *[("",) * len(example) for _ in range(TRACKER_ROWS)]],
     )
+    _fix_widths(table, TRACKER_WIDTHS)
+    for row in table.rows[1:]:
+        row.height = TRACKER_ROW_HEIGHT
     for cell in table.rows[1].cells:
         for run in cell.paragraphs[0].runs:
             run.italic = True
@@ -322,54 +408,125 @@ def build_tracker(path: Path) -> None:
 ABOUT_ROWS = (
     ("Name", "{{ person.name }}"),
     ("Email", "{{ person.email }}"),
-    ("Role", "{{ person.title }}"),
-    ("Department", "{{ person.department }}"),
-    ("Manager", "{{ manager.name }}"),
-    ("Manager's email", "{{ manager.email }}"),
-    ("Skip-level manager", "{{ skip_level.name }}"),
-    ("Skip-level manager's email", "{{ skip_level.email }}"),
-    ("People Business Partner", "{{ pbp.email }}"),
-    ("Fiscal year", "{{ fy.label }}"),
-    ("Fiscal year runs", "{{ fy.start }} to {{ fy.end }}"),
+    ("Role", f'{{{{ person.title or "{NONE}" }}}}'),
+    ("Department", f'{{{{ person.department or "{NONE}" }}}}'),
+    ("Manager", f'{{{{ manager.display or "{NONE}" }}}}'),
+    ("Skip-level manager", f'{{{{ skip_level.display or "{NONE}" }}}}'),
+    ("People Business Partner", f'{{{{ pbp.display or "{NONE}" }}}}'),
+    ("Fiscal year", "{{ fy.label }}: {{ fy.start }} to {{ fy.end }}"),
 )
+ABOUT_HEADING = "How to use this sheet"
 ABOUT_NOTES = (
-    "How to use this sheet",
     "Growth Plan tab: your goals, personal and professional, where each stands today and the "
-    "next step. Update it whenever something moves.",
-    "Conversations tab: one row for every career conversation, skip-level meeting and manager 1:1.",
-    "Only you, the team member, tick Acknowledged, once you agree the conversation happened as "
-    "logged. Your manager cannot tick it for you.",
-    "Tick Escalation when a big disconnect between your direction and your role was raised "
-    "with your skip-level manager.",
+    "next step. Update it whenever something moves. The grey row is an example.",
+    "Conversations tab: one row for every career conversation, skip-level meeting and "
+    "manager 1:1: the date, who with, the type, a few words of notes. The box on the right "
+    "of that tab shows a filled-in row.",
+    "Only you, the team member, tick Acknowledged (choose TRUE), once you agree the "
+    "conversation happened as logged. It records your agreement, so nobody else should tick "
+    "it for you.",
+    "{% if skip_level.email %}Tick Escalation (TRUE) when a big disconnect between your "
+    "direction and your role was raised with your skip-level manager, "
+    "{{ skip_level.display }}.{% elif manager.email %}Tick Escalation (TRUE) when a big "
+    "disconnect between your direction and your role was raised with your manager, "
+    "{{ manager.display }}.{% else %}Escalation is for a big disconnect between your "
+    "direction and your role; leave it FALSE unless one was raised.{% endif %}",
     "Aim for a career conversation in Q2 and another in Q4 of each fiscal year; at least one a "
     "year. New team members start after their first 90 days.",
-    NOT_PROMOTION,
+    COUNTING_RULE,
 )
 ACKNOWLEDGED_NOTE = (
     "Only you, the team member, tick this: TRUE once you agree the conversation happened as "
-    "logged. Your manager cannot tick it for you."
+    "logged. It records your agreement, so nobody else should tick it for you."
 )
 ESCALATION_NOTE = (
     "TRUE when a big disconnect between your direction and your role was raised with your "
-    "skip-level manager."
+    "skip-level manager (or your manager, if you have no skip-level manager)."
+)
+GROWTH_PLAN_INTRO = (
+    "Your goals, personal and professional. Horizon is when you aim to reach a goal: this "
+    "quarter, this year, or 2–5 years. The grey row is an example: type over it or delete it."
+)
+GROWTH_PLAN_EXAMPLE = (
+    "professional",
+    "Lead a design review on my own",
+    "this year",
+    "Shadowed two reviews; the first of my own is planned for June",
+    "Ask my manager to pair with me on the June review",
+    "2026-04-02",
 )
 GROWTH_PLAN_NOTES = {
     "Area": "personal or professional",
-    "Horizon": "For example: this quarter, this year, 2–5 years",
+    "Horizon": "When you aim to reach the goal: this quarter, this year, 2–5 years",
     "Updated": "The date you last changed this row",
 }
+GROWTH_PLAN_WIDTHS = (14, 34, 14, 34, 34, 12)
+CONVERSATION_WIDTHS = (12, 22, 14, 50, 14, 12)
+# The worked example on the Conversations tab sits right of the columns rollup reads, below
+# the header row (which must stay exactly CONVERSATION_COLUMNS): cells there are never read.
+EXAMPLE_COLUMN = len(CONVERSATION_COLUMNS) + 2
+EXAMPLE_WIDTH = 62
+CONVERSATIONS_EXAMPLE = (
+    "How to log a conversation",
+    "One row per conversation, from row 2 down. For example:",
+    "Date: 2026-05-18",
+    "With whom: the person you talked with, by name",
+    "Type: manager 1:1 (or career, or skip-level)",
+    "Notes: my 2–5 year direction; next step, a stretch project",
+    "Acknowledged: TRUE once you agree it happened as logged (you alone)",
+    "Escalation: FALSE, unless a big disconnect with your role was raised",
+    "Which conversations count: see the About tab.",
+)
+PRINT_ROWS = 40  # rows of the person's own tabs that print: the header and the first entries
+TICK_FORMAT = '"TRUE";"TRUE";"FALSE"'  # a 1 or 0 from any spreadsheet shows as TRUE or FALSE
+HINT_FONT = Font(italic=True, color="6B6B6B")
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+TICK_ALIGNMENT = Alignment(horizontal="center", vertical="top")
 
 
-def _header(sheet: Worksheet, columns: Sequence[str], widths: Sequence[int]) -> None:
-    sheet.append(list(columns))
-    for cell, width in zip(sheet[1], widths, strict=True):
+_BRANCH = re.compile(r"\{%-?\s*(?:elif\b.*?|else\s*)-?%\}")
+_TAG = re.compile(r"\{%.*?%\}")
+_VALUE = re.compile(r"\{\{.*?\}\}")
+PLACEHOLDER_ESTIMATE = "x" * 16  # what a name or an email usually takes
+
+
+def _shown(text: str) -> str:
+    """Roughly what a cell shows once filled: its longest branch, each value name-sized."""
+    branches = _BRANCH.split(text)
+    return max((_VALUE.sub(PLACEHOLDER_ESTIMATE, _TAG.sub("", b)) for b in branches), key=len)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped cell of column ``width`` needs for ``text`` (merged cells are never
+    fitted by a spreadsheet, so their row heights are set)."""
+    per_line = max(1, int(width * CHARS_PER_WIDTH))
+    return sum(max(1, -(-len(part) // per_line)) for part in _shown(text).split("\n"))
+
+
+def _print_setup(sheet: Worksheet, last_column: int, last_row: int, *, landscape: bool) -> None:
+    """Print the tab's used part on pages one wide (as many tall as it takes)."""
+    sheet.print_area = f"A1:{get_column_letter(last_column)}{last_row}"
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.gridLines = True
+
+
+def _header(sheet: Worksheet, columns: Sequence[str], widths: Sequence[int], row: int = 1) -> None:
+    for column, (name, width) in enumerate(zip(columns, widths, strict=True), start=1):
+        cell = sheet.cell(row=row, column=column, value=name)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = WRAP_TOP
         sheet.column_dimensions[cell.column_letter].width = width
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = f"A{row + 1}"
+    sheet.print_title_rows = f"{row}:{row}"
 
 
-def _list_validation(sheet: Worksheet, column: str, choices: Sequence[str], prompt: str) -> None:
+def _list_validation(
+    sheet: Worksheet, column: str, choices: Sequence[str], prompt: str, first_row: int = 2
+) -> None:
     validation = DataValidation(
         type="list",
         formula1='"' + ",".join(choices) + '"',
@@ -379,13 +536,19 @@ def _list_validation(sheet: Worksheet, column: str, choices: Sequence[str], prom
         promptTitle=prompt[:32],
         prompt=", ".join(choices),
     )
-    validation.add(f"{column}2:{column}{EDITABLE_ROWS + 1}")
+    validation.add(f"{column}{first_row}:{column}{EDITABLE_ROWS + 1}")
     sheet.add_data_validation(validation)
 
 
-def _date_column(sheet: Worksheet, column: str) -> None:
-    for row in range(2, EDITABLE_ROWS + 2):
-        sheet[f"{column}{row}"].number_format = DATE_FORMAT
+def _format_column(sheet: Worksheet, column: str, number_format: str, first_row: int = 2) -> None:
+    for row in range(first_row, EDITABLE_ROWS + 2):
+        sheet[f"{column}{row}"].number_format = number_format
+
+
+def _wrap_rows(sheet: Worksheet, width: int, first_row: int) -> None:
+    for row in sheet.iter_rows(min_row=first_row, max_row=EDITABLE_ROWS + 1, max_col=width):
+        for cell in row:
+            cell.alignment = WRAP_TOP
 
 
 def _letter(columns: Sequence[str], name: str) -> str:
@@ -393,45 +556,82 @@ def _letter(columns: Sequence[str], name: str) -> str:
 
 
 def _about(sheet: Worksheet) -> None:
+    """Who the sheet is for, and how to use it, on one portrait page."""
     sheet.title = ABOUT_TAB
+    widths = (28, 62)
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
     sheet["A1"] = "Growth plan — {{ person.name }}"
     sheet["A1"].font = Font(bold=True, size=16)
+    sheet.row_dimensions[1].height = 24
     sheet["A2"] = "{{ org.name }} · {{ fy.label }}"
     for offset, (label, value) in enumerate(ABOUT_ROWS):
         row = 4 + offset
         sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
-        sheet.cell(row=row, column=2, value=value)
-    first_note = 4 + len(ABOUT_ROWS) + 1
-    for offset, note in enumerate(ABOUT_NOTES):
-        cell = sheet.cell(row=first_note + offset, column=1, value=note)
-        cell.font = Font(bold=offset in (0, len(ABOUT_NOTES) - 1))
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 48
+        sheet.cell(row=row, column=2, value=value).alignment = WRAP_TOP
+    row = 4 + len(ABOUT_ROWS) + 1
+    sheet.cell(row=row, column=1, value=ABOUT_HEADING).font = Font(bold=True, size=13)
+    for note in (*ABOUT_NOTES, NOT_PROMOTION):
+        row += 1
+        cell = sheet.cell(row=row, column=1, value=note)
+        cell.alignment = WRAP_TOP
+        cell.font = Font(bold=note in (NOT_PROMOTION, COUNTING_RULE))
+        sheet.merge_cells(start_row=row, end_row=row, start_column=1, end_column=len(widths))
+        sheet.row_dimensions[row].height = LINE_HEIGHT * _lines(note, sum(widths)) + 3
+    _print_setup(sheet, len(widths), row, landscape=False)
+    sheet.print_options.gridLines = False
 
 
 def _growth_plan(sheet: Worksheet) -> None:
-    _header(sheet, GROWTH_PLAN_COLUMNS, (14, 44, 16, 36, 36, 12))
+    """An instruction row (defining Horizon), the header, one grey example row."""
+    columns = GROWTH_PLAN_COLUMNS
+    intro = sheet.cell(row=1, column=1, value=GROWTH_PLAN_INTRO)
+    intro.alignment = WRAP_TOP
+    intro.font = HINT_FONT
+    sheet.merge_cells(start_row=1, end_row=1, start_column=1, end_column=len(columns))
+    sheet.row_dimensions[1].height = LINE_HEIGHT * _lines(GROWTH_PLAN_INTRO, 120) + 3
+    _header(sheet, columns, GROWTH_PLAN_WIDTHS, row=2)
     for name, note in GROWTH_PLAN_NOTES.items():
-        sheet[f"{_letter(GROWTH_PLAN_COLUMNS, name)}1"].comment = Comment(note, AUTHOR)
-    _list_validation(sheet, _letter(GROWTH_PLAN_COLUMNS, "Area"), AREAS, "Area")
-    _date_column(sheet, _letter(GROWTH_PLAN_COLUMNS, "Updated"))
-    for row in sheet.iter_rows(min_row=2, max_row=EDITABLE_ROWS + 1):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet[f"{_letter(columns, name)}2"].comment = Comment(note, AUTHOR)
+    _list_validation(sheet, _letter(columns, "Area"), AREAS, "Area", first_row=3)
+    _format_column(sheet, _letter(columns, "Updated"), DATE_FORMAT, first_row=3)
+    _wrap_rows(sheet, len(columns), first_row=3)
+    for column, value in enumerate(GROWTH_PLAN_EXAMPLE, start=1):
+        cell = sheet.cell(row=3, column=column, value=value)
+        cell.font = HINT_FONT
+    sheet.row_dimensions[3].height = LINE_HEIGHT * 2 + 3
+    _print_setup(sheet, len(columns), PRINT_ROWS, landscape=True)
 
 
 def _conversations(sheet: Worksheet) -> None:
+    """The header rollup reads, dropdowns, and a worked example beside the table."""
     columns = CONVERSATION_COLUMNS
-    _header(sheet, columns, (12, 24, 14, 60, 14, 12))
+    _header(sheet, columns, CONVERSATION_WIDTHS)
     types = [kind.value for kind in ConversationType]
     _list_validation(sheet, _letter(columns, "Type"), types, "Type")
     acknowledged = _letter(columns, ACKNOWLEDGED_COLUMN)
     escalation = _letter(columns, ESCALATION_COLUMN)
-    _list_validation(sheet, acknowledged, TICK_CHOICES, ACKNOWLEDGED_COLUMN)
-    _list_validation(sheet, escalation, TICK_CHOICES, ESCALATION_COLUMN)
+    _wrap_rows(sheet, len(columns), first_row=2)
+    for column, name in ((acknowledged, ACKNOWLEDGED_COLUMN), (escalation, ESCALATION_COLUMN)):
+        _list_validation(sheet, column, TICK_CHOICES, name)
+        _format_column(sheet, column, TICK_FORMAT)
+        for row in range(2, EDITABLE_ROWS + 2):
+            sheet[f"{column}{row}"].alignment = TICK_ALIGNMENT
     sheet[f"{acknowledged}1"].comment = Comment(ACKNOWLEDGED_NOTE, AUTHOR)
     sheet[f"{escalation}1"].comment = Comment(ESCALATION_NOTE, AUTHOR)
-    _date_column(sheet, _letter(columns, "Date"))
+    _format_column(sheet, _letter(columns, "Date"), DATE_FORMAT)
+    example = get_column_letter(EXAMPLE_COLUMN)
+    sheet.column_dimensions[get_column_letter(EXAMPLE_COLUMN - 1)].width = 3
+    sheet.column_dimensions[example].width = EXAMPLE_WIDTH
+    for offset, line in enumerate(CONVERSATIONS_EXAMPLE):
+        cell = sheet[f"{example}{2 + offset}"]
+        cell.value = line
+        cell.alignment = WRAP_TOP
+        cell.fill = PatternFill("solid", fgColor=NOTE_FILL)
+        cell.font = Font(
+            bold=offset == 0, italic=offset > 0, color=None if offset == 0 else "6B6B6B"
+        )
+    _print_setup(sheet, len(columns), PRINT_ROWS, landscape=True)
 
 
 def build_growth_sheet(path: Path) -> None:

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from careerdocs.cadence import (
     CONVERSATION_COLUMNS,
+    COUNTING_RULE,
     NEW_HIRE_GRACE_DAYS,
     Conversation,
     ConversationType,
+    Counts,
     DataProblem,
     FiscalYear,
     PersonStatus,
@@ -27,6 +29,7 @@ from careerdocs.cadence import (
     parse_tick,
     person_status,
     summarize,
+    what_counts,
 )
 
 FEB = 2
@@ -449,9 +452,14 @@ def test_a_conversation_dated_today_counts() -> None:
             id="due-when-career-conversation-not-acknowledged",
         ),
         pytest.param(
-            {"conversations": [talk(Q1_DAY, SKIP), talk(Q1_DAY, MANAGER)]},
+            {"conversations": [talk(Q1_DAY, SKIP)]},
             Status.DUE,
-            id="due-when-only-skip-level-and-manager-meetings",
+            id="due-when-only-a-skip-level-meeting",
+        ),
+        pytest.param(
+            {"conversations": [talk(Q1_DAY, SKIP), talk(Q1_DAY, MANAGER)]},
+            Status.ACKNOWLEDGED,
+            id="acknowledged-after-skip-level-then-manager-1:1",
         ),
         pytest.param(
             {"conversations": [talk(Q1_DAY)]}, Status.ACKNOWLEDGED, id="acknowledged-in-q1"
@@ -516,10 +524,22 @@ def test_status_follows_the_handbook_precedence(
         ),
         pytest.param([talk(Q1_DAY), talk(Q3_DAY)], "acknowledged_count", 2, id="count-several"),
         pytest.param(
-            [talk(Q1_DAY), talk(Q2_DAY, SKIP), talk(Q3_DAY, acknowledged=False)],
+            [talk(Q1_DAY), talk(Q2_DAY, MANAGER), talk(Q3_DAY, acknowledged=False)],
             "last_conversation",
             Q2_DAY,
-            id="last-acknowledged-of-any-type",
+            id="last-career-conversation-includes-manager-1:1",
+        ),
+        pytest.param(
+            [talk(Q1_DAY), talk(Q2_DAY, SKIP)],
+            "last_conversation",
+            Q1_DAY,
+            id="last-conversation-is-not-a-skip-level",
+        ),
+        pytest.param(
+            [talk(Q1_DAY, MANAGER), talk(Q3_DAY, SKIP)],
+            "acknowledged_count",
+            1,
+            id="count-manager-1:1-not-skip-level",
         ),
         pytest.param([], "last_conversation", None, id="no-last-conversation"),
         pytest.param([talk(Q2_DAY)], "q2", True, id="q2"),
@@ -559,6 +579,46 @@ def test_flags_count_only_acknowledged_rows_in_the_fy(
     conversations: list[Conversation], flag: str, expected: object
 ) -> None:
     assert getattr(status_of(conversations), flag) == expected
+
+
+# --- the one rule for what counts -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "acknowledged", "expected"),
+    [
+        pytest.param(CAREER, True, Counts(True, False, False), id="career"),
+        pytest.param(MANAGER, True, Counts(True, False, True), id="manager-1:1"),
+        pytest.param(SKIP, True, Counts(False, True, False), id="skip-level"),
+        pytest.param(CAREER, False, Counts(False, False, False), id="career-unacknowledged"),
+        pytest.param(MANAGER, False, Counts(False, False, False), id="manager-1:1-unacknowledged"),
+        pytest.param(SKIP, False, Counts(False, False, False), id="skip-level-unacknowledged"),
+    ],
+)
+def test_what_each_conversation_type_counts_as(
+    kind: ConversationType, acknowledged: bool, expected: Counts
+) -> None:
+    assert what_counts(talk(Q1_DAY, kind, acknowledged=acknowledged)) == expected
+
+
+def test_every_conversation_type_is_covered_by_the_rule() -> None:
+    for kind in ConversationType:
+        assert kind.value in COUNTING_RULE
+    assert "acknowledged" in COUNTING_RULE
+
+
+def test_the_igp_flow_skip_level_then_manager_1_1_is_acknowledged() -> None:
+    """The IGP's yearly process: a skip-level conversation, then a 1:1 with the manager. The
+    person is acknowledged, and "Last conversation" and "Career conversations" agree."""
+    skip = talk(date(2026, 5, 4), SKIP)
+    one_to_one = talk(date(2026, 5, 18), MANAGER, row=3)
+    after_skip_only = status_of([skip])
+    assert (after_skip_only.status, after_skip_only.acknowledged_count) == (Status.DUE, 0)
+    assert after_skip_only.last_conversation is None
+    result = status_of([skip, one_to_one])
+    assert result.status is Status.ACKNOWLEDGED
+    assert (result.acknowledged_count, result.last_conversation) == (1, one_to_one.date)
+    assert result.skip_level_held and result.manager_meeting_held
 
 
 def test_not_provisioned_has_no_flags() -> None:

@@ -70,7 +70,12 @@ CEO = context_for("ceo@example.com")
         ),
         ("{{ a }}{{ b }}", ["{{ a }}", "{{ b }}"]),
         ("no placeholders { here }", []),
-        ("{% if x %}statements are not placeholders{% endif %}", []),
+        (
+            "Ask{% if x %} {{ x.name }}{% else %} us{% endif %}, {{ y }}.",
+            ["{% if x %} {{ x.name }}{% else %} us{% endif %}", "{{ y }}"],
+        ),
+        ("{%- if a -%}one conditional{%- endif -%}", ["{%- if a -%}one conditional{%- endif -%}"]),
+        ("{% for p in x %}{{ p.name }}{% endfor %}", ["{{ p.name }}"]),
     ],
 )
 def test_placeholders_are_distinct_tokens_in_order_as_written(text: str, tokens: list[str]) -> None:
@@ -93,8 +98,11 @@ def test_placeholders_are_distinct_tokens_in_order_as_written(text: str, tokens:
         ("{{ manager.title }}", "VP"),
         ("{{ skip_level.name }}", "Margaret Okafor"),
         ("{{ skip_level.extra.cost_center }}", "C1"),
+        ("{{ manager.display }}", "Rahul Mehta"),
         ("{{ pbp.email }}", "hr@example.com"),
         ("{{ pbp.name }}", ""),
+        ("{{ pbp.display }}", "hr@example.com"),
+        ("{{ backend }}", "local"),
         ("{{ fy.label }}", "FY2027"),
         ("{{ fy.start }}", "2026-02-01"),
         ("{{ fy.end }}", "2027-01-31"),
@@ -118,6 +126,8 @@ def test_context_fills_each_documented_placeholder(token: str, value: str) -> No
         "{{ skip_level.first_name }}",
         "{{ pbp.email }}",
         "{{ manager.extra.cost_center }}",
+        "{{ manager.display }}",
+        "{{ pbp.display }}",
     ],
 )
 def test_a_missing_manager_skip_level_or_pbp_renders_empty(token: str) -> None:
@@ -137,6 +147,24 @@ def test_a_pbp_in_the_roster_has_all_their_fields() -> None:
     assert render_text("{{ pbp.name }} <{{ pbp.email }}>", context, where="t") == (
         "Inês Duarte <ines@example.com>"
     )
+    assert render_values(["{{ pbp.display }}"], context, where="t") == {
+        "{{ pbp.display }}": "Inês Duarte"
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        pytest.param("zoe@example.com", "Ask Rahul Mehta.", id="with-a-manager"),
+        pytest.param("ceo@example.com", "Ask the People team.", id="top-of-the-chain"),
+    ],
+)
+def test_a_conditional_token_renders_only_the_branch_that_fits(who: str, expected: str) -> None:
+    token = (
+        "{% if manager.email %}Ask {{ manager.display }}.{% else %}Ask the People team.{% endif %}"
+    )
+    assert placeholders(token) == [token]
+    assert render_values([token], context_for(who), where="t") == {token: expected}
 
 
 def test_refuses_an_unknown_link_name() -> None:

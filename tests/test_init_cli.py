@@ -70,7 +70,7 @@ def test_init_from_an_xlsx_export_then_provision_works_and_fills_titles(export: 
 
     provision = invoke("--config", "careerdocs.toml", "provision")
     assert provision.exit_code == 0, provision.output
-    assert "FY2027: 5 people, 20 created" in provision.stdout
+    assert "FY2027: 5 people, 20 written" in provision.stdout
     settings = load_settings(Path("careerdocs.toml"))
     assert settings.allowed_domains == ("acme.io",)
     assert settings.organization.name == "Acme"

@@ -46,7 +46,8 @@ def test_provision_fills_three_documents_per_person_and_says_where(local_config:
     documents = [p for f in folders for p in f.iterdir() if p.suffix in (".docx", ".xlsx")]
     assert len(documents) == PEOPLE * KINDS
     assert f"Documents are in folder {out.resolve()}" in result.output
-    assert "12 people, 48 created, 21 shares, 12 emails, 0 failed" in result.output
+    assert "12 people, 48 written, 21 shares recorded, 12 emails written, 0 failed" in result.output
+    assert f"Emails to send are in {(out / 'outbox').resolve()}" in result.output
 
 
 def test_provision_fills_placeholders_with_data_never_formulas_or_templates(
@@ -73,7 +74,8 @@ def test_rerun_creates_nothing_and_touches_no_file(local_config: Path) -> None:
     }
     result = run(local_config, "provision")
     assert result.exit_code == 0, result.output
-    assert "0 created, 0 shares, 0 emails, 0 failed" in result.output
+    assert "0 written, 0 shares recorded, 0 emails written, 0 failed" in result.output
+    assert "Emails to send" not in result.output
     after = files_under(out)
     assert {k: v for k, v in after.items() if k in documents_before} == documents_before
     assert set(after) - set(before) <= {"central.xlsx"}
@@ -88,7 +90,7 @@ def test_a_deleted_document_is_recreated_and_the_others_are_kept(local_config: P
     tracker.unlink()
     result = run(local_config, "provision", "--no-notify")
     assert result.exit_code == 0, result.output
-    assert "1 created" in result.output
+    assert "1 written" in result.output
     assert tracker.exists() and igp.stat().st_mtime_ns == igp_mtime
 
 
@@ -174,12 +176,12 @@ def test_one_persons_failure_does_not_stop_the_batch_and_a_rerun_finishes(
     assert re.search(r"kwame\.asante@example\.com +FAILED +careerdocs", result.output) or re.search(
         r"kwame\.asante@example\.com +FAILED", result.output
     )
-    assert "12 people, 0 created, 0 shares, 0 emails, 1 failed" in result.output
+    assert "12 people, 0 written, 0 shares recorded, 0 emails written, 1 failed" in result.output
     assert "Partly done: 1 failed: kwame.asante@example.com" in result.output
     igp.rmdir()
     result = run(local_config, "provision", "--no-notify")
     assert result.exit_code == 0, result.output
-    assert "12 people, 1 created, 0 shares, 0 emails, 0 failed" in result.output
+    assert "12 people, 1 written, 0 shares recorded, 0 emails written, 0 failed" in result.output
 
 
 @pytest.mark.parametrize(

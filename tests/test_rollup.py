@@ -165,7 +165,7 @@ def test_row_shows_links_meetings_quarters_and_last_conversation() -> None:
         "Individual Growth Plan": f"https://example.test/igp/{ANA}",
         "Accomplishment tracker": f"https://example.test/tracker/{ANA}",
         "Last conversation": "2026-09-15",
-        "Career conversations": 1,
+        "Career conversations": 2,  # the career conversation and the manager 1:1
         "Q2": "yes",
         "Q4": "no",
         "Skip-level meeting": "yes",

@@ -30,6 +30,7 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives.asymmetric import rsa
 from gspread.cell import Cell
 
+from careerdocs.cadence import COUNTING_RULE
 from careerdocs.cli import cli
 from careerdocs.errors import ExitCode
 from careerdocs.lock import exclusive
@@ -63,7 +64,7 @@ AMARA = "amara.nwosu@example.com"  # PBP, in People
 SIOBHAN = "siobhan.obrien@example.com"  # career conversations in Q2 and Q4: on cadence
 JOSE = "jose.alvarez@example.com"
 ZOE = "zoe.lambert@example.com"  # "=Zoë Lambert"; one in Q2: acknowledged
-PRIYA = "priya.raman@example.com"  # skip-level and manager meetings, an escalation
+PRIYA = "priya.raman@example.com"  # the IGP flow: skip-level, then manager 1:1: acknowledged
 KWAME = "kwame.asante@example.com"  # a conversation he never acknowledged: due
 BJORN = "bjorn.lindqvist@example.com"  # only rows with bad dates: due, with data problems
 MEI = "mei.chen@example.com"  # never provisioned
@@ -100,7 +101,7 @@ STATUSES_BEFORE_DEADLINE = {
     SIOBHAN: "on cadence",
     JOSE: "due",
     ZOE: "acknowledged",
-    PRIYA: "due",
+    PRIYA: "acknowledged",
     KWAME: "due",
     BJORN: "due",
     MEI: "not provisioned",
@@ -592,7 +593,7 @@ def test_rollup_flags_meetings_and_escalations_for_the_skip_level_manager(env: E
         "Skip-level meeting": "yes",
         "Manager meeting": "yes",
         "Escalation": "yes",
-        "Career conversations": "0",
+        "Career conversations": "1",
     }
     assert {f: status[SIOBHAN][f] for f in flags[:2]} == {"Q2": "yes", "Q4": "yes"}
     assert {f: status[ZOE][f] for f in flags[:2]} == {"Q2": "yes", "Q4": "no"}
@@ -640,10 +641,10 @@ def test_summary_counts_each_department_with_percent_acknowledged(env: Env) -> N
         "% acknowledged",
     ]
     by_name = {(r[0], r[1]): [float(c) for c in r[2:]] for r in rows}
-    # Engineering: 9 people, Léa not yet due; Zoë and Siobhán are 2 of the other 8.
-    assert by_name[("Department", "Engineering")] == [9, 1, 1, 5, 1, 1, 0, 25.0]
-    assert by_name[("Manager", SIOBHAN)] == [3, 0, 0, 2, 1, 0, 0, 33.3]
-    assert by_name[("All", "Everyone")] == [12, 1, 1, 8, 1, 1, 0, 18.2]
+    # Engineering: 9 people, Léa not yet due; Zoë, Priya and Siobhán are 3 of the other 8.
+    assert by_name[("Department", "Engineering")] == [9, 1, 1, 4, 2, 1, 0, 37.5]
+    assert by_name[("Manager", SIOBHAN)] == [3, 0, 0, 1, 2, 0, 0, 66.7]
+    assert by_name[("All", "Everyone")] == [12, 1, 1, 7, 2, 1, 0, 27.3]
 
 
 # -- incremental runs ----------------------------------------------------------------------------
@@ -821,6 +822,7 @@ def test_status_filters_by_department_manager_and_overdue(env: Env) -> None:
     team = env.cli("status", "--manager", SIOBHAN.upper())
     assert team.exit_code == 0, team.output
     lines = team.stdout.splitlines()
+    assert lines[-1] == COUNTING_RULE  # the footnote: which conversations count
     assert lines[0].split() == [
         "Name",
         "Email",
@@ -833,7 +835,7 @@ def test_status_filters_by_department_manager_and_overdue(env: Env) -> None:
         "Status",
     ]
     rows = lines[2 : lines.index("")]
-    assert [line.split()[-1] for line in rows] == ["acknowledged", "overdue", "overdue"]
+    assert [line.split()[-1] for line in rows] == ["acknowledged", "acknowledged", "overdue"]
     assert sorted(
         e for line in rows for e in line.split() if e.endswith(".com") and e != SIOBHAN
     ) == [KWAME, PRIYA, ZOE]

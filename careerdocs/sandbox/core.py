@@ -197,6 +197,9 @@ class File:
     doc: Any = None  # sandbox.docs.Document for GDOC
     sheet: Any = None  # sandbox.sheets.Spreadsheet for GSHEET
     last_modifying_user: str | None = None
+    # Drive's writersCanShare (My Drive items only; see drive_sharing). A plain default, so
+    # files pickled before it existed read it from the class.
+    writers_can_share: bool = True
 
 
 @dataclass
@@ -204,6 +207,8 @@ class SharedDrive:
     id: str
     name: str
     members: dict[str, str] = field(default_factory=dict)  # email -> role (organizer, writer, ...)
+    # drives.update restrictions the sandbox models (see drive_sharing.restrictions).
+    restrictions: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass

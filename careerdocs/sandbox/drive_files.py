@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import core, drive_content, drive_model, drive_resources
+from . import core, drive_content, drive_model, drive_resources, drive_sharing
 from .core import ApiError, File, Request, Response, Router, Store
 from .drive_model import require_file, supports_all_drives
 from .drive_resources import FILE_DEFAULT, FILE_LIST_DEFAULT, file_resource, response_mask
@@ -55,11 +55,22 @@ CREATE_FIELDS = frozenset(
         "id",
         "createdTime",
         "modifiedTime",
+        "writersCanShare",
     }
 )
 UPDATE_FIELDS = frozenset(
-    {"name", "mimeType", "description", "appProperties", "properties", "trashed", "modifiedTime"}
+    {
+        "name",
+        "mimeType",
+        "description",
+        "appProperties",
+        "properties",
+        "trashed",
+        "modifiedTime",
+        "writersCanShare",
+    }
 )
+WRITERS_CAN_SHARE = "writersCanShare"
 COPY_FIELDS = frozenset(
     {"name", "mimeType", "description", "parents", "appProperties", "properties", "id"}
 )
@@ -295,6 +306,14 @@ class NewFile:
     properties: dict[str, str] = field(default_factory=dict)
     created_time: float | None = None
     modified_time: float | None = None
+    writers_can_share: bool = True
+
+
+def bool_field(body: dict[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise bad_value(name)
+    return value
 
 
 def plan_create(
@@ -320,6 +339,8 @@ def plan_create(
         properties=patched({}, property_patch(metadata, "properties")),
         created_time=timestamp_field(metadata, "createdTime"),
         modified_time=timestamp_field(metadata, "modifiedTime"),
+        # The creator owns a My Drive item, so may set it; shared-drive items do not keep it.
+        writers_can_share=bool_field(metadata, WRITERS_CAN_SHARE) is not False,
     )
 
 
@@ -359,6 +380,7 @@ def commit_create(store: Store, plan: NewFile, content: dict[str, Any]) -> File:
         app_properties=plan.app_properties,
         properties=plan.properties,
         description=plan.description,
+        writers_can_share=plan.writers_can_share or plan.drive_id is not None,
         **content,
     )
     if plan.created_time is not None:
@@ -539,6 +561,7 @@ class FilePatch:
     modified_time: float | None = None
     parents: list[str] | None = None
     content: dict[str, Any] | None = None
+    writers_can_share: bool | None = None
 
 
 def plan_update(
@@ -570,6 +593,11 @@ def plan_update(
     patch.app_properties = property_patch(metadata, "appProperties")
     patch.properties = property_patch(metadata, "properties")
     patch.modified_time = timestamp_field(metadata, "modifiedTime")
+    writers_can_share = bool_field(metadata, WRITERS_CAN_SHARE)
+    if writers_can_share is not None and f.drive_id is None:  # not kept in shared drives
+        if not drive_sharing.may_change_writers_can_share(store, user, f):
+            raise core.forbidden()
+        patch.writers_can_share = writers_can_share
     if add or remove:
         patch.parents = moved_parents(store, req, f, add, remove)
     if media is not None:
@@ -620,6 +648,8 @@ def commit_update(store: Store, patch: FilePatch) -> File:
         f.name = patch.name
     if patch.description is not None:
         f.description = patch.description
+    if patch.writers_can_share is not None:
+        f.writers_can_share = patch.writers_can_share
     f.app_properties = patched(f.app_properties, patch.app_properties)
     f.properties = patched(f.properties, patch.properties)
     if patch.parents is not None:

@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from . import core, drive_model
+from . import core, drive_model, drive_sharing
 from .core import ApiError, File, Permission, Request, Response, Router, SharedDrive, Store
 from .drive_model import (
     ANYONE,
@@ -166,14 +166,21 @@ def find_grant(store: Store, target: Target, permission_id: str) -> Grant:
 
 
 def require_sharer(store: Store, user: str, target: Target) -> None:
-    """Files: writers and up may share. Shared drives: only organizers manage members."""
+    """Items: as :func:`drive_sharing.may_share` says (writersCanShare in My Drive, member
+    roles in shared drives). Shared drives: only organizers manage members."""
     if target.drive is not None:
         if target.drive.members.get(user.lower()) != ORGANIZER:
             raise core.forbidden()
         return
     assert target.file is not None
-    role = store.role_of(user, target.file)
-    if role is None or core.ROLE_RANK[role] < core.ROLE_RANK[WRITER]:
+    if not drive_sharing.may_share(store, user, target.file):
+        raise core.forbidden()
+
+
+def require_permission_reader(store: Store, user: str, target: Target) -> None:
+    """Writers and up may list an item's permissions, also where they may not share it; any
+    member may list a shared drive's (its membership)."""
+    if target.file is not None and not drive_sharing.may_read_permissions(store, user, target.file):
         raise core.forbidden()
 
 
@@ -189,8 +196,7 @@ def touch_sharing(store: Store, target: Target) -> None:
 def list_permissions(ctx: core.Context, req: Request, file_id: str) -> dict[str, Any]:
     mask = response_mask(req, "PermissionList", PERMISSION_LIST_DEFAULT)
     target = find_target(ctx.store, req, file_id)
-    if target.file is not None:  # any member may see who else is in a shared drive
-        require_sharer(ctx.store, req.user, target)
+    require_permission_reader(ctx.store, req.user, target)
     chunk, token = drive_model.page(
         grants_of(ctx.store, target), req, LIST_PAGE_DEFAULT, LIST_PAGE_MAX
     )

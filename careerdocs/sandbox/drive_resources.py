@@ -14,7 +14,7 @@ import importlib.resources
 import json
 from typing import Any
 
-from . import core, drive_model
+from . import core, drive_model, drive_sharing
 from .core import File, SharedDrive, Store
 from .drive_model import Grant
 from .fields import DiscoverySchema, FieldMask
@@ -176,7 +176,7 @@ def capabilities(store: Store, viewer: str, f: File) -> dict[str, bool]:
         "canReadRevisions": can_write,
         "canRemoveChildren": folder and can_write,
         "canRename": can_write and not root,
-        "canShare": can_write,
+        "canShare": drive_sharing.may_share(store, viewer, f),
         "canTrash": trash,
         "canUntrash": trash,
         "canReadDrive": bool(f.drive_id) and rank >= 1,
@@ -204,7 +204,6 @@ def file_resource(store: Store, viewer: str, f: File) -> dict[str, Any]:
         "capabilities": caps,
         "viewersCanCopyContent": True,
         "copyRequiresWriterPermission": False,
-        "writersCanShare": True,
         "quotaBytesUsed": str(len(f.blob) if f.blob is not None else 0),
     }
     parents = visible_parents(store, viewer, f)
@@ -219,9 +218,12 @@ def file_resource(store: Store, viewer: str, f: File) -> dict[str, Any]:
     if f.last_modifying_user:
         out["lastModifyingUser"] = user_resource(f.last_modifying_user, viewer)
     if f.drive_id:
+        # writersCanShare and permissions are "Not populated for items in shared drives"
+        # (Drive v3 discovery, File); read their sharing with permissions.list instead.
         out["driveId"] = f.drive_id
         out["teamDriveId"] = f.drive_id
     else:
+        out["writersCanShare"] = drive_sharing.writers_can_share(f)
         out.update(_ownership(store, viewer, f, caps["canShare"]))
     if f.blob is not None:
         out.update(_blob_fields(f))
@@ -314,27 +316,11 @@ def _user_v2(email: str, viewer: str) -> dict[str, Any]:
 
 
 def drive_resource(drive: SharedDrive, viewer: str) -> dict[str, Any]:
-    role = drive.members.get(viewer.lower())
-    rank = core.ROLE_RANK[role] if role else 0
-    organizer = rank >= core.ROLE_RANK[drive_model.ORGANIZER]
-    can_write = rank >= core.ROLE_RANK[drive_model.WRITER]
     return {
         "kind": DRIVE_KIND,
         "id": drive.id,
         "name": drive.name,
         "hidden": False,
-        "capabilities": {
-            "canAddChildren": can_write,
-            "canComment": rank >= core.ROLE_RANK["commenter"],
-            "canCopy": rank >= 1,
-            "canDeleteDrive": organizer,
-            "canDownload": rank >= 1,
-            "canEdit": can_write,
-            "canListChildren": rank >= 1,
-            "canManageMembers": organizer,
-            "canReadRevisions": can_write,
-            "canRename": can_write,
-            "canRenameDrive": organizer,
-            "canShare": organizer,
-        },
+        "capabilities": drive_sharing.drive_capabilities(drive, viewer),
+        "restrictions": drive_sharing.restrictions(drive),
     }

@@ -12,7 +12,7 @@ import functools
 import hashlib
 from typing import Any
 
-from . import core, drive_content, drive_model
+from . import core, drive_content, drive_model, drive_sharing
 from .core import ApiError, Request, Router, SharedDrive
 from .drive_resources import (
     DRIVE_DEFAULT,
@@ -40,6 +40,7 @@ def register(router: Router) -> None:
     add("POST", DRIVES, create_drive, kind="write", name="drives.create")
     add("GET", DRIVES, list_drives, kind="read", name="drives.list")
     add("GET", DRIVE, get_drive, kind="read", name="drives.get")
+    add("PATCH", DRIVE, update_drive, kind="write", name="drives.update")
     add("GET", ABOUT, about, kind="read", name="about.get")
 
 
@@ -80,6 +81,37 @@ def create_drive(ctx: core.Context, req: Request) -> dict[str, Any]:
 def get_drive(ctx: core.Context, req: Request, drive_id: str) -> dict[str, Any]:
     mask = response_mask(req, "Drive", DRIVE_DEFAULT)
     drive = drive_model.require_drive(ctx.store, req.user, drive_id)
+    return mask.apply(drive_resource(drive, req.user))
+
+
+def update_drive(ctx: core.Context, req: Request, drive_id: str) -> dict[str, Any]:
+    """drives.update: an organizer renames the drive or changes its restrictions ("To add a
+    restriction, first create a shared drive and then use drives.update", Drive v3
+    discovery, Drive.restrictions). Other fields are refused rather than ignored."""
+    mask = response_mask(req, "Drive", DRIVE_DEFAULT)
+    drive = drive_model.require_drive(ctx.store, req.user, drive_id)
+    if drive.members.get(req.user.lower()) != drive_model.ORGANIZER:
+        raise core.forbidden()
+    body = req.json()
+    unknown = set(body) - {"name", "restrictions", "kind", "id"}
+    if unknown:
+        raise ApiError(
+            400,
+            f"The sandbox does not model drives.update of {', '.join(sorted(unknown))}.",
+            reason="badRequest",
+        )
+    changes = body.get("restrictions") or {}
+    if not isinstance(changes, dict) or any(
+        key not in drive_sharing.RESTRICTION_DEFAULTS or not isinstance(value, bool)
+        for key, value in changes.items()
+    ):
+        raise ApiError(400, "Invalid value for restrictions.", reason="invalid")
+    name = body.get("name")
+    if name is not None:
+        if not isinstance(name, str) or not name.strip():
+            raise ApiError(400, "A shared drive name is required.", reason="required")
+        drive.name = name
+    drive.restrictions = {**(getattr(drive, "restrictions", None) or {}), **changes}
     return mask.apply(drive_resource(drive, req.user))
 
 

@@ -211,11 +211,20 @@ class Sandbox:
         self._dirty.set()
         return info
 
-    def create_shared_drive(self, name: str, organizers: list[str]) -> str:
+    def create_shared_drive(
+        self,
+        name: str,
+        organizers: list[str],
+        members: dict[str, str] | None = None,
+        restrictions: dict[str, bool] | None = None,
+    ) -> str:
+        """A shared drive with these organizers (Managers), other ``members`` by role
+        (fileOrganizer = Content manager, writer = Contributor, commenter, reader) and
+        ``restrictions`` (drive_sharing.RESTRICTION_DEFAULTS names them)."""
+        roles = {e.lower(): role for e, role in (members or {}).items()}
+        roles.update({e.lower(): "organizer" for e in organizers})
         with self.store.lock:
-            drive = core.SharedDrive(
-                core.new_id(19), name, {e.lower(): "organizer" for e in organizers}
-            )
+            drive = core.SharedDrive(core.new_id(19), name, roles, dict(restrictions or {}))
             self.store.drives[drive.id] = drive
         self._dirty.set()
         return drive.id

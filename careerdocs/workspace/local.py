@@ -227,8 +227,9 @@ class LocalWorkspace:
         fy: str,
     ) -> Artifact:
         """Fill the template into ``<folder>/<name>.docx|.xlsx``. A growth sheet's Conversations
-        tab is protected with only the Acknowledged column locked and no password: a file on disk
-        cannot tell the person from their manager, so this guards against slips, not intent.
+        tab's header row is locked (no password) and every data cell, Acknowledged included, is left
+        editable: a file on disk cannot tell the person from their manager, so locking the tick
+        would only lock out the person who must make it.
 
         Raises TemplateError for an unreadable template or a placeholder without a value, and
         WorkspaceError if the file exists or ``kind`` was already made this fiscal year."""
@@ -242,7 +243,7 @@ class LocalWorkspace:
         directory, marker = self._owned_folder(person, folder)
         target = directory / _file_name(name, SUFFIXES[kind])
         _refuse_existing(marker, directory, target, kind, fy)
-        data = office.fill(path, values, lock_acknowledgements=kind is ArtifactKind.GROWTH_SHEET)
+        data = office.fill(path, values, protect_layout=kind is ArtifactKind.GROWTH_SHEET)
         with _io(f"cannot write {target}"):
             _write_new(target, data)
         year = marker[KEY_YEARS].setdefault(fy, {})

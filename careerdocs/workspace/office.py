@@ -66,16 +66,18 @@ def template_text(path: Path) -> str:
     return "\n".join(cell.value for cell in _text_cells(_open_xlsx(path)))
 
 
-def fill(path: Path, values: Mapping[str, str], *, lock_acknowledgements: bool = False) -> bytes:
+def fill(path: Path, values: Mapping[str, str], *, protect_layout: bool = False) -> bytes:
     """The template at ``path`` with every placeholder replaced by ``values[token]``, as file bytes.
 
     Raises TemplateError if the template is unreadable or a placeholder has no value. With
-    ``lock_acknowledgements`` (growth sheets), the Conversations tab is protected so that only its
-    Acknowledged column is locked; the template must have that tab and column.
+    ``protect_layout`` (growth sheets), the Conversations tab's header row is locked under sheet
+    protection while every data cell, Acknowledged included, stays editable; the template must
+    have that tab and column. A .docx paragraph that held only conditionals which all came out
+    empty (a sentence about a manager someone does not have) is removed, not left blank.
     """
     if _template_type(path) == DOCX_SUFFIX:
         return _fill_docx(path, values)
-    return _fill_xlsx(path, values, lock_acknowledgements)
+    return _fill_xlsx(path, values, protect_layout)
 
 
 def _template_type(path: Path) -> str:
@@ -154,10 +156,24 @@ def _fill_docx(path: Path, values: Mapping[str, str]) -> bytes:
     pattern = _substituter(tokens)
     if pattern is not None:
         for paragraph in paragraphs:
+            before = _paragraph_text(paragraph)
             _replace_in_paragraph(paragraph, pattern, values)
+            if before.strip() and not _paragraph_text(paragraph).strip():
+                _remove_emptied(paragraph)
     out = BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _remove_emptied(paragraph: Any) -> None:
+    """Drop a paragraph whose text the fill emptied, unless it is the last one of a table cell
+    (a cell must keep one) or holds something besides text (a picture, a field)."""
+    parent = paragraph.getparent()
+    if parent is None or paragraph.find(f".//{qn('w:drawing')}") is not None:
+        return
+    if parent.tag == qn("w:tc") and len(parent.findall(qn("w:p"))) == 1:
+        return
+    parent.remove(paragraph)
 
 
 def _replace_in_paragraph(
@@ -225,7 +241,7 @@ def _text_cells(workbook: Workbook) -> Iterator[Cell]:
                     yield cell
 
 
-def _fill_xlsx(path: Path, values: Mapping[str, str], lock_acknowledgements: bool) -> bytes:
+def _fill_xlsx(path: Path, values: Mapping[str, str], protect_layout: bool) -> bytes:
     workbook = _open_xlsx(path)
     cells = list(_text_cells(workbook))
     tokens = fields.placeholders("\n".join(cell.value for cell in cells))
@@ -236,54 +252,52 @@ def _fill_xlsx(path: Path, values: Mapping[str, str], lock_acknowledgements: boo
             filled = pattern.sub(lambda m: _clean(values[m.group()]), cell.value)
             if filled != cell.value:
                 put_cell(cell, filled)
-    if lock_acknowledgements:
-        _lock_acknowledgements(workbook, path)
+    if protect_layout:
+        _protect_layout(workbook, path)
     out = BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def _lock_acknowledgements(workbook: Workbook, path: Path) -> None:
-    """Sheet protection on the Conversations tab with every column unlocked except Acknowledged,
-    and no password. This is the local stand-in for Google's protected range: a file on disk
-    cannot know who edits it, so it only stops an accidental tick, not a determined manager."""
+def _protect_layout(workbook: Workbook, path: Path) -> None:
+    """Sheet protection on the Conversations tab, without a password, that locks only the header
+    row: the person can type and tick in every data cell (Acknowledged included) and add rows,
+    but not rename the columns rollup reads or insert and delete columns.
+
+    A file on disk cannot tell the person from their manager, so locking Acknowledged would only
+    stop the person themselves from ticking it, which is what the sheet asks them to do. Only
+    Google (the tab protected for its owner) can keep others out."""
     if CONVERSATIONS_TAB not in workbook.sheetnames:
         raise _template_error(path, f"has no {CONVERSATIONS_TAB!r} tab")
     sheet = workbook[CONVERSATIONS_TAB]
     header = [_header_text(cell.value) for cell in sheet[1]]
     if ACKNOWLEDGED_COLUMN not in header:
         raise _template_error(path, f"{CONVERSATIONS_TAB} has no {ACKNOWLEDGED_COLUMN!r} column")
-    column = header.index(ACKNOWLEDGED_COLUMN) + 1
     for row in sheet.iter_rows():
         for cell in row:
-            cell.protection = LOCKED if cell.column == column else UNLOCKED
-    _protect_columns(sheet, column)
+            cell.protection = LOCKED if cell.row == 1 else UNLOCKED
+    _unlock_columns(sheet)
+    for row in range(2, sheet.max_row + 1):
+        sheet.row_dimensions[row].protection = UNLOCKED
     protection = sheet.protection
     protection.insertRows = protection.formatColumns = protection.formatRows = False  # allowed
+    protection.formatCells = protection.sort = protection.autoFilter = False  # allowed
     protection.sheet = True
 
 
-def _protect_columns(sheet: Worksheet, locked: int) -> None:
-    """Column styles decide cells nobody has typed in yet: unlock every column but ``locked``.
-    Existing ``<col>`` ranges are kept (with their widths) and split around ``locked``; the gaps
-    between them get new unlocked ranges, so no two ranges overlap."""
+def _unlock_columns(sheet: Worksheet) -> None:
+    """Column styles decide cells nobody has typed in yet: every column is unlocked (the header
+    cells themselves are locked one by one). Existing ``<col>`` ranges keep their widths; the
+    gaps between them get new unlocked ranges, so no two ranges overlap."""
     dimensions = list(sheet.column_dimensions.values())
     sheet.column_dimensions.clear()
     for dim in dimensions:
         dim.reindex()
     covered = sorted((d.min, d.max) for d in dimensions)
     dimensions += [_column_span(sheet, lo, hi, None) for lo, hi in _gaps(covered, EXCEL_MAX_COLUMN)]
-    spans = [piece for dim in dimensions for piece in _split_around(sheet, dim, locked)]
-    for dim in spans:
-        dim.protection = LOCKED if dim.min == locked == dim.max else UNLOCKED
+    for dim in dimensions:
+        dim.protection = UNLOCKED
         sheet.column_dimensions[get_column_letter(dim.min)] = dim
-
-
-def _split_around(sheet: Worksheet, dim: ColumnDimension, locked: int) -> list[ColumnDimension]:
-    if not dim.min <= locked <= dim.max:
-        return [dim]
-    pieces = [(dim.min, locked - 1), (locked, locked), (locked + 1, dim.max)]
-    return [_column_span(sheet, lo, hi, dim) for lo, hi in pieces if lo <= hi]
 
 
 def _column_span(
