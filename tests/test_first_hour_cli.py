@@ -215,7 +215,7 @@ def test_ctrl_c_stops_after_the_people_in_flight(
     monkeypatch.setattr(provision, "_provision_person", original)
     again = run(local_config, "--today", TODAY, "provision", "--no-notify")
     assert again.exit_code == 0, again.output
-    assert "FY2027: 12 people, 36 created" in again.stdout  # the 9 not started, 4 each
+    assert "FY2027: 12 people, 36 written" in again.stdout  # the 9 not started, 4 each
 
 
 # -- help and messages -------------------------------------------------------------------------
@@ -223,7 +223,8 @@ def test_ctrl_c_stops_after_the_people_in_flight(
 
 def test_top_level_help_lists_each_command_once() -> None:
     result = CliRunner().invoke(cli, ["--help"])
-    names = ["doctor", "init", "plan", "provision", "rollup", "sandbox", "status"]
+    names = sorted(cli.commands)
+    assert {"init", "provision", "rollup", "status", "sandbox"} <= set(names)
     listed = [line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line]
     assert listed == names
     for name in names:
