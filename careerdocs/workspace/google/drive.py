@@ -8,7 +8,7 @@ Identity: with a service account and domain-wide delegation, each person's artif
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -20,6 +20,9 @@ from ..base import (
     MARKER_KIND,
     MARKER_PERSON,
     MARKER_TEMPLATE,
+    STEP_FILLED,
+    STEP_NOTIFIED,
+    STEP_PROTECTED,
     Artifact,
     ArtifactKind,
     TemplateRef,
@@ -54,6 +57,14 @@ DRIVE_BATCH_LIMIT = 100
 PAGE_SIZE = 1000
 MAX_MARKER_VALUE = 100
 OWN_FOLDER_ROLE = "writer"
+WRITERS_CAN_SHARE = "writersCanShare"
+
+# Steps recorded on the file they concern, one appProperty each: Drive merges an update's
+# appProperties key by key, so recording one step never loses another recorded concurrently.
+STEP_MARKERS = {STEP_FILLED: "careerdocs_filled", STEP_PROTECTED: "careerdocs_protected"}
+MARKER_TAB = "careerdocs_tab"  # the growth sheet's Conversations tab id, recorded with protection
+NOTIFIED_PREFIX = "careerdocs_notified_"  # + fiscal year label, on the folder
+DONE = "yes"
 
 
 def _q_literal(value: str) -> str:
@@ -86,6 +97,46 @@ def markers(
     return found
 
 
+def notified_marker(fy: str) -> str:
+    """The folder's appProperty saying the person was emailed for ``fy`` (a key per year, so a
+    new fiscal year starts un-notified and the key stays within Drive's 124 bytes)."""
+    return f"{NOTIFIED_PREFIX}{fy}"[:MAX_MARKER_VALUE]
+
+
+def step_markers(steps: Iterable[str], fy: str, tab_id: int | None = None) -> dict[str, str]:
+    """The appProperties recording ``steps`` (and the protected tab's id)."""
+    props = {
+        (notified_marker(fy) if step == STEP_NOTIFIED else STEP_MARKERS[step]): DONE
+        for step in steps
+    }
+    if tab_id is not None:
+        props[MARKER_TAB] = str(tab_id)
+    return props
+
+
+def cleared_steps() -> dict[str, None]:
+    """appProperties that clear every recorded step: a copy inherits its source's properties
+    (Drive applies a copy's body as a patch, a null deleting a key), and a template that is
+    itself a careerdocs file must not make its copy look filled or protected."""
+    return dict.fromkeys([*STEP_MARKERS.values(), MARKER_TAB])
+
+
+def parse_steps(kind: ArtifactKind, props: Mapping[str, str], fy: str) -> frozenset[str]:
+    steps = {step for step, key in STEP_MARKERS.items() if props.get(key) == DONE}
+    if kind is ArtifactKind.FOLDER and props.get(notified_marker(fy)) == DONE:
+        steps.add(STEP_NOTIFIED)
+    return frozenset(steps)
+
+
+def parse_tab_id(props: Mapping[str, str]) -> int | None:
+    if props.get(STEP_MARKERS[STEP_PROTECTED]) != DONE:
+        return None
+    try:
+        return int(props.get(MARKER_TAB, ""))
+    except ValueError:
+        return None
+
+
 def _kind_of(f: Mapping[str, Any]) -> ArtifactKind | None:
     try:
         return ArtifactKind((f.get("appProperties") or {}).get(MARKER_KIND, ""))
@@ -93,8 +144,17 @@ def _kind_of(f: Mapping[str, Any]) -> ArtifactKind | None:
         return None
 
 
-def artifact(kind: ArtifactKind, person: str, fy: str, f: Mapping[str, Any]) -> Artifact:
-    """The Artifact for a Drive file resource read with FILE_FIELDS."""
+def artifact(
+    kind: ArtifactKind,
+    person: str,
+    fy: str,
+    f: Mapping[str, Any],
+    steps_fy: str | None = None,
+) -> Artifact:
+    """The Artifact for a Drive file resource read with FILE_FIELDS: its recorded steps, tab id
+    and creation time come from the file itself. A folder serves every year: its steps are read
+    for ``steps_fy`` (default ``fy``)."""
+    props = f.get("appProperties") or {}
     return Artifact(
         kind,
         person,
@@ -104,7 +164,14 @@ def artifact(kind: ArtifactKind, person: str, fy: str, f: Mapping[str, Any]) -> 
         f.get("webViewLink", ""),
         f.get("modifiedTime", ""),
         created=f.get("createdTime", ""),
+        steps=parse_steps(kind, props, steps_fy or fy),
+        tab_id=parse_tab_id(props) if kind is ArtifactKind.GROWTH_SHEET else None,
     )
+
+
+def _earlier(a: Artifact, b: Artifact) -> bool:
+    """True if ``a`` was created before ``b`` (ids break ties, so every run picks the same)."""
+    return (a.created or "~", a.id) < (b.created or "~", b.id)
 
 
 class Drive:
@@ -195,15 +262,12 @@ class Drive:
         permissions = f.get("permissions") or []
         self.access.remember(f["id"], props)
         found_artifact = replace(
-            artifact(kind, person, props.get(MARKER_FY, fy), f),
+            artifact(kind, person, props.get(MARKER_FY, fy), f, steps_fy=fy),
             shares=held_shares(permissions),
             grants=recorded_grants(props, permissions),
         )
         current = found[person].get(kind)
-        if current is None or (found_artifact.created, found_artifact.id) < (
-            current.created,
-            current.id,
-        ):
+        if current is None or _earlier(found_artifact, current):
             found[person][kind] = found_artifact  # the earliest created wins, as heal keeps it
 
     def list_all(self, user: str, q: str) -> list[dict[str, Any]]:
@@ -297,7 +361,9 @@ class Drive:
         if self.ctx.shared_drive:
             body["parents"] = [self.ctx.options.shared_drive_id]
         f = self.ctx.run(
-            self._files().create(body=body, fields=FILE_FIELDS, **self.ctx.drive_common()),
+            self._files().create(
+                body=self.no_resharing(body), fields=FILE_FIELDS, **self.ctx.drive_common()
+            ),
             api="drive",
             kind="write",
             user=user,
@@ -313,13 +379,27 @@ class Drive:
             self.access.share(person, folder, person, OWN_FOLDER_ROLE, record=False)
         return folder
 
+    def no_resharing(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``body`` for a file careerdocs creates, in My Drive mode with ``writersCanShare``
+        false: the manager's writer access must not let them pass the person's folder on
+        ("Whether users with only writer permission can modify the file's permissions", Drive
+        v3 File resource). Set in the create or copy itself, so it costs no call. Shared-drive
+        items have no such field ("Not populated for items in shared drives"): there the
+        drive's own sharing settings decide."""
+        if self.ctx.shared_drive:
+            return dict(body)
+        return {**body, WRITERS_CAN_SHARE: False}
+
     def copy(
         self, user: str, file_id: str, body: Mapping[str, Any], recover: Callable[[], Any]
     ) -> dict[str, Any]:
         """files.copy of ``file_id`` as ``user`` with ``body`` (name, parents, appProperties)."""
         return self.ctx.run(
             self._files().copy(
-                fileId=file_id, body=dict(body), fields=FILE_FIELDS, **self.ctx.drive_common()
+                fileId=file_id,
+                body=self.no_resharing(body),
+                fields=FILE_FIELDS,
+                **self.ctx.drive_common(),
             ),
             api="drive",
             kind="write",
@@ -336,7 +416,7 @@ class Drive:
         recover: Callable[[], Any],
     ) -> dict[str, Any]:
         """files.create of an Office file converted to its native Google type, as ``user``."""
-        body = {**body, "mimeType": NATIVE_MIME[kind]}
+        body = self.no_resharing({**body, "mimeType": NATIVE_MIME[kind]})
         media = MediaInMemoryUpload(data, mimetype=UPLOAD_MIME[kind], resumable=False)
         return self.ctx.run(
             self._files().create(
