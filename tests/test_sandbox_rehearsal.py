@@ -256,3 +256,22 @@ def test_the_log_filter_rewrites_google_hosts_only() -> None:
     other = logging.LogRecord("x", logging.INFO, __file__, 1, "https://example.com/a", (), None)
     RedirectedUrls("http://127.0.0.1:9").filter(other)
     assert other.getMessage() == "https://example.com/a"
+
+
+@pytest.mark.parametrize(
+    ("filled", "expected"),
+    [
+        ([["Date", "With whom", "", "How to"], ["", "", "", "One row each"]], (2, 1)),
+        ([["Date", "With whom"], ["2026-01-01", "x"]], (3, 1)),
+        ([["Notes col", "Date", "With whom"], ["n", "", ""], ["", "2026-01-01", "y"]], (2, 2)),
+    ],
+    ids=["notes-beside-the-table", "after-the-last-row", "columns-moved"],
+)
+def test_a_logged_row_goes_in_the_first_free_row_and_only_its_own_columns(
+    filled: list[list[str]], expected: tuple[int, int]
+) -> None:
+    from careerdocs.rehearsal import placement
+
+    row, column, cells = placement(filled, {"Date": "2026-11-02", "With whom": "Sam"})
+    assert (row, column) == expected
+    assert cells == ["2026-11-02", "Sam"]
