@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from googleapiclient.errors import HttpError
 
 from careerdocs.cli import cli
 from careerdocs.config import load_settings
@@ -16,10 +17,11 @@ from careerdocs.errors import AuthError
 from careerdocs.workspace import open_workspace
 from careerdocs.workspace.base import MARKER_KIND, ArtifactKind
 from careerdocs.workspace.google import GoogleWorkspace
-from careerdocs.workspace.google.access import GRANT_PREFIX, grant_record
+from careerdocs.workspace.google.access import GRANT_PREFIX, drive_access, grant_record
 from careerdocs.workspace.google.auth import CredentialFactory
 from careerdocs.workspace.google.backend import GoogleOptions
 from careerdocs.workspace.google.clients import Clients
+from careerdocs.workspace.google.duplicates import SEAL, untouched
 from careerdocs.workspace.google.pacer import Pacer
 
 from .conftest import ALICE, BOB, CAROL, PBP, GoogleSetup, SandboxKit
@@ -31,6 +33,7 @@ FY = "FY2027"
 ZOE = "zoe.lambert@example.com"
 SIOBHAN = "siobhan.obrien@example.com"
 AMARA = "amara.nwosu@example.com"
+RAHUL = "rahul.mehta@example.com"  # Zoë's skip-level: not given her folder
 NOBODY = "nobody@example.com"  # no account was ever created for this address
 NEW_HIRE = "nina.new@example.com"  # in the roster before their account exists
 MARKER_Q = "appProperties has {{ key='careerdocs_person' and value='{}' }}"
@@ -342,3 +345,192 @@ def test_two_central_sheets_keep_the_earliest(google_setup: GoogleSetup) -> None
     q = "appProperties has { key='careerdocs_kind' and value='central' } and trashed = true"
     trashed = kit.drive.files().list(q=q, fields="files(id)").execute(http=kit.http(admin))
     assert [f["id"] for f in trashed["files"]] == [later["id"]]
+
+
+def test_doctor_names_a_person_google_will_not_act_as_and_why(google_setup: GoogleSetup) -> None:
+    first_person = "margaret.okafor@example.com"  # the person doctor proves delegation with
+    google_setup.kit.sandbox.suspend_user(first_person)
+
+    result = run(google_setup, "doctor")
+
+    assert result.exit_code == 1
+    line = next(x for x in result.output.splitlines() if "credentials and delegation" in x)
+    assert line.startswith(f"[FAIL] credentials and delegation: {first_person}: Google will not")
+    assert "suspended" in line
+
+
+def test_the_earliest_document_is_kept_and_moved_into_the_earliest_folder(
+    google_setup: GoogleSetup,
+) -> None:
+    kit = google_setup.kit
+    assert run(google_setup, "provision", "--only", ZOE, "--no-notify").exit_code == 0
+    first = {f["appProperties"][MARKER_KIND]: f for f in listed(kit, ZOE)}
+    second = second_set(kit, ZOE)
+    # the other run's IGP was made before this run's (the runs interleaved)
+    earlier_igp = (
+        kit.drive.files()
+        .create(
+            body={
+                "name": "earlier igp",
+                "mimeType": "application/vnd.google-apps.document",
+                "parents": [second["folder"]],
+                "appProperties": first["igp"]["appProperties"],
+                "createdTime": "2020-01-01T00:00:00.000Z",
+            },
+            fields="id",
+        )
+        .execute(http=kit.http(ZOE))["id"]
+    )
+    ws = open_google_workspace(google_setup)
+
+    messages = ws.heal(ZOE, FY, ws.find_artifacts([ZOE], FY)[ZOE])
+
+    assert messages == []
+    alive = {f["id"]: f for f in listed(kit, ZOE)}
+    kinds = sorted(f["appProperties"][MARKER_KIND] for f in alive.values())
+    assert kinds == ["folder", "growth_sheet", "igp", "tracker"]
+    assert alive[earlier_igp]["parents"] == [first["folder"]["id"]]
+    assert first["folder"]["id"] in alive and second["folder"] not in alive
+
+
+@pytest.mark.parametrize(
+    ("times", "expected"),
+    [
+        pytest.param(
+            ("2026-11-26T10:00:00.000Z", "2026-11-26T10:00:00.000Z", None), True, id="as-created"
+        ),
+        pytest.param(
+            ("2026-11-26T10:00:00Z", "2026-11-26T10:00:00.000Z", None), True, id="same-instant"
+        ),
+        pytest.param(
+            ("2026-11-26T10:00:00.000Z", "2026-11-26T10:05:00.000Z", "2026-11-26T10:05:00.000Z"),
+            True,
+            id="as-sealed",
+        ),
+        pytest.param(
+            ("2026-11-26T10:00:00.000Z", "2026-11-26T10:06:00.000Z", "2026-11-26T10:05:00.000Z"),
+            False,
+            id="edited-after-seal",
+        ),
+        pytest.param(
+            ("2026-11-26T10:00:00.000Z", "2026-11-26T10:01:00.000Z", None),
+            False,
+            id="edited-never-sealed",
+        ),
+        pytest.param(("2026-11-26T10:00:00.000Z", None, None), False, id="no-modified-time"),
+    ],
+)
+def test_a_copy_is_untouched_only_as_careerdocs_left_it(
+    times: tuple[str | None, str | None, str | None], expected: bool
+) -> None:
+    created, modified, seal = times
+    f = {"createdTime": created, "modifiedTime": modified, "appProperties": {}}
+    if seal:
+        f["appProperties"] = {SEAL: seal}
+
+    assert untouched(f) is expected
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "restrictions", "role", "may_share_folders"),
+    [
+        ({"canManageMembers": True, "canAddChildren": True}, {}, "Manager", True),
+        ({"canTrashChildren": True, "canAddChildren": True}, {}, "Content manager", False),
+        (
+            {"canTrashChildren": True, "canAddChildren": True},
+            {"sharingFoldersRequiresOrganizerPermission": False},
+            "Content manager",
+            True,
+        ),
+        (
+            {"canTrashChildren": True, "canAddChildren": True},
+            {"sharingFoldersRequiresOrganizerPermission": True},
+            "Content manager",
+            False,
+        ),
+        ({"canAddChildren": True, "canShare": True}, {}, "Contributor", False),
+        ({"canComment": True}, {}, "Commenter", False),
+        ({}, {}, "Viewer", False),
+    ],
+)
+def test_who_may_share_folders_in_a_shared_drive(
+    capabilities: dict[str, bool], restrictions: dict[str, bool], role: str, may_share_folders: bool
+) -> None:
+    access = drive_access({"capabilities": capabilities, "restrictions": restrictions})
+
+    assert access.role == role
+    assert access.can_share_folders is may_share_folders
+
+
+def test_a_changed_role_is_revoked_then_granted_anew(sandbox: SandboxKit) -> None:
+    ws = workspace(sandbox)
+    ws.create_folder(ALICE, "Alice", FY)
+    folder = ws.find_artifacts([ALICE], FY)[ALICE][ArtifactKind.FOLDER]
+    ws.share(ALICE, folder, BOB, "writer")
+    folder = ws.find_artifacts([ALICE], FY)[ALICE][ArtifactKind.FOLDER]
+
+    assert ws.revoke(ALICE, folder, BOB)
+    assert ws.share(ALICE, folder, BOB, "reader")  # the survey's shares still say writer
+
+    assert permissions(sandbox, ALICE, folder.id)[BOB] == "reader"
+    assert ws.find_artifacts([ALICE], FY)[ALICE][ArtifactKind.FOLDER].grants == ((BOB, "reader"),)
+
+
+# -- re-sharing ----------------------------------------------------------------------------------
+
+
+def test_the_manager_cannot_pass_the_persons_folder_on(google_setup: GoogleSetup) -> None:
+    kit = google_setup.kit
+    assert run(google_setup, "provision", "--only", ZOE, "--no-notify").exit_code == 0
+    files = (
+        kit.drive.files()
+        .list(q=MARKER_Q.format(ZOE), fields="files(id,writersCanShare,appProperties)")
+        .execute(http=kit.http(ZOE))["files"]
+    )
+    folder = next(f for f in files if f["appProperties"][MARKER_KIND] == "folder")
+
+    with pytest.raises(HttpError) as refused:
+        kit.drive.permissions().create(
+            fileId=folder["id"],
+            body={"type": "user", "role": "writer", "emailAddress": RAHUL},
+            sendNotificationEmail=False,
+        ).execute(http=kit.http(SIOBHAN))
+
+    assert refused.value.resp.status == 403
+    assert [f["writersCanShare"] for f in files] == [False] * 4
+    assert RAHUL not in permissions(kit, ZOE, folder["id"])
+
+
+def test_copied_templates_cannot_be_reshared_by_writers_either(sandbox: SandboxKit) -> None:
+    ws = workspace(sandbox)
+    template = (
+        sandbox.drive.files()
+        .create(body={"name": "IGP", "mimeType": "application/vnd.google-apps.document"})
+        .execute(http=sandbox.http(ALICE))
+    )
+
+    copied = ws.drive.copy(ALICE, template["id"], {"name": "Alice IGP"}, lambda: None)
+
+    got = (
+        sandbox.drive.files()
+        .get(fileId=copied["id"], fields="writersCanShare")
+        .execute(http=sandbox.http(ALICE))
+    )
+    assert got["writersCanShare"] is False
+
+
+def test_a_content_manager_may_provision_where_the_drive_lets_them_share_folders(
+    google_setup: GoogleSetup,
+) -> None:
+    drive_id = use_shared_drive(google_setup, "fileOrganizer")
+    kit = google_setup.kit
+    with kit.store.lock:
+        kit.store.drives[drive_id].restrictions = {
+            "sharingFoldersRequiresOrganizerPermission": False
+        }
+
+    result = run(google_setup, "provision", "--only", ZOE, "--no-notify")
+
+    assert result.exit_code == 0, result.output
+    zoes = [f for f in careerdocs_files(kit) if f.app_properties.get("careerdocs_person") == ZOE]
+    assert len(zoes) == 4

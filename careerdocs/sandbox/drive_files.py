@@ -71,8 +71,19 @@ UPDATE_FIELDS = frozenset(
     }
 )
 WRITERS_CAN_SHARE = "writersCanShare"
+# files.copy takes a File body like files.create (Drive v3 discovery, files.copy "request": File),
+# so the copy's writersCanShare may be set in it; the caller owns the copy.
 COPY_FIELDS = frozenset(
-    {"name", "mimeType", "description", "parents", "appProperties", "properties", "id"}
+    {
+        "name",
+        "mimeType",
+        "description",
+        "parents",
+        "appProperties",
+        "properties",
+        "id",
+        "writersCanShare",
+    }
 )
 IGNORED_FIELDS = frozenset({"kind"})
 
@@ -719,6 +730,7 @@ def copy(ctx: core.Context, req: Request, file_id: str) -> dict[str, Any]:
         description=src.description if description is None else description,
         app_properties=patched(src.app_properties, property_patch(body, "appProperties")),
         properties=patched(src.properties, property_patch(body, "properties")),
+        writers_can_share=bool_field(body, WRITERS_CAN_SHARE) is not False,
     )
     f = commit_create(store, plan, copied_content(src))
     return mask.apply(file_resource(store, user, f))

@@ -106,6 +106,10 @@ def drive_capabilities(drive: SharedDrive, viewer: str) -> dict[str, Any]:
         "canRename": can_write,
         "canRenameDrive": organizer,
         "canShare": can_write,
+        # Content managers (fileOrganizer) and managers may move items to the trash;
+        # contributors may not ("canTrashChildren: Whether the current user can trash children
+        # from folders in this shared drive", Drive v3 discovery, Drive.capabilities).
+        "canTrashChildren": rank >= core.ROLE_RANK[FILE_ORGANIZER],
         "canChangeSharingFoldersRequiresOrganizerPermissionRestriction": organizer,
         "canChangeDomainUsersOnlyRestriction": organizer,
         "canChangeDriveMembersOnlyRestriction": organizer,

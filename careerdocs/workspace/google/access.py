@@ -147,6 +147,8 @@ class Access:
         self._record = record
         self._drive_access: DriveAccess | None = None
         self._props: dict[str, dict[str, str]] = {}  # file id -> appProperties last seen
+        # (file id, email) revoked this run: the caller's Artifact.shares still lists them
+        self._revoked: set[tuple[str, str]] = set()
 
     def _permissions_api(self) -> Any:
         return self.ctx.clients.resource("drive", "permissions")
@@ -248,7 +250,8 @@ class Access:
     ) -> bool:
         """Grant ``role`` on ``target`` to ``grantee`` without Drive's own email, recording it
         first (``record``) so the roster can take it back. False if already held."""
-        held = dict(target.shares).get(grantee.lower())
+        email = grantee.strip().lower()
+        held = None if (target.id, email) in self._revoked else dict(target.shares).get(email)
         if held and ROLE_RANK.get(held, 0) >= ROLE_RANK.get(role, 0):
             return False
         self.require_shared_drive_rights()
@@ -267,6 +270,7 @@ class Access:
             kind="write",
             user=user,
         )
+        self._revoked.discard((target.id, email))
         return True
 
     def revoke(self, person: str, target: Artifact, grantee: str) -> bool:
@@ -293,6 +297,7 @@ class Access:
                 kind="write",
                 user=user,
             )
+        self._revoked.add((target.id, email))
         self._write_record(user, target.id, {grant_key(email): None})
         return bool(direct)
 

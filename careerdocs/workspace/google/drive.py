@@ -54,6 +54,7 @@ DRIVE_BATCH_LIMIT = 100
 PAGE_SIZE = 1000
 MAX_MARKER_VALUE = 100
 OWN_FOLDER_ROLE = "writer"
+WRITERS_CAN_SHARE = "writersCanShare"
 
 
 def _q_literal(value: str) -> str:
@@ -297,7 +298,9 @@ class Drive:
         if self.ctx.shared_drive:
             body["parents"] = [self.ctx.options.shared_drive_id]
         f = self.ctx.run(
-            self._files().create(body=body, fields=FILE_FIELDS, **self.ctx.drive_common()),
+            self._files().create(
+                body=self.no_resharing(body), fields=FILE_FIELDS, **self.ctx.drive_common()
+            ),
             api="drive",
             kind="write",
             user=user,
@@ -313,13 +316,27 @@ class Drive:
             self.access.share(person, folder, person, OWN_FOLDER_ROLE, record=False)
         return folder
 
+    def no_resharing(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``body`` for a file careerdocs creates, in My Drive mode with ``writersCanShare``
+        false: the manager's writer access must not let them pass the person's folder on
+        ("Whether users with only writer permission can modify the file's permissions", Drive
+        v3 File resource). Set in the create or copy itself, so it costs no call. Shared-drive
+        items have no such field ("Not populated for items in shared drives"): there the
+        drive's own sharing settings decide."""
+        if self.ctx.shared_drive:
+            return dict(body)
+        return {**body, WRITERS_CAN_SHARE: False}
+
     def copy(
         self, user: str, file_id: str, body: Mapping[str, Any], recover: Callable[[], Any]
     ) -> dict[str, Any]:
         """files.copy of ``file_id`` as ``user`` with ``body`` (name, parents, appProperties)."""
         return self.ctx.run(
             self._files().copy(
-                fileId=file_id, body=dict(body), fields=FILE_FIELDS, **self.ctx.drive_common()
+                fileId=file_id,
+                body=self.no_resharing(body),
+                fields=FILE_FIELDS,
+                **self.ctx.drive_common(),
             ),
             api="drive",
             kind="write",
@@ -336,7 +353,7 @@ class Drive:
         recover: Callable[[], Any],
     ) -> dict[str, Any]:
         """files.create of an Office file converted to its native Google type, as ``user``."""
-        body = {**body, "mimeType": NATIVE_MIME[kind]}
+        body = self.no_resharing({**body, "mimeType": NATIVE_MIME[kind]})
         media = MediaInMemoryUpload(data, mimetype=UPLOAD_MIME[kind], resumable=False)
         return self.ctx.run(
             self._files().create(

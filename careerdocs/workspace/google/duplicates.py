@@ -1,8 +1,9 @@
 """Duplicates two concurrent runs made (two machines, two locks), healed after the fact.
 
-Which copy survives: the earliest created (``createdTime``, ids breaking ties), so every run that
-heals picks the same one. A document is kept inside the surviving folder when a copy of it is
-there; a survivor left in a duplicate folder is moved into the surviving one.
+Which copy survives: the earliest created of each kind (``createdTime``, ids breaking ties), so
+every run that heals picks the same one, and the same one :meth:`.drive.Drive.find_artifacts`
+reports. A surviving document left in a duplicate folder (the runs interleaved) is moved into
+the surviving folder.
 
 Which later copy may go to the trash: only an *untouched* one. Drive cannot say who edited a file
 in a way careerdocs can trust: under domain-wide delegation careerdocs acts as the person, so
@@ -143,7 +144,7 @@ class Duplicates:
             copies = by_kind.get(kind, [])
             if not copies:
                 continue
-            survivor = self._survivor(copies, home)
+            survivor = copies[0]
             if home is not None and home["id"] not in (survivor.get("parents") or []):
                 self._move(user, survivor, home["id"])
             for dup in copies:
@@ -185,17 +186,6 @@ class Duplicates:
                     _link(first),
                 )
         return str(first["id"])
-
-    @staticmethod
-    def _survivor(
-        copies: Sequence[dict[str, Any]], home: Mapping[str, Any] | None
-    ) -> dict[str, Any]:
-        """The earliest copy in the surviving folder, else the earliest."""
-        if home is not None:
-            inside = [c for c in copies if home["id"] in (c.get("parents") or [])]
-            if inside:
-                return inside[0]
-        return copies[0]
 
     @staticmethod
     def _edited(kind: ArtifactKind, dup: Mapping[str, Any], survivor: Mapping[str, Any]) -> str:
