@@ -161,9 +161,11 @@ def test_the_reviewed_cassette_holds_no_secrets() -> None:
 
 def test_budget_per_person_is_what_the_cassette_says() -> None:
     """The numbers a reviewer checks, for two people: per person one folder, three uploads
-    (converted to Docs and Sheets), one Sheets read and one write to protect the Acknowledged
-    column, one email; per share the grant's record on the folder, then the permission; for
-    the run, one batched Drive search and the central sheet."""
+    (converted to Docs and Sheets, each recording its fill in the upload itself), one Sheets
+    read (a converted upload's new tab id) and one write to protect the Conversations tab, one
+    Drive update recording that protection and the tab id, one email; per share the grant's
+    record on the folder, then the permission; for the run, one batched Drive search and the
+    central sheet."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
@@ -171,7 +173,7 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
         per_host[host] = per_host.get(host, 0) + 1
     assert per_host == {
         "oauth2.googleapis.com": 3,  # one token per acting user
-        "www.googleapis.com": 14,
+        "www.googleapis.com": 16,
         "sheets.googleapis.com": 6,
         "gmail.googleapis.com": 2,
     }

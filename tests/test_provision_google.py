@@ -98,7 +98,7 @@ def test_no_share_notification_comes_from_drive_itself(provisioned: GoogleSetup)
     assert notifications(provisioned.kit.store) == []
 
 
-def test_only_the_person_can_tick_acknowledged(provisioned: GoogleSetup) -> None:
+def test_only_the_person_can_write_the_conversations_tab(provisioned: GoogleSetup) -> None:
     kit = provisioned.kit
     sheet = next(
         f
@@ -106,13 +106,16 @@ def test_only_the_person_can_tick_acknowledged(provisioned: GoogleSetup) -> None
         if f["appProperties"]["careerdocs_kind"] == "growth_sheet"
     )
     as_manager = kit.gspread(SIOBHAN).open_by_key(sheet["id"]).worksheet("Conversations")
-    as_manager.update([["2026-10-01", "Siobhán", "career", "first one"]], "A2:D2")
-    with pytest.raises(gspread.exceptions.APIError) as refused:
-        as_manager.update([[True]], "E2")
-    assert refused.value.response.status_code == 400
-    assert "protected cell" in refused.value.response.json()["error"]["message"]
+    for cells, value in (
+        ("A2:D2", [["2026-10-01", "Siobhán", "career", "forged"]]),
+        ("E2", [[True]]),
+    ):
+        with pytest.raises(gspread.exceptions.APIError) as refused:
+            as_manager.update(value, cells)
+        assert refused.value.response.status_code == 400
+        assert "protected cell" in refused.value.response.json()["error"]["message"]
     as_zoe = kit.gspread(ZOE).open_by_key(sheet["id"]).worksheet("Conversations")
-    as_zoe.update([[True]], "E2", raw=False)
+    as_zoe.update([["2026-10-01", "Siobhán", "career", "first one", True]], "A2:E2", raw=False)
     assert as_zoe.get("E2", value_render_option="UNFORMATTED_VALUE") == [[True]]
 
 

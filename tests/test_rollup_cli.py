@@ -328,9 +328,20 @@ class GoogleEnv(Env):
     kit: SandboxKit
     admin: str = SANDBOX_ADMIN
 
+    own_gets: int = 0  # spreadsheets.get calls this test helper made itself
+
+    def _all_sheet_gets(self) -> int:
+        return sum(
+            c["count"]
+            for c in self.kit.counters.snapshot()
+            if c["method"] == "spreadsheets.get" and c["user"] != self.admin
+        )
+
     def sheet_reads(self) -> int:
-        """Growth-sheet reads so far (careerdocs reads the central sheet with batchGet)."""
-        return self.kit.counters.total(api="sheets", method="spreadsheets.values.get")
+        """Growth-sheet reads careerdocs made so far: one ``spreadsheets.get`` each, as the
+        sheet's owner. The admin's own reads are left out (they include the central sheet's),
+        so the admin's growth sheet is not counted: see :data:`COUNTED_SHEETS`."""
+        return self._all_sheet_gets() - self.own_gets
 
     def _sheet_id(self, email: str) -> str:
         q = (
@@ -358,10 +369,12 @@ class GoogleEnv(Env):
         return files[0]["id"]
 
     def log(self, email: str, rows: Sequence[Sequence[Any]]) -> None:
+        before = self._all_sheet_gets()
         sheet = self.kit.gspread(email).open_by_key(self._sheet_id(email))
         sheet.worksheet(CONVERSATIONS).update(
             [list(r) for r in rows], "A2", value_input_option="USER_ENTERED"
         )
+        self.own_gets += self._all_sheet_gets() - before  # gspread reads the sheet's metadata
 
     def _values(self, ranges: Sequence[str], render: str) -> list[list[list[Any]]]:
         result = (
@@ -413,8 +426,15 @@ class GoogleEnv(Env):
         sheet.update_cells(cells, value_input_option="RAW")
 
     def break_sheet(self, email: str) -> None:
-        sheet = self.kit.gspread(email).open_by_key(self._sheet_id(email))
-        sheet.del_worksheet(sheet.worksheet(CONVERSATIONS))
+        """Sheets can no longer read the file (its content is gone, as after a failed
+        conversion). No API call leads there, so this reaches into the sandbox's store. Deleting
+        the Conversations tab is not "unreadable" any more: it makes the sheet untrusted
+        (tests/test_trust_google.py)."""
+        store, sheet_id = self.kit.store, self._sheet_id(email)
+        with store.lock:
+            f = store.files[sheet_id]
+            f.sheet = None
+            store.touch(f, email)
 
     def _meta(self) -> list[dict[str, Any]]:
         return (
@@ -651,7 +671,8 @@ def test_summary_counts_each_department_with_percent_acknowledged(env: Env) -> N
 
 
 class SheetReads:
-    """Growth-sheet reads as the sandbox counted them (the Google path only)."""
+    """Growth-sheet reads as the sandbox counted them (the Google path only), except the
+    admin's own sheet, which is read as the admin like the central sheet."""
 
     def __init__(self, env: Env) -> None:
         self.env = env if isinstance(env, GoogleEnv) else None
@@ -665,11 +686,14 @@ class SheetReads:
         self.last = now
 
 
+COUNTED_SHEETS = SHEETS - 1  # all growth sheets but the admin's (see GoogleEnv.sheet_reads)
+
+
 def test_second_rollup_reads_only_the_sheets_changed_since_the_last_run(env: Env) -> None:
     reads = SheetReads(env)
     first = env.rollup_ok()
     assert (first["counts"]["sheets_read"], first["counts"]["sheets_cached"]) == (SHEETS, 0)
-    reads.assert_since_last(SHEETS)
+    reads.assert_since_last(COUNTED_SHEETS)
 
     env.log(ZOE, SCENARIO[ZOE])
     second = env.rollup_ok()
@@ -683,7 +707,7 @@ def test_second_rollup_reads_only_the_sheets_changed_since_the_last_run(env: Env
 
     full = env.rollup_ok("--full")
     assert (full["counts"]["sheets_read"], full["counts"]["sheets_cached"]) == (SHEETS, 0)
-    reads.assert_since_last(SHEETS)
+    reads.assert_since_last(COUNTED_SHEETS)
 
 
 # openpyxl stages each tab in a temporary file; when that write fails, its abandoned writer

@@ -9,11 +9,14 @@ roster sheets are always read and written as the admin.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ...errors import GoogleAPIError, TemplateError
 from .. import office
 from ..base import (
+    STEP_FILLED,
+    STEP_PROTECTED,
     Artifact,
     ArtifactKind,
     Email,
@@ -24,12 +27,15 @@ from ..base import (
 from .clients import Clients
 from .context import READ_WORKERS, GoogleContext, GoogleOptions
 from .docs import Docs
-from .drive import Drive, artifact, markers
+from .drive import Drive, artifact, cleared_steps, markers, step_markers
+from .fill import pending
 from .gmail import Gmail
 from .pacer import Pacer
-from .sheets import Sheets
+from .sheets import Protection, Sheets
 
 __all__ = ["READ_WORKERS", "GoogleOptions", "GoogleWorkspace"]
+
+GROWTH = ArtifactKind.GROWTH_SHEET
 
 
 class GoogleWorkspace:
@@ -127,26 +133,46 @@ class GoogleWorkspace:
         values: Mapping[str, str],
         fy: str,
     ) -> Artifact:
+        """Copy (and fill) or upload a filled file, recording STEP_FILLED with it.
+
+        A growth sheet is also protected here, its protection recorded in the same Drive
+        update as its fill, which saves a call per person; :meth:`protect` stays the separate,
+        idempotent step that a re-run after a crash uses (it returns at once for a sheet that
+        already records STEP_PROTECTED)."""
         missing = [t for t in template.tokens if t not in values]
         if missing:
             raise TemplateError(f"no value for {', '.join(missing)} in {template.source}")
         user = self.actor(person)
-        body: dict[str, Any] = {
-            "name": name,
-            "parents": [folder.id],
-            "appProperties": markers(person, kind, fy, template),
-        }
+        body: dict[str, Any] = {"name": name, "parents": [folder.id]}
         recover = self.drive.recover(person, kind, fy)
+        marks = markers(person, kind, fy, template)
         if self._strategy(template) == "copy":
             assert template.google_id is not None
+            body["appProperties"] = {**cleared_steps(), **marks}
             f = self.drive.copy(user, template.google_id, body, recover)
             self._fill_copy(user, kind, f["id"], template, values)
-        else:
-            assert template.path is not None
-            f = self.drive.upload(user, kind, body, office.fill(template.path, values), recover)
-        if kind is ArtifactKind.GROWTH_SHEET:
-            self.sheets.protect_acknowledgements(user, f["id"], person, template)
-        return artifact(kind, person, fy, f)
+            made = artifact(kind, person, fy, f)
+            fresh_tab = self.sheets.ack_layout(template).sheet_id if kind is GROWTH else None
+            return self._finish(person, made, template, {STEP_FILLED}, fresh_tab)
+        assert template.path is not None
+        body["appProperties"] = {**marks, **step_markers([STEP_FILLED], fy)}
+        f = self.drive.upload(user, kind, body, office.fill(template.path, values), recover)
+        made = artifact(kind, person, fy, f)
+        return self._finish(person, made, template, set(), None)
+
+    def _finish(
+        self,
+        person: str,
+        made: Artifact,
+        template: TemplateRef,
+        steps: set[str],
+        fresh_tab: int | None,
+    ) -> Artifact:
+        """Protect a new growth sheet and record ``steps`` (plus the protection) in one Drive
+        update. ``fresh_tab``: the tab id of a copy just made, which cannot be protected yet."""
+        if made.kind is GROWTH:
+            return self._protect(person, made, template, steps, fresh_tab)
+        return self._record(person, made, steps)
 
     def _fill_copy(
         self,
@@ -155,15 +181,93 @@ class GoogleWorkspace:
         file_id: str,
         template: TemplateRef,
         values: Mapping[str, str],
+        *,
+        only_unfilled: bool = False,
     ) -> None:
+        """Fill a copy of a Google template in one pass. ``only_unfilled``: finish a copy that
+        may already be filled (a crash before its fill was recorded), touching only what still
+        holds the template's placeholders."""
         if not values:
             return
-        if kind is ArtifactKind.GROWTH_SHEET:
-            assert template.google_id is not None
-            self._template_texts(template)  # a template that cannot be read is a TemplateError
-            self.sheets.fill(user, file_id, template.google_id, values)
+        assert template.google_id is not None
+        texts = self._template_texts(template)  # a template that cannot be read: TemplateError
+        if kind is GROWTH:
+            self.sheets.fill(user, file_id, template.google_id, values, only_unfilled=only_unfilled)
             return
-        self.docs.fill(user, file_id, values)
+        text = texts[0][1]
+        if only_unfilled:
+            current = self.docs.read_text(user, file_id)
+            if not pending(current, text, values):
+                return
+            text = current
+        self.docs.fill(user, file_id, text, values)
+
+    def fill(
+        self,
+        person: str,
+        artifact: Artifact,
+        template: TemplateRef,
+        values: Mapping[str, str],
+    ) -> Artifact:
+        if STEP_FILLED in artifact.steps:
+            return artifact
+        if template.google_id:  # an upload is filled when created; a copy may not be
+            self._fill_copy(
+                self.actor(person), artifact.kind, artifact.id, template, values, only_unfilled=True
+            )
+        return self._record(person, artifact, {STEP_FILLED})
+
+    def protect(self, person: str, sheet: Artifact, template: TemplateRef) -> Artifact:
+        if STEP_PROTECTED in sheet.steps and sheet.tab_id is not None:
+            return sheet
+        return self._protect(person, sheet, template, set(), None)
+
+    def _protect(
+        self,
+        person: str,
+        sheet: Artifact,
+        template: TemplateRef,
+        steps: set[str],
+        fresh_tab: int | None,
+    ) -> Artifact:
+        """Protect the whole Conversations tab for the person, then record STEP_PROTECTED, the
+        tab id and ``steps`` in one Drive update.
+
+        Editors are the person and, when someone else runs careerdocs for them (a shared drive,
+        a user login), that account too: Google keeps the account that adds a protection as an
+        editor anyway, so naming it says in the file what Google will do."""
+        user = self.actor(person)
+        layout = self.sheets.ack_layout(template)
+        if fresh_tab is not None:  # a copy just made: its template's tab id, no protection yet
+            state = Protection(fresh_tab, protected=False)
+        else:  # an upload (new sheet ids) or a re-run: read the tab id and what is protected
+            state = self.sheets.protection(user, sheet.id)
+        editors = [person] if user == person else [person, user]
+        self.sheets.protect(
+            user, sheet.id, state.tab_id, layout, editors, add_protection=not state.protected
+        )
+        return self._record(person, sheet, {*steps, STEP_PROTECTED}, state.tab_id)
+
+    def mark(self, person: str, artifact: Artifact, step: str, fy: str) -> Artifact:
+        if step in artifact.steps:  # a folder's steps are those of the year it was found for
+            return artifact
+        return self._record(person, artifact, {step}, fy=fy)
+
+    def _record(
+        self,
+        person: str,
+        target: Artifact,
+        steps: set[str],
+        tab_id: int | None = None,
+        fy: str | None = None,
+    ) -> Artifact:
+        """Record ``steps`` in the file's appProperties; the Artifact as the file now says."""
+        if not steps:
+            return target
+        props = step_markers(sorted(steps), fy or target.fy, tab_id)
+        f = self.drive.record(self.actor(person), target.id, props)
+        updated = artifact(target.kind, person, target.fy, f, steps_fy=fy or target.fy)
+        return replace(updated, shares=target.shares, grants=target.grants)
 
     # -- sharing and telling -----------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .context import GoogleContext
+from .fill import sentinel_requests
 
 
 class Docs:
@@ -16,37 +17,33 @@ class Docs:
     def text(self, document_id: str) -> str:
         """All the text of a template document (body, tables), read once per run as the admin."""
         if document_id not in self._texts:
-            doc = self.ctx.run(
-                self.ctx.clients.resource("docs", "documents").get(documentId=document_id),
-                api="docs",
-                kind="read",
-                user=self.ctx.options.admin,
-            )
-            self._texts[document_id] = _doc_text(doc)
+            self._texts[document_id] = self.read_text(self.ctx.options.admin, document_id)
         return self._texts[document_id]
 
-    def fill(self, user: str, document_id: str, values: Mapping[str, str]) -> None:
-        """Replace each placeholder token in the document with its value, as ``user``."""
+    def read_text(self, user: str, document_id: str) -> str:
+        """All the text of a document as it is now, read as ``user``."""
+        doc = self.ctx.run(
+            self.ctx.clients.resource("docs", "documents").get(documentId=document_id),
+            api="docs",
+            kind="read",
+            user=user,
+        )
+        return _doc_text(doc)
+
+    def fill(self, user: str, document_id: str, text: str, values: Mapping[str, str]) -> None:
+        """Replace each placeholder token in the document (whose text is ``text``) with its
+        value, in one pass and one atomic batchUpdate, as ``user``."""
+        requests = sentinel_requests(text, values)
+        if not requests:
+            return
         self.ctx.run(
             self.ctx.clients.resource("docs", "documents").batchUpdate(
-                documentId=document_id, body={"requests": _replace_requests(values)}
+                documentId=document_id, body={"requests": requests}
             ),
             api="docs",
             kind="write",
             user=user,
         )
-
-
-def _replace_requests(values: Mapping[str, str]) -> list[dict[str, Any]]:
-    return [
-        {
-            "replaceAllText": {
-                "containsText": {"text": token, "matchCase": True},
-                "replaceText": value,
-            }
-        }
-        for token, value in values.items()
-    ]
 
 
 def _doc_text(doc: Mapping[str, Any]) -> str:

@@ -8,7 +8,7 @@ Identity: with a service account and domain-wide delegation, each person's artif
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -20,6 +20,9 @@ from ..base import (
     MARKER_KIND,
     MARKER_PERSON,
     MARKER_TEMPLATE,
+    STEP_FILLED,
+    STEP_NOTIFIED,
+    STEP_PROTECTED,
     Artifact,
     ArtifactKind,
     TemplateRef,
@@ -56,6 +59,13 @@ MAX_MARKER_VALUE = 100
 OWN_FOLDER_ROLE = "writer"
 WRITERS_CAN_SHARE = "writersCanShare"
 
+# Steps recorded on the file they concern, one appProperty each: Drive merges an update's
+# appProperties key by key, so recording one step never loses another recorded concurrently.
+STEP_MARKERS = {STEP_FILLED: "careerdocs_filled", STEP_PROTECTED: "careerdocs_protected"}
+MARKER_TAB = "careerdocs_tab"  # the growth sheet's Conversations tab id, recorded with protection
+NOTIFIED_PREFIX = "careerdocs_notified_"  # + fiscal year label, on the folder
+DONE = "yes"
+
 
 def _q_literal(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -87,6 +97,46 @@ def markers(
     return found
 
 
+def notified_marker(fy: str) -> str:
+    """The folder's appProperty saying the person was emailed for ``fy`` (a key per year, so a
+    new fiscal year starts un-notified and the key stays within Drive's 124 bytes)."""
+    return f"{NOTIFIED_PREFIX}{fy}"[:MAX_MARKER_VALUE]
+
+
+def step_markers(steps: Iterable[str], fy: str, tab_id: int | None = None) -> dict[str, str]:
+    """The appProperties recording ``steps`` (and the protected tab's id)."""
+    props = {
+        (notified_marker(fy) if step == STEP_NOTIFIED else STEP_MARKERS[step]): DONE
+        for step in steps
+    }
+    if tab_id is not None:
+        props[MARKER_TAB] = str(tab_id)
+    return props
+
+
+def cleared_steps() -> dict[str, None]:
+    """appProperties that clear every recorded step: a copy inherits its source's properties
+    (Drive applies a copy's body as a patch, a null deleting a key), and a template that is
+    itself a careerdocs file must not make its copy look filled or protected."""
+    return dict.fromkeys([*STEP_MARKERS.values(), MARKER_TAB])
+
+
+def parse_steps(kind: ArtifactKind, props: Mapping[str, str], fy: str) -> frozenset[str]:
+    steps = {step for step, key in STEP_MARKERS.items() if props.get(key) == DONE}
+    if kind is ArtifactKind.FOLDER and props.get(notified_marker(fy)) == DONE:
+        steps.add(STEP_NOTIFIED)
+    return frozenset(steps)
+
+
+def parse_tab_id(props: Mapping[str, str]) -> int | None:
+    if props.get(STEP_MARKERS[STEP_PROTECTED]) != DONE:
+        return None
+    try:
+        return int(props.get(MARKER_TAB, ""))
+    except ValueError:
+        return None
+
+
 def _kind_of(f: Mapping[str, Any]) -> ArtifactKind | None:
     try:
         return ArtifactKind((f.get("appProperties") or {}).get(MARKER_KIND, ""))
@@ -94,8 +144,17 @@ def _kind_of(f: Mapping[str, Any]) -> ArtifactKind | None:
         return None
 
 
-def artifact(kind: ArtifactKind, person: str, fy: str, f: Mapping[str, Any]) -> Artifact:
-    """The Artifact for a Drive file resource read with FILE_FIELDS."""
+def artifact(
+    kind: ArtifactKind,
+    person: str,
+    fy: str,
+    f: Mapping[str, Any],
+    steps_fy: str | None = None,
+) -> Artifact:
+    """The Artifact for a Drive file resource read with FILE_FIELDS: its recorded steps, tab id
+    and creation time come from the file itself. A folder serves every year: its steps are read
+    for ``steps_fy`` (default ``fy``)."""
+    props = f.get("appProperties") or {}
     return Artifact(
         kind,
         person,
@@ -105,7 +164,14 @@ def artifact(kind: ArtifactKind, person: str, fy: str, f: Mapping[str, Any]) -> 
         f.get("webViewLink", ""),
         f.get("modifiedTime", ""),
         created=f.get("createdTime", ""),
+        steps=parse_steps(kind, props, steps_fy or fy),
+        tab_id=parse_tab_id(props) if kind is ArtifactKind.GROWTH_SHEET else None,
     )
+
+
+def _earlier(a: Artifact, b: Artifact) -> bool:
+    """True if ``a`` was created before ``b`` (ids break ties, so every run picks the same)."""
+    return (a.created or "~", a.id) < (b.created or "~", b.id)
 
 
 class Drive:
@@ -196,15 +262,12 @@ class Drive:
         permissions = f.get("permissions") or []
         self.access.remember(f["id"], props)
         found_artifact = replace(
-            artifact(kind, person, props.get(MARKER_FY, fy), f),
+            artifact(kind, person, props.get(MARKER_FY, fy), f, steps_fy=fy),
             shares=held_shares(permissions),
             grants=recorded_grants(props, permissions),
         )
         current = found[person].get(kind)
-        if current is None or (found_artifact.created, found_artifact.id) < (
-            current.created,
-            current.id,
-        ):
+        if current is None or _earlier(found_artifact, current):
             found[person][kind] = found_artifact  # the earliest created wins, as heal keeps it
 
     def list_all(self, user: str, q: str) -> list[dict[str, Any]]:

@@ -18,25 +18,38 @@ from ..base import (
     Table,
     TemplateRef,
 )
+from . import conversations
 from .context import GoogleContext
+from .fill import fill_text
 
 CHART_WIDTH_COLUMNS = 2
 CHECKBOX_COLUMNS = (ACKNOWLEDGED_COLUMN, "Escalation")
-ACKNOWLEDGEMENT_NOTE = "Only the team member acknowledges their career conversations."
+# What a read of a growth sheet asks for: every tab's id and title, its protections, and its
+# cells' unformatted values. One call answers both "what does it say" and "may it count".
+CONVERSATIONS_READ_FIELDS = (
+    "sheets(properties(sheetId,title),protectedRanges,data(startRow,startColumn,"
+    "rowData(values(effectiveValue))))"
+)
+PROTECTIONS_FIELDS = "sheets(properties(sheetId,title),protectedRanges)"
 
 
 @dataclass(frozen=True)
 class _AckLayout:
     sheet_id: int | None  # the Conversations tab's id, when the template fixes it
-    column: int  # zero-based index of the Acknowledged column
-    checkbox_columns: tuple[int, ...]
+    checkbox_columns: tuple[int, ...]  # zero-based indexes of the tick columns
+
+
+@dataclass(frozen=True)
+class Protection:
+    """A growth sheet's Conversations tab id and whether careerdocs already protects it."""
+
+    tab_id: int
+    protected: bool
 
 
 def _tab_id(meta: Mapping[str, Any], title: str) -> int | None:
-    for sheet in meta.get("sheets", []):
-        if sheet["properties"]["title"] == title:
-            return int(sheet["properties"].get("sheetId", 0))
-    return None
+    tab = conversations.tab_titled(meta, title)
+    return None if tab is None else int(tab["properties"].get("sheetId", 0))
 
 
 def _cell(value: Any) -> dict[str, Any]:
@@ -81,16 +94,27 @@ class Sheets:
         return self._template_cells[spreadsheet_id]
 
     def fill(
-        self, user: str, spreadsheet_id: str, template_id: str, values: Mapping[str, str]
+        self,
+        user: str,
+        spreadsheet_id: str,
+        template_id: str,
+        values: Mapping[str, str],
+        *,
+        only_unfilled: bool = False,
     ) -> None:
-        """Write each template cell that holds a placeholder, filled, into the copy (RAW)."""
-        data = []
-        for a1, text in self.template_cells(template_id):
-            filled = text
-            for token, value in values.items():
-                filled = filled.replace(token, value)
-            if filled != text:
-                data.append({"range": a1, "values": [[filled]]})
+        """Write each template cell that holds a placeholder, filled in one pass, into the copy
+        (RAW). With ``only_unfilled``, first read those cells and leave any that no longer hold
+        the template's text (already filled, or edited since)."""
+        cells = [(a1, text) for a1, text in self.template_cells(template_id) if text]
+        data = [
+            {"range": a1, "values": [[filled]]}
+            for a1, text in cells
+            if (filled := fill_text(text, values)) != text
+        ]
+        if data and only_unfilled:
+            current = self._current_texts(user, spreadsheet_id, [d["range"] for d in data])
+            template = dict(cells)
+            data = [d for d in data if current.get(d["range"]) == template[d["range"]]]
         if data:
             self.ctx.run(
                 self._values().batchUpdate(
@@ -101,8 +125,23 @@ class Sheets:
                 user=user,
             )
 
-    def _ack_layout(self, template: TemplateRef) -> _AckLayout:
-        """Where the Conversations tab and its Acknowledged column are, read once per template.
+    def _current_texts(self, user: str, spreadsheet_id: str, ranges: list[str]) -> dict[str, str]:
+        result = self.ctx.run(
+            self._values().batchGet(
+                spreadsheetId=spreadsheet_id, ranges=ranges, valueRenderOption="FORMULA"
+            ),
+            api="sheets",
+            kind="read",
+            user=user,
+        )
+        out: dict[str, str] = {}
+        for a1, vr in zip(ranges, result.get("valueRanges", []), strict=False):
+            values = vr.get("values") or [[]]
+            out[a1] = str(values[0][0]) if values and values[0] else ""
+        return out
+
+    def ack_layout(self, template: TemplateRef) -> _AckLayout:
+        """Where the Conversations tab and its tick columns are, read once per template.
 
         A copy keeps its template's sheet ids, so for a Google template the tab's id is known
         too; a converted upload gets new ids, found per file (``sheet_id`` None)."""
@@ -141,35 +180,49 @@ class Sheets:
                 f"{ACKNOWLEDGED_COLUMN} column"
             )
         layout = _AckLayout(
-            sheet_id,
-            header.index(ACKNOWLEDGED_COLUMN),
-            tuple(i for i, h in enumerate(header) if h in CHECKBOX_COLUMNS),
+            sheet_id, tuple(i for i, h in enumerate(header) if h in CHECKBOX_COLUMNS)
         )
         self._layouts[template.source] = layout
         return layout
 
-    def protect_acknowledgements(
-        self, user: str, sheet_id: str, person: str, template: TemplateRef
+    def protection(self, user: str, spreadsheet_id: str) -> Protection:
+        """The Conversations tab's id and whether a careerdocs protection already covers it
+        (one read: a converted upload has new sheet ids, and a re-run must not protect twice)."""
+        meta = self.ctx.run(
+            self._spreadsheets().get(spreadsheetId=spreadsheet_id, fields=PROTECTIONS_FIELDS),
+            api="sheets",
+            kind="read",
+            user=user,
+        )
+        tab = conversations.tab_titled(meta, CONVERSATIONS_TAB)
+        if tab is None:
+            raise WorkspaceError(f"{spreadsheet_id} has no {CONVERSATIONS_TAB} tab to protect")
+        tab_id = int(tab["properties"].get("sheetId", 0))
+        ours = [
+            p
+            for p in tab.get("protectedRanges") or []
+            if conversations.is_careerdocs_whole_tab(p, tab_id)
+        ]
+        return Protection(tab_id, bool(ours))
+
+    def protect(
+        self,
+        user: str,
+        spreadsheet_id: str,
+        tab_id: int,
+        layout: _AckLayout,
+        editors: Sequence[str],
+        *,
+        add_protection: bool = True,
     ) -> None:
-        """Make the Acknowledged column a range only the person can edit, with checkboxes."""
-        layout = self._ack_layout(template)
-        tab_id = layout.sheet_id
-        if tab_id is None:
-            meta = self.ctx.run(
-                self._spreadsheets().get(
-                    spreadsheetId=sheet_id, fields="sheets(properties(sheetId,title))"
-                ),
-                api="sheets",
-                kind="read",
-                user=user,
-            )
-            tab_id = _tab_id(meta, CONVERSATIONS_TAB)
-            if tab_id is None:
-                raise WorkspaceError(f"{sheet_id} lost its {CONVERSATIONS_TAB} tab on upload")
+        """Protect the whole Conversations tab for ``editors`` and make its tick columns
+        checkboxes, in one atomic batchUpdate as ``user``."""
+        requests = _checkbox_requests(tab_id, layout.checkbox_columns)
+        if add_protection:
+            requests.append(_protect_tab_request(tab_id, editors))
         self.ctx.run(
             self._spreadsheets().batchUpdate(
-                spreadsheetId=sheet_id,
-                body={"requests": _protect_requests(tab_id, layout, person)},
+                spreadsheetId=spreadsheet_id, body={"requests": requests}
             ),
             api="sheets",
             kind="write",
@@ -177,22 +230,28 @@ class Sheets:
         )
 
     def read_conversations(self, sheets: Sequence[Artifact]) -> list[SheetRead]:
+        """Each sheet's Conversations tab, by its recorded id, with its protection checked; one
+        ``spreadsheets.get`` per sheet answers both."""
+
         def read(sheet: Artifact) -> SheetRead:
+            reader = self.ctx.actor(sheet.person)
             try:
                 result = self.ctx.run(
-                    self._values().get(
+                    self._spreadsheets().get(
                         spreadsheetId=sheet.id,
-                        range=f"{CONVERSATIONS_TAB}!A2:Z",
-                        valueRenderOption="UNFORMATTED_VALUE",
-                        dateTimeRenderOption="SERIAL_NUMBER",
+                        includeGridData=True,
+                        fields=CONVERSATIONS_READ_FIELDS,
                     ),
                     api="sheets",
                     kind="read",
-                    user=self.ctx.actor(sheet.person),
+                    user=reader,
                 )
             except GoogleAPIError as exc:
                 return SheetRead(sheet.person, error=str(exc))
-            return SheetRead(sheet.person, rows=result.get("values", []))
+            tab = conversations.judge(result, sheet.tab_id, sheet.person, reader)
+            return SheetRead(
+                sheet.person, rows=tab.rows, header=tab.header, untrusted=tab.untrusted
+            )
 
         if not sheets:
             return []
@@ -291,15 +350,8 @@ class Sheets:
         return f"https://docs.google.com/spreadsheets/d/{cid}/edit"
 
 
-def _protect_requests(tab_id: int, layout: _AckLayout, person: str) -> list[dict[str, Any]]:
-    col = layout.column
-    column = {
-        "sheetId": tab_id,
-        "startRowIndex": 1,
-        "startColumnIndex": col,
-        "endColumnIndex": col + 1,
-    }
-    requests: list[dict[str, Any]] = [
+def _checkbox_requests(tab_id: int, columns: Sequence[int]) -> list[dict[str, Any]]:
+    return [
         {
             "setDataValidation": {
                 "range": {
@@ -311,21 +363,23 @@ def _protect_requests(tab_id: int, layout: _AckLayout, person: str) -> list[dict
                 "rule": {"condition": {"type": "BOOLEAN"}, "strict": True},
             }
         }
-        for i in layout.checkbox_columns
+        for i in columns
     ]
-    requests.append(
-        {
-            "addProtectedRange": {
-                "protectedRange": {
-                    "range": column,
-                    "description": ACKNOWLEDGEMENT_NOTE,
-                    "warningOnly": False,
-                    "editors": {"users": [person]},
-                }
+
+
+def _protect_tab_request(tab_id: int, editors: Sequence[str]) -> dict[str, Any]:
+    """Protect the whole tab (a range naming only the sheet), not just a column: no one else
+    may then edit rows, insert, delete or move columns, or rename the tab."""
+    return {
+        "addProtectedRange": {
+            "protectedRange": {
+                "range": {"sheetId": tab_id},
+                "description": conversations.PROTECTION_DESCRIPTION,
+                "warningOnly": False,
+                "editors": {"users": list(dict.fromkeys(editors))},
             }
         }
-    )
-    return requests
+    }
 
 
 def _add_sheet_request(sheet_id: int, title: str, rows: int, columns: int) -> dict[str, Any]:
