@@ -237,7 +237,9 @@ def _prepare(
     workspace = _open(settings)
     roster = load_roster(settings, workspace, _today(ctx))
     selected = roster.only(only) if only else roster
-    the_plan = provision.prepare(settings, workspace, selected, today=_today(ctx), notify=notify)
+    the_plan = provision.prepare(
+        settings, workspace, selected, today=_today(ctx), notify=notify, everyone=roster
+    )
     return settings, workspace, roster, the_plan
 
 
