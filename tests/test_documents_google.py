@@ -150,3 +150,18 @@ def test_the_google_email_speaks_of_drive(provisioned: GoogleSetup) -> None:
     zoe = next(b for b in bodies if "Hi =Zoë" in b)
     assert "in your own\nDrive" in zoe and "files in a" not in zoe
     assert "Partner, Amara Nwosu (amara.nwosu@example.com)." in zoe
+
+
+@pytest.mark.google
+def test_the_tracker_is_landscape_with_a_narrow_date_and_wide_text_columns(
+    provisioned: GoogleSetup,
+) -> None:
+    kit = provisioned.kit
+    tracker = artifact(provisioned, ZOE, "tracker")
+    doc = kit.docs.documents().get(documentId=tracker["id"]).execute(http=kit.http(ZOE))
+    page = doc["documentStyle"]["pageSize"]
+    assert page["width"]["magnitude"] > page["height"]["magnitude"]
+    table = next(e["table"] for e in doc["body"]["content"] if "table" in e)
+    columns = [c["width"]["magnitude"] for c in table["tableStyle"]["tableColumnProperties"]]
+    date, accomplishment, impact, feedback, link = columns
+    assert date < link < feedback < accomplishment == impact
