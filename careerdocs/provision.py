@@ -158,11 +158,14 @@ def plan(
     today: date,
     notify: bool = True,
     email_template: str = "",
+    everyone: Roster | None = None,
 ) -> Plan:
     """Decide everything, render everything; raise TemplateError listing every problem.
 
     ``email_template`` is checked for every person who would get an email, so a broken
-    notification also stops the run before any write.
+    notification also stops the run before any write. ``everyone`` is the whole roster when
+    ``roster`` is a part of it (``--only``): managers, skip-levels and PBPs are looked up
+    there, so their names fill the documents.
     """
     problems: list[Problem] = []
     people: list[PersonPlan] = []
@@ -175,7 +178,7 @@ def plan(
     for person in roster:
         have = dict(existing.get(person.email, {}))
         context = fields.person_context(
-            person, roster, fy, settings, today=today, links=_links(have)
+            person, everyone or roster, fy, settings, today=today, links=_links(have)
         )
         create = [k for k in (ArtifactKind.FOLDER, *FILE_KINDS) if k not in have]
         names: dict[ArtifactKind, str] = {}
@@ -519,9 +522,16 @@ def resolve_templates(settings: Settings, workspace: Workspace) -> dict[Artifact
 
 
 def prepare(
-    settings: Settings, workspace: Workspace, roster: Roster, *, today: date, notify: bool = True
+    settings: Settings,
+    workspace: Workspace,
+    roster: Roster,
+    *,
+    today: date,
+    notify: bool = True,
+    everyone: Roster | None = None,
 ) -> Plan:
-    """Survey what exists and plan the rest; no writes."""
+    """Survey what exists for ``roster`` and plan the rest; no writes. ``everyone``: the whole
+    roster when ``roster`` is a part of it (see :func:`plan`)."""
     fy = fiscal_year(today, settings.fiscal_year_start_month)
     templates = resolve_templates(settings, workspace)
     existing = workspace.find_artifacts([p.email for p in roster], fy.label)
@@ -535,4 +545,5 @@ def prepare(
         today=today,
         notify=notify,
         email_template=email_template,
+        everyone=everyone,
     )

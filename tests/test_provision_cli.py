@@ -143,6 +143,19 @@ def test_people_tab_shows_names_and_short_links_and_keeps_them_across_only_runs(
     assert people.freeze_panes == "B2" and people.auto_filter.ref
 
 
+def test_only_fills_manager_skip_level_and_pbp_by_name_from_the_whole_roster(
+    local_config: Path,
+) -> None:
+    """--only narrows who is provisioned, not who the documents can name."""
+    result = run(local_config, "provision", "--only", "lea.moreau@example.com", "--no-notify")
+    assert result.exit_code == 0, result.output
+    igp = next((local_config.parent / "out").rglob("Individual Growth Plan — Léa Moreau*.docx"))
+    text = template_text(igp)
+    assert "Talk them through with your manager, José Álvarez." in text
+    assert "your skip-level manager, Rahul Mehta" in text
+    assert "People Business Partner, Amara Nwosu (amara.nwosu@example.com)." in text
+
+
 def test_only_with_an_unknown_email_is_invalid_input(local_config: Path) -> None:
     result = run(local_config, "provision", "--only", "nobody@example.com")
     assert result.exit_code == 2

@@ -123,6 +123,18 @@ XLSX_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 XLSX_CHECKBOX_FORMULA = '"TRUE,FALSE"'
 XLSX_LIST = "list"
 XLSX_HIDDEN = "hidden"
+# What an .xlsx import keeps besides values: a cell's number format and text wrapping even when
+# the cell is empty (a template's formatted, empty Date column), list validations as
+# dropdowns, and frozen panes. Google publishes no list of what its import keeps
+# [unconfirmed: Sheets is observed to keep these]; the API shapes are CellFormat.numberFormat
+# and .wrapStrategy, DataValidationRule (ONE_OF_LIST with ConditionValue.userEnteredValue,
+# showCustomUi for the dropdown chip, strict to reject other input) and
+# GridProperties.frozenRowCount/frozenColumnCount
+# (https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/other).
+WRAP_STRATEGY = "WRAP"
+ONE_OF_LIST = "ONE_OF_LIST"
+_XLSX_QUOTED = re.compile(r'"[^"]*"|\\.')
+_XLSX_DATE_CODES = re.compile(r"[yd]|m{3,}", re.IGNORECASE)
 
 PROTECTED_MESSAGE = (
     "You are trying to edit a protected cell or object. Please contact the spreadsheet owner "
@@ -1455,6 +1467,7 @@ class Spreadsheet:
             )
             if ws.sheet_state != "visible":
                 sheet.props["hidden"] = True
+            _read_xlsx_frozen(ws, sheet)
             _read_xlsx_cells(ws, sheet)
             book.sheets.append(sheet)
         if not book.sheets:
@@ -1674,14 +1687,55 @@ def _read_xlsx_cells(ws: Any, sheet: Sheet) -> None:
                 sheet.id, merged.min_row - 1, merged.max_row, merged.min_col - 1, merged.max_col
             )
         )
-    checkbox = {"condition": {"type": BOOLEAN_CONDITION}}
     for dv in ws.data_validations.dataValidation:
-        if dv.type != XLSX_LIST or (dv.formula1 or "").upper() != XLSX_CHECKBOX_FORMULA:
+        rule = _xlsx_validation(dv)
+        if rule is None:
             continue
         for cells in dv.sqref.ranges:
             for r in range(cells.min_row - 1, cells.max_row):
                 for c in range(cells.min_col - 1, cells.max_col):
-                    sheet.put(r, c, replace(sheet.get(r, c), validation=dict(checkbox)))
+                    sheet.put(r, c, replace(sheet.get(r, c), validation=copy.deepcopy(rule)))
+
+
+def _xlsx_validation(dv: Any) -> dict[str, Any] | None:
+    """A list validation as Sheets holds it: TRUE,FALSE becomes a checkbox, any other literal
+    list a dropdown of its items. Lists drawn from a range, and other kinds, are not modelled."""
+    formula = dv.formula1 or ""
+    if dv.type != XLSX_LIST or not (formula.startswith('"') and formula.endswith('"')):
+        return None
+    if formula.upper() == XLSX_CHECKBOX_FORMULA:
+        return {"condition": {"type": BOOLEAN_CONDITION}}
+    items = [item.strip() for item in formula[1:-1].split(",")]
+    return {
+        "condition": {
+            "type": ONE_OF_LIST,
+            "values": [{"userEnteredValue": item} for item in items],
+        },
+        "strict": bool(dv.showErrorMessage),
+        "showCustomUi": True,
+    }
+
+
+def _read_xlsx_frozen(ws: Any, sheet: Sheet) -> None:
+    """Frozen panes (``freeze_panes = "B3"``) as the grid's frozen row and column counts."""
+    if not ws.freeze_panes:
+        return
+    top_left = ws[ws.freeze_panes]
+    grid = dict(sheet.props.get("gridProperties", {}))
+    if top_left.row > 1:
+        grid["frozenRowCount"] = top_left.row - 1
+    if top_left.column > 1:
+        grid["frozenColumnCount"] = top_left.column - 1
+    sheet.props["gridProperties"] = grid
+
+
+def _xlsx_pattern_kind(pattern: str) -> str:
+    """The NumberFormat type of an Excel format code: a date when it has day or year codes
+    outside quoted text (``yyyy-mm-dd``), a date-time when it also has hours."""
+    bare = _XLSX_QUOTED.sub("", pattern)
+    if _XLSX_DATE_CODES.search(bare):
+        return DATE_TIME_FORMAT if "h" in bare.lower() else DATE_FORMAT
+    return PERCENT_FORMAT if "%" in bare else NUMBER_FORMAT
 
 
 def _cell_from_xlsx(xc: Any) -> Cell | None:
@@ -1689,8 +1743,12 @@ def _cell_from_xlsx(xc: Any) -> Cell | None:
     fmt: dict[str, Any] = {}
     if xc.font is not None and xc.font.b:
         fmt["textFormat"] = {"bold": True}
+    if xc.alignment is not None and xc.alignment.wrap_text:
+        fmt["wrapStrategy"] = WRAP_STRATEGY
     pattern = xc.number_format if xc.number_format != XLSX_GENERAL else None
     if value is None:
+        if pattern:
+            fmt["numberFormat"] = _format(_xlsx_pattern_kind(pattern), pattern)
         return Cell(fmt=fmt) if fmt else None
     if xc.data_type == "f":
         return Cell(FORMULA, str(getattr(value, "text", value)), fmt or None)
