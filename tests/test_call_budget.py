@@ -166,7 +166,9 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     Drive update recording that protection and the tab id, one Drive search for duplicates a
     concurrent run made (heal), one email and one Drive update recording it (so a re-run never
     sends it again); per share the grant's record on the folder, then the permission; for the
-    run, one batched Drive search and the central sheet."""
+    run, one batched Drive search and the central sheet (a new one: its tabs, a read that its
+    empty first tab is still empty, and one atomic write that adds the People tab and deletes
+    that first tab)."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
@@ -175,7 +177,7 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     assert per_host == {
         "oauth2.googleapis.com": 3,  # one token per acting user
         "www.googleapis.com": 20,
-        "sheets.googleapis.com": 6,
+        "sheets.googleapis.com": 7,
         "gmail.googleapis.com": 2,
     }
     uploads = [c for c in calls if c.startswith("POST www.googleapis.com/upload/drive/v3/files")]
