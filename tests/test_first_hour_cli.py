@@ -259,3 +259,36 @@ def test_roles_and_other_choices_ignore_case(written: str) -> None:
     settings = parse_settings({"sharing": {"manager": written}, "backend": "Local"}, Path("."))
     assert settings.sharing.manager == written.strip().lower()
     assert settings.backend == "local"
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_an_absurd_today_is_refused_before_any_work(local_config: Path, where: str) -> None:
+    today = ["--today", "9999-12-31"]
+    args = [*today, "provision"] if where == "before" else ["provision", *today]
+    result = run(local_config, *args)
+    assert result.exit_code == ExitCode.INVALID_INPUT
+    assert "Invalid value for '--today': 9999-12-31 is out of range (1900-01-01 to 2199-12-31)" in (
+        result.stderr
+    )
+    assert not (local_config.parent / "out").exists()
+
+
+def _leaf_commands(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    import click
+
+    found = []
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _leaf_commands(command, f"{prefix}{name} ")
+        else:
+            found.append((prefix + name, command))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("path", "command"), _leaf_commands(cli), ids=[p for p, _ in _leaf_commands(cli)]
+)
+def test_every_command_takes_the_common_options_after_its_name(path: str, command: Any) -> None:
+    """The README promises --config, --today and -v for every command, before or after it."""
+    options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    assert {"--config", "--today", "-v"} <= options, path
