@@ -38,7 +38,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import openpyxl
-from openpyxl.styles import Font
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -609,11 +611,15 @@ class Cell:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        """The API's CellData: the user-set part plus what Sheets derives from it."""
+        """The API's CellData: the user-set part plus what Sheets derives from it (the
+        read-only ``hyperlink`` of a cell-level link: CellData.hyperlink, sheets.v4)."""
         out = self.user_json()
         if self.kind is not None and self.kind != FORMULA:
             out["effectiveValue"] = {self.kind: self.value}
             out["formattedValue"] = self.formatted()
+        link = ((self.fmt or {}).get("textFormat") or {}).get("link") or {}
+        if link.get("uri"):
+            out["hyperlink"] = link["uri"]
         return out
 
     @classmethod
@@ -755,6 +761,11 @@ class Sheet:
     props: dict[str, Any]
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     merges: list[GridRange] = field(default_factory=list)
+    # ConditionalFormatRule JSON, in order (a rule's index is its place here)
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    basic_filter: dict[str, Any] | None = None  # BasicFilter JSON
+    # DimensionProperties set by updateDimensionProperties, by column index
+    columns: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def blank(
@@ -800,7 +811,14 @@ class Sheet:
         self.props["gridProperties"] = grid
 
     def copy(self) -> Sheet:
-        return Sheet(copy.deepcopy(self.props), dict(self.cells), list(self.merges))
+        return Sheet(
+            copy.deepcopy(self.props),
+            dict(self.cells),
+            list(self.merges),
+            copy.deepcopy(self.rules),
+            copy.deepcopy(self.basic_filter),
+            copy.deepcopy(self.columns),
+        )
 
     def clone(self, sheet_id: int, title: str) -> Sheet:
         """A copy of this sheet's cells and merges under a new id and title."""
@@ -1260,6 +1278,9 @@ class Spreadsheet:
         else:
             sheet.set_size(sheet.rows, sheet.cols + count)
         self._shift_ranges(sheet.id, lambda g: _shift_inserted(g, dimension, start, count))
+        _shift_formats(sheet, dimension, lambda g: _shift_inserted(g, dimension, start, count))
+        if dimension == COLUMNS:
+            sheet.columns = {(i + count if i >= start else i): p for i, p in sheet.columns.items()}
         self.check_cell_limit()
 
     def delete_dimension(
@@ -1294,6 +1315,13 @@ class Spreadsheet:
         else:
             sheet.set_size(sheet.rows, sheet.cols - count)
         self._shift_ranges(sheet.id, lambda g: _shift_deleted(g, dimension, start, end))
+        _shift_formats(sheet, dimension, lambda g: _shift_deleted(g, dimension, start, end))
+        if dimension == COLUMNS:
+            sheet.columns = {
+                (i - count if i >= end else i): p
+                for i, p in sheet.columns.items()
+                if not start <= i < end
+            }
 
     def move_dimension(
         self, actor: Actor, sheet: Sheet, dimension: str, start: int, end: int, destination: int
@@ -1449,7 +1477,10 @@ class Spreadsheet:
     def to_xlsx(self) -> bytes:
         """The spreadsheet as .xlsx: sheet order and names (shortened to Excel's rules if
         needed), values, formulas, booleans, number formats, bold, merges, hidden sheets and
-        checkboxes (as TRUE/FALSE list validations). Protections and charts are not exported."""
+        checkboxes (as TRUE/FALSE list validations), and the layout Sheets' own .xlsx export
+        keeps: column widths, frozen rows and columns, cell links, background colours, the
+        basic filter and TEXT_EQ / CUSTOM_FORMULA conditional formats. Protections and charts
+        are not exported."""
         workbook = openpyxl.Workbook()
         workbook.remove(workbook.active)
         used: set[str] = set()
@@ -1460,6 +1491,7 @@ class Spreadsheet:
             if sheet.hidden:
                 ws.sheet_state = XLSX_HIDDEN
             _write_xlsx_cells(sheet, ws)
+            _write_xlsx_layout(sheet, ws)
         if not workbook.worksheets:
             workbook.create_sheet(DEFAULT_SHEET_TITLE)
         out = io.BytesIO()
@@ -1609,6 +1641,26 @@ def _shift_deleted(grid: GridRange, dimension: str, start: int, end: int) -> Gri
             end_col=_after_delete(grid.end_col, start, end),
         )
     return None if moved.is_empty() else moved
+
+
+def _shift_formats(
+    sheet: Sheet, dimension: str, shift: Callable[[GridRange], GridRange | None]
+) -> None:
+    """Move conditional-format ranges and the basic filter's range with inserted or deleted
+    rows and columns, as Sheets moves them. A rule whose every range was deleted goes, and so
+    does a filter whose range was [unconfirmed: what Google keeps of them is not documented]."""
+    rules = []
+    for rule in sheet.rules:
+        ranges = [shift(GridRange.from_json(r)) for r in rule.get("ranges") or []]
+        kept = [r.to_json() for r in ranges if r is not None]
+        if kept:
+            rules.append({**rule, "ranges": kept})
+    sheet.rules = rules
+    if sheet.basic_filter is not None:
+        moved = shift(GridRange.from_json(sheet.basic_filter.get("range") or {}))
+        sheet.basic_filter = (
+            None if moved is None else {**sheet.basic_filter, "range": moved.to_json()}
+        )
 
 
 def _xlsx_title(title: str, used: set[str]) -> str:
@@ -1766,3 +1818,65 @@ def _write_xlsx_cells(sheet: Sheet, ws: Any) -> None:
         for coordinate in checkboxes:
             validation.add(coordinate)
         ws.add_data_validation(validation)
+
+
+XLSX_PIXELS_PER_CHARACTER = 7  # an Excel column width is in characters of about 7 px
+XLSX_PIXEL_PADDING = 5
+
+
+def _write_xlsx_layout(sheet: Sheet, ws: Any) -> None:
+    """What a Google sheet's look becomes in the exported .xlsx."""
+    for index, props in sorted(sheet.columns.items()):
+        if props.get("pixelSize") is not None:
+            width = max(int(props["pixelSize"]) - XLSX_PIXEL_PADDING, 0) / XLSX_PIXELS_PER_CHARACTER
+            ws.column_dimensions[get_column_letter(index + 1)].width = round(width, 2)
+    grid = sheet.props.get("gridProperties") or {}
+    rows, cols = int(grid.get("frozenRowCount") or 0), int(grid.get("frozenColumnCount") or 0)
+    if rows or cols:
+        ws.freeze_panes = f"{get_column_letter(cols + 1)}{rows + 1}"
+    for (r, c), cell in sheet.cells.items():
+        fmt = cell.fmt or {}
+        link = ((fmt.get("textFormat") or {}).get("link") or {}).get("uri")
+        if link:
+            ws.cell(row=r + 1, column=c + 1).hyperlink = link
+        if fmt.get("backgroundColor"):
+            ws.cell(row=r + 1, column=c + 1).fill = _xlsx_fill(fmt["backgroundColor"])
+    if sheet.basic_filter is not None:
+        ws.auto_filter.ref = _xlsx_ref(sheet, sheet.basic_filter.get("range") or {})
+    for rule in sheet.rules:
+        exported = _xlsx_rule(rule.get("booleanRule") or {})
+        if exported is not None:
+            for grid_json in rule.get("ranges") or []:
+                ws.conditional_formatting.add(_xlsx_ref(sheet, grid_json), exported)
+
+
+def _xlsx_ref(sheet: Sheet, grid_json: dict[str, Any]) -> str:
+    grid = GridRange.from_json(grid_json).clamp(sheet.rows, sheet.cols)
+    return (
+        f"{get_column_letter(grid.col_start + 1)}{grid.row_start + 1}:"
+        f"{get_column_letter(grid.end_col or sheet.cols)}{grid.end_row or sheet.rows}"
+    )
+
+
+def _xlsx_fill(colour: dict[str, Any]) -> PatternFill:
+    argb = "FF" + "".join(
+        f"{round(float(colour.get(k) or 0) * 255):02X}" for k in ("red", "green", "blue")
+    )
+    return PatternFill(start_color=argb, end_color=argb, fill_type="solid")
+
+
+def _xlsx_rule(rule: dict[str, Any]) -> Any:
+    """A TEXT_EQ rule as "cell equals", a CUSTOM_FORMULA as a formula rule, with the
+    background colour; other condition types are not exported."""
+    condition = rule.get("condition") or {}
+    values = [v.get("userEnteredValue", "") for v in condition.get("values") or []]
+    fill = _xlsx_fill(
+        (rule.get("format") or {}).get("backgroundColor") or {"red": 1, "green": 1, "blue": 1}
+    )
+    if condition.get("type") == "TEXT_EQ" and values:
+        return CellIsRule(
+            operator="equal", formula=['"' + values[0].replace('"', '""') + '"'], fill=fill
+        )
+    if condition.get("type") == "CUSTOM_FORMULA" and values:
+        return FormulaRule(formula=[values[0].lstrip("=+")], fill=fill)
+    return None
