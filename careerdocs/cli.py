@@ -42,6 +42,32 @@ from .workspace.local import OUTBOX, LocalWorkspace
 log = logging.getLogger("careerdocs")
 
 
+class TodayType(click.DateTime):
+    """A YYYY-MM-DD date within years careerdocs can reason about: ``9999-12-31`` is a typo
+    (its fiscal year would end after the last date Python has), refused before any work."""
+
+    name = "date"
+    earliest = date(1900, 1, 1)
+    latest = date(2199, 12, 31)
+
+    def __init__(self) -> None:
+        super().__init__(["%Y-%m-%d"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        parsed = super().convert(value, param, ctx)
+        if not self.earliest <= parsed.date() <= self.latest:
+            self.fail(
+                f"{parsed.date().isoformat()} is out of range "
+                f"({self.earliest.isoformat()} to {self.latest.isoformat()})",
+                param,
+                ctx,
+            )
+        return parsed
+
+
+TODAY_TYPE = TodayType()
+
+
 class CareerdocsGroup(click.Group):
     """Maps the CareerdocsError tree to messages and exit codes, once, for every command."""
 
@@ -73,7 +99,8 @@ class CareerdocsGroup(click.Group):
 )
 @click.option(
     "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=TODAY_TYPE,
+    metavar="YYYY-MM-DD",
     default=None,
     help="Act as if today were this date (YYYY-MM-DD): rehearse a date's statuses.",
 )
@@ -188,7 +215,8 @@ config_option = click.option(
 )
 today_option = click.option(
     "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=TODAY_TYPE,
+    metavar="YYYY-MM-DD",
     expose_value=False,
     callback=_set_today,
     help="Act as if today were this date; same as the top-level --today.",
@@ -613,7 +641,7 @@ def status_command(
 
 
 @cli.command(name="preview")
-@config_option
+@common_options
 @roster_option
 @click.option(
     "--person",
@@ -675,6 +703,7 @@ def _interactive() -> bool:
     type=click.Choice(init_module.BACKENDS, case_sensitive=False),
     help="Where documents go: local (a folder; the default) or google.",
 )
+@common_options
 @click.pass_context
 def init_command(
     ctx: click.Context, directory: Path, roster_file: str | None, backend: str | None
@@ -839,6 +868,7 @@ DEFAULT_SANDBOX_PORT = 8765
     help="Create the users of this roster (CSV or .xlsx) and their managers and PBPs.",
 )
 @click.option("--user", "users", multiple=True, metavar="EMAIL", help="Create this user.")
+@common_options
 @click.option(
     "--user-login",
     "user_logins",
