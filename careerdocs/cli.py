@@ -447,11 +447,24 @@ def _print_plan(the_plan: provision.Plan, workspace: Workspace, as_json: bool) -
         f"{_plural(counts['people'], 'person', 'people')}: {counts['up_to_date']} up to date; "
         f"would create {_plural(counts['folders'], 'folder')} and "
         f"{_plural(counts['files'], 'document')}, share {_plural(counts['shares'], 'folder')}, "
-        f"send {_plural(counts['emails'], 'email')}; finish "
-        f"{_plural(counts['fills'], 'document')}, protect "
-        f"{_plural(counts['protections'], 'growth sheet')}, revoke "
-        f"{_plural(counts['revokes'], 'share')}; {counts['unreachable']} cannot be reached."
+        f"send {_plural(counts['emails'], 'email')}{_plan_extras(counts)}."
     )
+
+
+def _plan_extras(counts: dict[str, int]) -> str:
+    """The rest of the plan summary: steps left from an earlier run, revokes, people skipped."""
+    extras = [
+        f"{verb} {_plural(counts[key], noun)}"
+        for key, verb, noun in (
+            ("fills", "finish", "document"),
+            ("protections", "protect", "growth sheet"),
+            ("revokes", "revoke", "share"),
+        )
+        if counts[key]
+    ]
+    if counts["unreachable"]:
+        extras.append(f"skip {_plural(counts['unreachable'], 'person', 'people')} out of reach")
+    return "; " + ", ".join(extras) if extras else ""
 
 
 def _print_provision(result: provision.Result, workspace: Workspace) -> None:
