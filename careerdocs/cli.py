@@ -41,6 +41,32 @@ from .workspace.local import OUTBOX, LocalWorkspace
 log = logging.getLogger("careerdocs")
 
 
+class TodayType(click.DateTime):
+    """A YYYY-MM-DD date within years careerdocs can reason about: ``9999-12-31`` is a typo
+    (its fiscal year would end after the last date Python has), refused before any work."""
+
+    name = "date"
+    earliest = date(1900, 1, 1)
+    latest = date(2199, 12, 31)
+
+    def __init__(self) -> None:
+        super().__init__(["%Y-%m-%d"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        parsed = super().convert(value, param, ctx)
+        if not self.earliest <= parsed.date() <= self.latest:
+            self.fail(
+                f"{parsed.date().isoformat()} is out of range "
+                f"({self.earliest.isoformat()} to {self.latest.isoformat()})",
+                param,
+                ctx,
+            )
+        return parsed
+
+
+TODAY_TYPE = TodayType()
+
+
 class CareerdocsGroup(click.Group):
     """Maps the CareerdocsError tree to messages and exit codes, once, for every command."""
 
@@ -72,7 +98,8 @@ class CareerdocsGroup(click.Group):
 )
 @click.option(
     "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=TODAY_TYPE,
+    metavar="YYYY-MM-DD",
     default=None,
     help="Act as if today were this date (YYYY-MM-DD): rehearse a date's statuses.",
 )
@@ -187,7 +214,8 @@ config_option = click.option(
 )
 today_option = click.option(
     "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=TODAY_TYPE,
+    metavar="YYYY-MM-DD",
     expose_value=False,
     callback=_set_today,
     help="Act as if today were this date; same as the top-level --today.",
@@ -237,7 +265,9 @@ def _prepare(
     workspace = _open(settings)
     roster = load_roster(settings, workspace, _today(ctx))
     selected = roster.only(only) if only else roster
-    the_plan = provision.prepare(settings, workspace, selected, today=_today(ctx), notify=notify)
+    the_plan = provision.prepare(
+        settings, workspace, selected, today=_today(ctx), notify=notify, everyone=roster
+    )
     return settings, workspace, roster, the_plan
 
 
@@ -584,7 +614,7 @@ def status_command(
 
 
 @cli.command(name="preview")
-@config_option
+@common_options
 @roster_option
 @click.option(
     "--person",
@@ -646,6 +676,7 @@ def _interactive() -> bool:
     type=click.Choice(init_module.BACKENDS, case_sensitive=False),
     help="Where documents go: local (a folder; the default) or google.",
 )
+@common_options
 @click.pass_context
 def init_command(
     ctx: click.Context, directory: Path, roster_file: str | None, backend: str | None
@@ -653,9 +684,7 @@ def init_command(
     """Write DIRECTORY/careerdocs.toml (default: here) for your company, guessed from your HR
     export: the column mapping, allowed_domains and a roster check. Never overwrites. Asks on
     a terminal; takes flags (and defaults) in scripts."""
-    target = directory / DEFAULT_CONFIG_FILE
-    if target.exists():
-        init_module.write(directory, "")  # raises: never overwrite
+    init_module.refuse_existing(directory / DEFAULT_CONFIG_FILE)
     interactive = _interactive()
     if roster_file is None and interactive:
         roster_file = (
@@ -812,6 +841,7 @@ DEFAULT_SANDBOX_PORT = 8765
     help="Create the users of this roster (CSV or .xlsx) and their managers and PBPs.",
 )
 @click.option("--user", "users", multiple=True, metavar="EMAIL", help="Create this user.")
+@common_options
 @click.option(
     "--user-login",
     "user_logins",
@@ -847,11 +877,8 @@ def sandbox_serve(
         fault_options = FaultOptions.parse(faults)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults") from None
-    if write_config is not None and write_config.exists():
-        raise InvalidInput(
-            f"{write_config} already exists",
-            [Problem("--write-config", "never overwritten: name a new file")],
-        )
+    if write_config is not None:
+        init_module.refuse_existing(write_config)
     emails = list(users)
     if seed_roster:
         header, rows = read_table(seed_roster)
@@ -925,6 +952,12 @@ def sandbox_act(ctx: click.Context, person: str) -> None:
 @click.option("--notes", default="", help="Notes for the row.")
 @click.option("--ack", is_flag=True, help="Tick Acknowledged (only the person may).")
 @click.option("--escalation", is_flag=True, help="Tick Escalation.")
+@click.option(
+    "--sheet-of",
+    metavar="EMAIL",
+    help="Write in this person's growth sheet instead of one's own: rehearse a manager "
+    "trying to acknowledge for a report (refused, as on Google).",
+)
 @fy_option
 @common_options
 @click.pass_context
@@ -936,6 +969,7 @@ def sandbox_act_log(
     notes: str,
     ack: bool,
     escalation: bool,
+    sheet_of: str | None,
     fy_label: str | None,
 ) -> None:
     """Add a row to the person's Conversations tab, as them."""
@@ -945,7 +979,8 @@ def sandbox_act_log(
     workspace = _open(settings)
     talk = rehearsal.Conversation(day.date(), with_whom, kind, notes, ack, escalation)
     fy = _fiscal_year(settings, _today(ctx), fy_label)
-    where = rehearsal.log_conversation(settings, workspace, person, fy, talk)
+    owner = sheet_of.strip().lower() if sheet_of else None
+    where = rehearsal.log_conversation(settings, workspace, person, fy, talk, sheet_of=owner)
     click.echo(f"{person} logged a {kind} conversation on {talk.day.isoformat()} ({where}).")
 
 
