@@ -237,7 +237,9 @@ def _prepare(
     workspace = _open(settings)
     roster = load_roster(settings, workspace, _today(ctx))
     selected = roster.only(only) if only else roster
-    the_plan = provision.prepare(settings, workspace, selected, today=_today(ctx), notify=notify)
+    the_plan = provision.prepare(
+        settings, workspace, selected, today=_today(ctx), notify=notify, everyone=roster
+    )
     return settings, workspace, roster, the_plan
 
 
@@ -653,9 +655,7 @@ def init_command(
     """Write DIRECTORY/careerdocs.toml (default: here) for your company, guessed from your HR
     export: the column mapping, allowed_domains and a roster check. Never overwrites. Asks on
     a terminal; takes flags (and defaults) in scripts."""
-    target = directory / DEFAULT_CONFIG_FILE
-    if target.exists():
-        init_module.write(directory, "")  # raises: never overwrite
+    init_module.refuse_existing(directory / DEFAULT_CONFIG_FILE)
     interactive = _interactive()
     if roster_file is None and interactive:
         roster_file = (
@@ -847,11 +847,8 @@ def sandbox_serve(
         fault_options = FaultOptions.parse(faults)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults") from None
-    if write_config is not None and write_config.exists():
-        raise InvalidInput(
-            f"{write_config} already exists",
-            [Problem("--write-config", "never overwritten: name a new file")],
-        )
+    if write_config is not None:
+        init_module.refuse_existing(write_config)
     emails = list(users)
     if seed_roster:
         header, rows = read_table(seed_roster)
@@ -925,6 +922,12 @@ def sandbox_act(ctx: click.Context, person: str) -> None:
 @click.option("--notes", default="", help="Notes for the row.")
 @click.option("--ack", is_flag=True, help="Tick Acknowledged (only the person may).")
 @click.option("--escalation", is_flag=True, help="Tick Escalation.")
+@click.option(
+    "--sheet-of",
+    metavar="EMAIL",
+    help="Write in this person's growth sheet instead of one's own: rehearse a manager "
+    "trying to acknowledge for a report (refused, as on Google).",
+)
 @fy_option
 @common_options
 @click.pass_context
@@ -936,6 +939,7 @@ def sandbox_act_log(
     notes: str,
     ack: bool,
     escalation: bool,
+    sheet_of: str | None,
     fy_label: str | None,
 ) -> None:
     """Add a row to the person's Conversations tab, as them."""
@@ -945,7 +949,8 @@ def sandbox_act_log(
     workspace = _open(settings)
     talk = rehearsal.Conversation(day.date(), with_whom, kind, notes, ack, escalation)
     fy = _fiscal_year(settings, _today(ctx), fy_label)
-    where = rehearsal.log_conversation(settings, workspace, person, fy, talk)
+    owner = sheet_of.strip().lower() if sheet_of else None
+    where = rehearsal.log_conversation(settings, workspace, person, fy, talk, sheet_of=owner)
     click.echo(f"{person} logged a {kind} conversation on {talk.day.isoformat()} ({where}).")
 
 

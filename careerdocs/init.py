@@ -291,21 +291,21 @@ def write(directory: Path, text: str) -> Path:
     return write_file(directory / DEFAULT_CONFIG_FILE, text)
 
 
+def refuse_existing(target: Path) -> None:
+    """InvalidInput (exit 2) when ``target`` exists: a config is never overwritten."""
+    if target.exists():
+        reason = "careerdocs never overwrites a config: edit it, or move it away"
+        raise InvalidInput(f"{target} already exists", [Problem(str(target), reason)])
+
+
 def write_file(target: Path, text: str) -> Path:
     """Write a new config file at ``target``; refuse (exit 2, nothing written) if it exists."""
-    if target.exists():
-        raise InvalidInput(
-            f"{target} already exists",
-            [
-                Problem(
-                    str(target), "careerdocs never overwrites a config: edit it, or move it away"
-                )
-            ],
-        )
+    refuse_existing(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with target.open("x", encoding="utf-8") as handle:
             handle.write(text)
-    except FileExistsError:
-        raise InvalidInput(f"{target} already exists") from None
+    except FileExistsError:  # created meanwhile
+        refuse_existing(target)
+        raise
     return target

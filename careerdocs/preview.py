@@ -154,7 +154,9 @@ def _central_sheet(
     with tempfile.TemporaryDirectory(prefix="careerdocs-preview-") as scratch:
         root = Path(scratch)
         workspace = LocalWorkspace(root / "output", root / "central.xlsx")
-        the_plan = provision.prepare(settings, workspace, people, today=today, notify=False)
+        the_plan = provision.prepare(
+            settings, workspace, people, today=today, notify=False, everyone=roster
+        )
         done = provision.apply(the_plan, workspace, settings, roster, today=today)
         if done.failures:
             raise CareerdocsError(f"preview could not provision: {done.failures}")

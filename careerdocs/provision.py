@@ -27,24 +27,43 @@ from .workspace.base import (
     PEOPLE_TAB,
     Artifact,
     ArtifactKind,
+    ColumnKind,
     Email,
+    Layout,
+    Link,
     Table,
     TemplateRef,
     Workspace,
 )
 
 NO_ROLE = "none"
-PEOPLE_HEADER = (
-    "Name",
-    "Email",
-    "Manager",
-    "Department",
-    "PBP",
-    "Fiscal year",
-    "Folder",
-    "Individual Growth Plan",
-    "Accomplishment tracker",
-    "Growth plan sheet",
+PEOPLE_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
+    ("Name", ColumnKind.NAME),
+    ("Email", ColumnKind.EMAIL),
+    ("Department", ColumnKind.TEXT),
+    ("Manager", ColumnKind.NAME),
+    ("Manager email", ColumnKind.EMAIL),
+    ("PBP", ColumnKind.NAME),
+    ("PBP email", ColumnKind.EMAIL),
+    ("Fiscal year", ColumnKind.TEXT),
+    ("Folder", ColumnKind.LINK),
+    ("IGP", ColumnKind.LINK),
+    ("Tracker", ColumnKind.LINK),
+    ("Sheet", ColumnKind.LINK),
+)
+PEOPLE_HEADER = tuple(name for name, _ in PEOPLE_COLUMNS)
+PEOPLE_LAYOUT = Layout(columns=tuple(kind for _, kind in PEOPLE_COLUMNS), frozen_columns=1)
+# Columns of the older People layout, read under their new names.
+OLD_PEOPLE_NAMES = {
+    "Individual Growth Plan": "IGP",
+    "Accomplishment tracker": "Tracker",
+    "Growth plan sheet": "Sheet",
+}
+PEOPLE_LINKS = (
+    (ArtifactKind.FOLDER, "Folder"),
+    (ArtifactKind.IGP, "IGP"),
+    (ArtifactKind.TRACKER, "Tracker"),
+    (ArtifactKind.GROWTH_SHEET, "Sheet"),
 )
 LINK_KEYS = {
     ArtifactKind.FOLDER: "folder",
@@ -139,11 +158,14 @@ def plan(
     today: date,
     notify: bool = True,
     email_template: str = "",
+    everyone: Roster | None = None,
 ) -> Plan:
     """Decide everything, render everything; raise TemplateError listing every problem.
 
     ``email_template`` is checked for every person who would get an email, so a broken
-    notification also stops the run before any write.
+    notification also stops the run before any write. ``everyone`` is the whole roster when
+    ``roster`` is a part of it (``--only``): managers, skip-levels and PBPs are looked up
+    there, so their names fill the documents.
     """
     problems: list[Problem] = []
     people: list[PersonPlan] = []
@@ -156,7 +178,7 @@ def plan(
     for person in roster:
         have = dict(existing.get(person.email, {}))
         context = fields.person_context(
-            person, roster, fy, settings, today=today, links=_links(have)
+            person, everyone or roster, fy, settings, today=today, links=_links(have)
         )
         create = [k for k in (ArtifactKind.FOLDER, *FILE_KINDS) if k not in have]
         names: dict[ArtifactKind, str] = {}
@@ -299,7 +321,9 @@ def apply(
         return outcome
     try:
         previous = workspace.read_central(PEOPLE_TAB)
-        outcome.central = workspace.write_central([people_table(the_plan, results, previous)])
+        outcome.central = workspace.write_central(
+            [people_table(the_plan, results, previous, roster)]
+        )
         audit.record("write_central", tabs=[PEOPLE_TAB], target=outcome.central)
     except CareerdocsError as exc:
         outcome.central_error = str(exc)
@@ -394,34 +418,78 @@ def people_table(
     the_plan: Plan,
     results: Sequence[PersonResult],
     previous: tuple[Sequence[str], Sequence[Sequence[Any]]] | None = None,
+    roster: Roster | None = None,
 ) -> Table:
-    """The People tab: every person and the links to their documents.
+    """The People tab: every person, by name, and a short link to each of their documents.
 
     Rows for people outside this plan (``--only``, or no longer in the roster) are kept from
-    ``previous``, so a run for one new hire does not drop everyone else.
+    ``previous``, matched to the columns by header name (an older layout's names included), so
+    a run for one new hire does not drop everyone else. Managers and PBPs are shown by name when
+    the roster (or the previous tab) knows them, with their email one column over.
     """
     by_email = {r.email: r for r in results}
     rows: dict[str, list[Any]] = {}
-    if previous:
-        header, old_rows = previous
-        if "Email" in header:
-            at = list(header).index("Email")
-            for row in old_rows:
-                if len(row) > at and row[at]:
-                    rows[str(row[at]).lower()] = list(row[: len(PEOPLE_HEADER)])
+    names: dict[str, str] = {}
+    for email, row in _previous_people(previous):
+        rows[email] = row
+        if row[0]:
+            names[email] = str(row[0])
+    names.update({p.email: p.name for p in roster or ()})
+    names.update({pp.person.email: pp.person.name for pp in the_plan.people})
     for pp in the_plan.people:
         p = pp.person
         arts = by_email[p.email].artifacts if p.email in by_email else pp.existing
         rows[p.email] = [
             p.name,
             p.email,
-            p.manager_email or "",
             p.department,
-            p.pbp_email or "",
+            *_named(p.manager_email, names),
+            *_named(p.pbp_email, names),
             the_plan.fy.label,
-            *(arts[k].url if k in arts else "" for k in LINK_KEYS),
+            *(
+                Link(label, arts[kind].url) if kind in arts and arts[kind].url else ""
+                for kind, label in PEOPLE_LINKS
+            ),
         ]
-    return Table(PEOPLE_TAB, PEOPLE_HEADER, list(rows.values()), key_column="Email")
+    return Table(
+        PEOPLE_TAB, PEOPLE_HEADER, list(rows.values()), key_column="Email", layout=PEOPLE_LAYOUT
+    )
+
+
+def _previous_people(
+    previous: tuple[Sequence[str], Sequence[Sequence[Any]]] | None,
+) -> list[tuple[str, list[Any]]]:
+    """(email, row in the current layout) of each row of the People tab as it is now."""
+    if not previous:
+        return []
+    header, old_rows = previous
+    where: dict[str, int] = {}
+    for index, name in enumerate(header):
+        where.setdefault(OLD_PEOPLE_NAMES.get(str(name), str(name)), index)
+    if "Email" not in where:
+        return []
+    links = {label for _, label in PEOPLE_LINKS}
+    kept = []
+    for row in old_rows:
+        cells = [
+            row[where[name]] if name in where and where[name] < len(row) else ""
+            for name in PEOPLE_HEADER
+        ]
+        cells = [
+            Link(name, cell) if name in links and isinstance(cell, str) and cell else cell
+            for name, cell in zip(PEOPLE_HEADER, cells, strict=True)
+        ]
+        email = str(cells[1] or "").strip().lower()
+        if email:
+            kept.append((email, cells))
+    return kept
+
+
+def _named(email: str | None, names: Mapping[str, str]) -> tuple[str, str]:
+    """(name, email) of someone referred to by email; ("", "") for no one."""
+    if not email:
+        return "", ""
+    return names.get(email.lower()) or email, email
 
 
 def read_email_template(settings: Settings) -> str:
@@ -454,9 +522,16 @@ def resolve_templates(settings: Settings, workspace: Workspace) -> dict[Artifact
 
 
 def prepare(
-    settings: Settings, workspace: Workspace, roster: Roster, *, today: date, notify: bool = True
+    settings: Settings,
+    workspace: Workspace,
+    roster: Roster,
+    *,
+    today: date,
+    notify: bool = True,
+    everyone: Roster | None = None,
 ) -> Plan:
-    """Survey what exists and plan the rest; no writes."""
+    """Survey what exists for ``roster`` and plan the rest; no writes. ``everyone``: the whole
+    roster when ``roster`` is a part of it (see :func:`plan`)."""
     fy = fiscal_year(today, settings.fiscal_year_start_month)
     templates = resolve_templates(settings, workspace)
     existing = workspace.find_artifacts([p.email for p in roster], fy.label)
@@ -470,4 +545,5 @@ def prepare(
         today=today,
         notify=notify,
         email_template=email_template,
+        everyone=everyone,
     )

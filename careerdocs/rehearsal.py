@@ -100,20 +100,44 @@ def row_by_header(header: Sequence[str], values: Mapping[str, str]) -> list[str]
     return [values.get(str(name).strip(), "") for name in header]
 
 
+def placement(
+    filled: Sequence[Sequence[str]], values: Mapping[str, str]
+) -> tuple[int, int, list[str]]:
+    """Where a new row goes on a tab whose first row is its header: (row number, first column
+    number, cells), covering only the columns ``values`` names so that notes beside the table
+    (the template's "How to log a conversation") are never overwritten, in the first row
+    whose cells under those columns are all empty."""
+    header = [str(h).strip() for h in filled[0]]
+    known = [i for i, name in enumerate(header) if name in values]
+    if not known:
+        raise WorkspaceError(f"the header has none of the columns {', '.join(values)}")
+    first, last = min(known), max(known)
+    row = len(filled) + 1
+    for number, cells in enumerate(filled[1:], start=2):
+        if all(not (cells[i] if i < len(cells) else "").strip() for i in known):
+            row = number
+            break
+    return row, first + 1, row_by_header(header[first : last + 1], values)
+
+
 def log_conversation(
     settings: Settings,
     workspace: Any,
     person: str,
     fy: FiscalYear,
     talk: Conversation,
+    *,
+    sheet_of: str | None = None,
 ) -> str:
-    """Append ``talk`` to ``person``'s Conversations tab, as ``person``; returns the range
-    written. The tab is found by the id provision recorded (else by its name), the columns by
-    the header's names, never by position."""
+    """Append ``talk`` to the Conversations tab of ``sheet_of``'s growth sheet (default:
+    ``person``'s own), acting as ``person``; returns the range written. The tab is found by the
+    id provision recorded (else by its name), the columns by the header's names, never by
+    position. Writing in someone else's sheet rehearses a forgery: the sandbox refuses it as
+    Google would, and the refusal is raised."""
     import gspread
 
     require_sandbox(settings)
-    sheet = _growth_sheet(workspace, person, fy)
+    sheet = _growth_sheet(workspace, sheet_of or person, fy)
     try:
         book = workspace.clients.gspread(person).open_by_key(sheet.id)
         tab = (
@@ -124,9 +148,9 @@ def log_conversation(
         filled = tab.get_all_values()
         if not filled:
             raise WorkspaceError(f"{person}'s {CONVERSATIONS_TAB} tab has no header row")
-        row = row_by_header(filled[0], talk.cells())
-        at = f"A{len(filled) + 1}"
-        tab.update([row], at, value_input_option="USER_ENTERED")
+        row, column, cells = placement(filled, talk.cells())
+        at = gspread.utils.rowcol_to_a1(row, column)
+        tab.update([cells], at, value_input_option="USER_ENTERED")
     except gspread.exceptions.APIError as exc:
         raise WorkspaceError(f"the sandbox refused {person}'s edit: {exc}") from None
     except gspread.exceptions.WorksheetNotFound:

@@ -16,7 +16,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,9 @@ from .workspace.base import (
     Artifact,
     ArtifactKind,
     ChartSpec,
+    ColumnKind,
+    Layout,
+    Link,
     SheetRead,
     Table,
     Workspace,
@@ -42,37 +45,108 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 LEFT_ROSTER = "left roster"
 YES, NO = "yes", "no"
-STATUS_HEADER = (
-    "Name",
-    "Email",
-    "Manager",
-    "Skip-level",
-    "Department",
-    "PBP",
-    "Growth plan sheet",
-    "Individual Growth Plan",
-    "Accomplishment tracker",
-    "Last conversation",
-    "Career conversations",
-    "Q2",
-    "Q4",
-    "Skip-level meeting",
-    "Manager meeting",
-    "Escalation",
-    "Status",
-    "Data problems",
-    "Updated at",
+ABOUT_TAB = "About"
+UPDATED_AT = "Updated (UTC)"
+MANAGER_EMAIL = "Manager email"
+# The Status tab, in the order a PBP reads it: who, their status, where they sit, what they did,
+# then the documents and the bookkeeping. People are shown by name, their email one column over.
+STATUS_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
+    ("Name", ColumnKind.NAME),
+    ("Email", ColumnKind.EMAIL),
+    ("Status", ColumnKind.STATUS),
+    ("Department", ColumnKind.TEXT),
+    ("Manager", ColumnKind.NAME),
+    (MANAGER_EMAIL, ColumnKind.EMAIL),
+    ("Skip-level", ColumnKind.NAME),
+    ("Skip-level email", ColumnKind.EMAIL),
+    ("PBP", ColumnKind.NAME),
+    ("PBP email", ColumnKind.EMAIL),
+    ("Last conversation", ColumnKind.DATE),
+    ("Career conversations", ColumnKind.COUNT),
+    ("Q2", ColumnKind.FLAG),
+    ("Q4", ColumnKind.FLAG),
+    ("Skip-level meeting", ColumnKind.FLAG),
+    ("Manager meeting", ColumnKind.FLAG),
+    ("Escalation", ColumnKind.FLAG),
+    ("IGP", ColumnKind.LINK),
+    ("Tracker", ColumnKind.LINK),
+    ("Sheet", ColumnKind.LINK),
+    ("Data problems", ColumnKind.NOTE),
+    (UPDATED_AT, ColumnKind.DATETIME),
 )
+STATUS_HEADER = tuple(name for name, _ in STATUS_COLUMNS)
 STATUS_COLUMN = STATUS_HEADER.index("Status")
 EMAIL_COLUMN = STATUS_HEADER.index("Email")
+LINK_COLUMNS = tuple(i for i, (_, kind) in enumerate(STATUS_COLUMNS) if kind is ColumnKind.LINK)
+# Columns of an older Status layout, read under their new names (left-roster rows are kept).
+OLD_STATUS_NAMES = {
+    "Growth plan sheet": "Sheet",
+    "Individual Growth Plan": "IGP",
+    "Accomplishment tracker": "Tracker",
+    "Updated at": UPDATED_AT,
+}
+LINK_LABELS = (
+    (ArtifactKind.IGP, "IGP"),
+    (ArtifactKind.TRACKER, "Tracker"),
+    (ArtifactKind.GROWTH_SHEET, "Sheet"),
+)
+# One colour per status, light enough to read black text on; the About tab is the legend.
+STATUS_COLOURS: tuple[tuple[str, str, str], ...] = (
+    (Status.OVERDUE.value, "#f4c7c3", "the fiscal year or the deadline passed without one"),
+    (Status.DUE.value, "#fce8b2", "no acknowledged career conversation yet this fiscal year"),
+    (Status.ACKNOWLEDGED.value, "#d9ead3", "at least one acknowledged career conversation"),
+    (Status.ON_CADENCE.value, "#b7e1cd", "acknowledged conversations in both Q2 and Q4"),
+    (Status.NOT_YET_DUE.value, "#e3ecf8", "started less than 90 days ago"),
+    (Status.NOT_PROVISIONED.value, "#e6e0f0", "no growth plan sheet yet: run provision"),
+    (LEFT_ROSTER, "#e0e0e0", "no longer in the roster; their last row is kept"),
+)
+COLOURS = tuple((status, colour) for status, colour, _ in STATUS_COLOURS)
+STATUS_LAYOUT = Layout(
+    columns=tuple(kind for _, kind in STATUS_COLUMNS), frozen_columns=1, colours=COLOURS
+)
 SUMMARY_HEADER = (
     "Group",
     "Name",
+    "Email",
     "Headcount",
     *(s.value.capitalize() for s in Status),
     "% acknowledged",
 )
-ESCALATIONS_HEADER = ("Skip-level manager", "Name", "Email", "Manager", "Date", "Notes")
+SUMMARY_LAYOUT = Layout(
+    columns=(
+        ColumnKind.TEXT,
+        ColumnKind.NAME,
+        ColumnKind.EMAIL,
+        *(ColumnKind.COUNT for _ in range(1 + len(Status))),
+        ColumnKind.PERCENT,
+    ),
+    frozen_columns=2,
+)
+ESCALATIONS_HEADER = (
+    "Skip-level manager",
+    "Skip-level email",
+    "Name",
+    "Email",
+    "Manager",
+    "Manager email",
+    "Date",
+    "Notes",
+)
+ESCALATIONS_LAYOUT = Layout(
+    columns=(
+        ColumnKind.NAME,
+        ColumnKind.EMAIL,
+        ColumnKind.NAME,
+        ColumnKind.EMAIL,
+        ColumnKind.NAME,
+        ColumnKind.EMAIL,
+        ColumnKind.DATE,
+        ColumnKind.NOTE,
+    ),
+    frozen_columns=1,
+)
+ABOUT_HEADER = ("Status", "What it means")
+ABOUT_LAYOUT = Layout(columns=(ColumnKind.STATUS, ColumnKind.NOTE), colours=COLOURS, filter=False)
 GROUPS = (("Department", "department"), ("Manager", "manager_email"), ("PBP", "pbp_email"))
 NO_GROUP = "(none)"
 DATE_COLUMN = cadence.CONVERSATION_COLUMNS.index("Date")
@@ -244,56 +318,96 @@ def _yes(flag: bool) -> str:
     return YES if flag else NO
 
 
-def status_row(o: Outcome, updated_at: str) -> list[Any]:
+def status_row(
+    o: Outcome, updated_at: str | datetime, names: Mapping[str, str] | None = None
+) -> list[Any]:
+    """One person's Status row. ``names`` maps emails to names (from the roster), so manager,
+    skip-level and PBP are shown by name, with the email one column over; an email the roster
+    does not know is shown as itself in both."""
     p, s = o.person, o.status
-    link = {k: (o.artifacts[k].url if k in o.artifacts else "") for k in ArtifactKind}
     problems = "; ".join(str(x) for x in s.problems)
     if o.read_error:
         problems = "; ".join(filter(None, [f"could not read the sheet: {o.read_error}", problems]))
     return [
         p.name,
         p.email,
-        p.manager_email or "",
-        p.skip_level_email or "",
+        s.status.value,
         p.department,
-        p.pbp_email or "",
-        link[ArtifactKind.GROWTH_SHEET],
-        link[ArtifactKind.IGP],
-        link[ArtifactKind.TRACKER],
-        s.last_conversation.isoformat() if s.last_conversation else "",
+        *_named(p.manager_email, names),
+        *_named(p.skip_level_email, names),
+        *_named(p.pbp_email, names),
+        s.last_conversation or "",
         s.acknowledged_count,
         _yes(s.q2),
         _yes(s.q4),
         _yes(s.skip_level_held),
         _yes(s.manager_meeting_held),
         _yes(s.escalation),
-        s.status.value,
+        *(_link(o.artifacts, kind, label) for kind, label in LINK_LABELS),
         problems,
-        updated_at,
+        _moment(updated_at),
     ]
 
 
+def _named(email: str | None, names: Mapping[str, str] | None) -> tuple[str, str]:
+    """(name, email) of someone referred to by email; ("", "") for no one."""
+    if not email:
+        return "", ""
+    return (names or {}).get(email.lower()) or email, email
+
+
+def _link(artifacts: Mapping[ArtifactKind, Artifact], kind: ArtifactKind, label: str) -> Any:
+    artifact = artifacts.get(kind)
+    return Link(label, artifact.url) if artifact is not None and artifact.url else ""
+
+
+def _moment(value: str | datetime) -> datetime | str:
+    """A timestamp as the sheet shows it: a UTC wall-clock time (a workbook cell cannot hold a
+    time zone), or the text unchanged when it is not a timestamp."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
 def summary_table(outcomes: Sequence[Outcome]) -> Table:
-    """Counts and % acknowledged by department, manager and PBP; departments first, so the
-    chart covers them."""
+    """Counts and % acknowledged (a fraction, shown as a percentage) by department, manager
+    and PBP; departments first, so the chart covers them. Managers and PBPs are shown by name
+    where they are in the roster, with their email one column over."""
+    names = {o.person.email: o.person.name for o in outcomes}
     rows: list[list[Any]] = []
     department_rows = 0
     for group, attr in GROUPS:
         buckets: dict[str, list[Status]] = defaultdict(list)
         for o in outcomes:
-            buckets[getattr(o.person, attr) or NO_GROUP].append(o.status.status)
-        for name in sorted(buckets):
-            rows.append([group, name, *_summary_cells(buckets[name])])
+            buckets[getattr(o.person, attr) or ""].append(o.status.status)
+        for key in sorted(buckets, key=lambda k: (not k, names.get(k, k).casefold())):
+            if attr == "department":
+                label, email = key or NO_GROUP, ""
+            else:
+                label, email = (names.get(key) or key, key) if key else (NO_GROUP, "")
+            rows.append([group, label, email, *_summary_cells(buckets[key])])
         if group == "Department":
             department_rows = len(rows)
-    rows.append(["All", "Everyone", *_summary_cells([o.status.status for o in outcomes])])
+    rows.append(["All", "Everyone", "", *_summary_cells([o.status.status for o in outcomes])])
     chart = ChartSpec(
         "% acknowledged by department",
-        label_column=1,
+        label_column=SUMMARY_HEADER.index("Name"),
         value_column=len(SUMMARY_HEADER) - 1,
         row_count=department_rows,
+        percent=True,
     )
-    return Table(SUMMARY_TAB, SUMMARY_HEADER, rows, chart=chart if department_rows else None)
+    return Table(
+        SUMMARY_TAB,
+        SUMMARY_HEADER,
+        rows,
+        chart=chart if department_rows else None,
+        layout=SUMMARY_LAYOUT,
+    )
 
 
 def _summary_cells(statuses: Iterable[Status]) -> list[Any]:
@@ -301,48 +415,66 @@ def _summary_cells(statuses: Iterable[Status]) -> list[Any]:
     return [
         counts[cadence.HEADCOUNT_KEY],
         *(counts[s.value] for s in Status),
-        counts[cadence.PCT_ACKNOWLEDGED_KEY],
+        round(counts[cadence.PCT_ACKNOWLEDGED_KEY] / 100, 3),
     ]
 
 
 def escalations_table(outcomes: Sequence[Outcome]) -> Table:
+    """Acknowledged escalations, grouped by the skip-level manager who must act on them."""
+    names = {o.person.email: o.person.name for o in outcomes}
     rows = [
         [
-            o.person.skip_level_email or "",
+            *_named(o.person.skip_level_email, names),
             o.person.name,
             o.person.email,
-            o.person.manager_email or "",
-            c.date.isoformat(),
+            *_named(o.person.manager_email, names),
+            c.date,
             c.notes,
         ]
         for o in outcomes
         for c in o.escalations
     ]
-    rows.sort(key=lambda r: (r[0], r[1], r[4]))
-    return Table(ESCALATIONS_TAB, ESCALATIONS_HEADER, rows)
+    rows.sort(key=lambda r: (r[1], r[2], r[6]))
+    return Table(ESCALATIONS_TAB, ESCALATIONS_HEADER, rows, layout=ESCALATIONS_LAYOUT)
+
+
+def about_table() -> Table:
+    """The legend of the status colours, one row per status in its own colour."""
+    rows = [[status, meaning] for status, _, meaning in STATUS_COLOURS]
+    return Table(ABOUT_TAB, ABOUT_HEADER, rows, layout=ABOUT_LAYOUT)
 
 
 def status_table(
     outcomes: Sequence[Outcome],
     previous: tuple[list[str], list[list[Any]]] | None,
     roster: Roster,
-    updated_at: str,
+    updated_at: str | datetime,
 ) -> tuple[Table, list[str]]:
     """The Status tab, and the emails of the people who left the roster.
 
     People no longer in the roster keep their last row (read from ``previous``, the tab as it
     is now), marked as left: the record of their conversations is not deleted. Old cells are
-    matched to the managed columns by header name, so a reordered or older layout still lands
-    in the right columns; user-added columns are carried over by the central write."""
-    rows = [status_row(o, updated_at) for o in outcomes]
+    matched to the managed columns by header name (an older layout's names included), so a
+    reordered or older layout still lands in the right columns; user-added columns are carried
+    over by the central write."""
+    names = {p.email: p.name for p in roster}
+    rows = [status_row(o, updated_at, names) for o in outcomes]
     left: list[str] = []
+
+    def table() -> Table:
+        return Table(STATUS_TAB, STATUS_HEADER, rows, key_column="Email", layout=STATUS_LAYOUT)
+
     if not previous:
-        return Table(STATUS_TAB, STATUS_HEADER, rows, key_column="Email"), left
+        return table(), left
     header, old_rows = previous
-    where = {name: header.index(name) for name in STATUS_HEADER if name in header}
+    where: dict[str, int] = {}
+    for index, name in enumerate(header):
+        name = OLD_STATUS_NAMES.get(name, name)
+        if name in STATUS_HEADER:
+            where.setdefault(name, index)
     email_at = where.get("Email")
     if email_at is None:
-        return Table(STATUS_TAB, STATUS_HEADER, rows, key_column="Email"), left
+        return table(), left
     for row in old_rows:
         email = _text(row, email_at).lower()
         if not email or roster.get(email) is not None or email in left:
@@ -352,9 +484,30 @@ def status_table(
             for name in STATUS_HEADER
         ]
         kept[STATUS_COLUMN] = LEFT_ROSTER
+        for label in LINK_COLUMNS:
+            kept[label] = _as_link(STATUS_HEADER[label], kept[label])
         rows.append(kept)
         left.append(email)
-    return Table(STATUS_TAB, STATUS_HEADER, rows, key_column="Email"), left
+    return table(), left
+
+
+def plain(cell: Any) -> Any:
+    """A central-sheet cell as plain data for ``status`` output: a link as its URL, a date as
+    ISO text, a timestamp as ``YYYY-MM-DD HH:MM``, nothing as ""."""
+    if cell is None:
+        return ""
+    if isinstance(cell, Link):
+        return cell.url
+    if isinstance(cell, datetime):
+        return cell.isoformat(sep=" ", timespec="minutes")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return cell
+
+
+def _as_link(label: str, cell: Any) -> Any:
+    """A link cell kept from an older layout, where it was the bare URL."""
+    return Link(label, cell) if isinstance(cell, str) and cell.strip() else cell
 
 
 def _text(row: Sequence[Any], index: int) -> str:
@@ -441,7 +594,7 @@ def run(
     updated_at = now.isoformat(timespec="seconds")
     previous = workspace.read_central(STATUS_TAB)
     status, left = status_table(got.outcomes, previous, roster, updated_at)
-    tables = [status, summary_table(got.outcomes), escalations_table(got.outcomes)]
+    tables = [status, summary_table(got.outcomes), escalations_table(got.outcomes), about_table()]
     try:
         central = workspace.write_central(tables)
     except CareerdocsError:

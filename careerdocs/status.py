@@ -36,8 +36,12 @@ NAME, EMAIL, MANAGER, DEPARTMENT, PBP, STATUS, UPDATED = (
     "Department",
     "PBP",
     "Status",
-    "Updated at",
+    rollup.UPDATED_AT,
 )
+# Where the central sheet keeps the email of a person it shows by name; an older Status tab
+# had the email in the name's column.
+EMAIL_OF = {MANAGER: rollup.MANAGER_EMAIL, PBP: "PBP email"}
+OLD_UPDATED = "Updated at"
 # The columns the terminal table shows; --csv and --json carry every column.
 TABLE_FIELDS = (
     NAME,
@@ -86,10 +90,11 @@ def fold(text: str) -> str:
 
 
 def as_records(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Record]:
-    """Rows as dicts by header, every cell as text ("" when empty or missing)."""
+    """Rows as dicts by header, every cell as text ("" when empty or missing; a link as its
+    URL, a date as ISO text: see :func:`rollup.plain`)."""
     out = []
     for row in rows:
-        cells = ["" if c is None else str(c) for c in row]
+        cells = [str(rollup.plain(c)) for c in row]
         cells += [""] * (len(header) - len(cells))
         out.append(dict(zip(header, cells, strict=False)))
     return out
@@ -112,7 +117,8 @@ def read_table(
             raise CareerdocsError(NOT_RUN_YET)
         header, rows = found
         records = as_records(header, rows)
-        stamps = [r.get(UPDATED, "") for r in records if r.get(UPDATED)]
+        stamps = [r.get(UPDATED) or r.get(OLD_UPDATED, "") for r in records]
+        stamps = [s for s in stamps if s]
         return Table(list(header), records, max(stamps) if stamps else "")
     if roster is None or fy is None or today is None:
         raise ValueError("refresh needs the roster, the fiscal year and today")
@@ -125,7 +131,8 @@ def read_table(
         deadline=settings.rollup.deadline,
     )
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    rows = [rollup.status_row(o, now) for o in got.outcomes]
+    names = {p.email: p.name for p in roster}
+    rows = [rollup.status_row(o, now, names) for o in got.outcomes]
     return Table(list(rollup.STATUS_HEADER), as_records(rollup.STATUS_HEADER, rows), now, True)
 
 
@@ -180,6 +187,8 @@ def select(records: Sequence[Record], filters: Filters) -> list[Record]:
         ("--pbp", PBP, filters.pbp),
     ):
         if query:
+            if records and EMAIL_OF[column] in records[0]:
+                column = EMAIL_OF[column]
             meant = _person_matcher(flag, column, query, records)
             keep = [r for r in keep if r.get(column, "").lower() in meant]
     if filters.overdue:

@@ -165,7 +165,8 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     read (a converted upload's new tab id) and one write to protect the Conversations tab, one
     Drive update recording that protection and the tab id, one email; per share the grant's
     record on the folder, then the permission; for the run, one batched Drive search and the
-    central sheet."""
+    central sheet (a new one: its tabs, a read that its empty first tab is still empty, and
+    one atomic write that adds the People tab and deletes that first tab)."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
@@ -174,7 +175,7 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     assert per_host == {
         "oauth2.googleapis.com": 3,  # one token per acting user
         "www.googleapis.com": 16,
-        "sheets.googleapis.com": 6,
+        "sheets.googleapis.com": 7,
         "gmail.googleapis.com": 2,
     }
     uploads = [c for c in calls if c.startswith("POST www.googleapis.com/upload/drive/v3/files")]

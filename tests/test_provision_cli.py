@@ -122,6 +122,40 @@ def test_only_provisions_one_new_hire_and_keeps_everyone_in_the_people_tab(
     assert emails == {"mei.chen@example.com", "lea.moreau@example.com"}
 
 
+def test_people_tab_shows_names_and_short_links_and_keeps_them_across_only_runs(
+    local_config: Path,
+) -> None:
+    assert run(local_config, "provision", "--only", "mei.chen@example.com").exit_code == 0
+    assert run(local_config, "provision", "--only", "lea.moreau@example.com").exit_code == 0
+    people = openpyxl.load_workbook(local_config.parent / "out" / "central.xlsx")["People"]
+    header = [c.value for c in people[1]]
+    rows = {
+        row[1].value: dict(zip(header, row, strict=True)) for row in people.iter_rows(min_row=2)
+    }
+    mei = rows["mei.chen@example.com"]  # written by the first run, kept by the second
+    assert (mei["IGP"].value, mei["Sheet"].value, mei["Folder"].value) == ("IGP", "Sheet", "Folder")
+    assert mei["IGP"].hyperlink.target.startswith("file://")
+    lea = rows["lea.moreau@example.com"]
+    assert (lea["Manager"].value, lea["Manager email"].value) == (
+        "José Álvarez",  # from the roster, though this run provisions only Léa
+        "jose.alvarez@example.com",
+    )
+    assert people.freeze_panes == "B2" and people.auto_filter.ref
+
+
+def test_only_fills_manager_skip_level_and_pbp_by_name_from_the_whole_roster(
+    local_config: Path,
+) -> None:
+    """--only narrows who is provisioned, not who the documents can name."""
+    result = run(local_config, "provision", "--only", "lea.moreau@example.com", "--no-notify")
+    assert result.exit_code == 0, result.output
+    igp = next((local_config.parent / "out").rglob("Individual Growth Plan — Léa Moreau*.docx"))
+    text = template_text(igp)
+    assert "Talk them through with your manager, José Álvarez." in text
+    assert "your skip-level manager, Rahul Mehta" in text
+    assert "People Business Partner, Amara Nwosu (amara.nwosu@example.com)." in text
+
+
 def test_only_with_an_unknown_email_is_invalid_input(local_config: Path) -> None:
     result = run(local_config, "provision", "--only", "nobody@example.com")
     assert result.exit_code == 2

@@ -27,7 +27,7 @@ from careerdocs.rollup import (
     summary_table,
 )
 from careerdocs.roster import Roster, parse_roster
-from careerdocs.workspace.base import Artifact, ArtifactKind
+from careerdocs.workspace.base import Artifact, ArtifactKind, ColumnKind, Link
 
 from .conftest import talk
 
@@ -157,31 +157,68 @@ def test_row_shows_links_meetings_quarters_and_last_conversation() -> None:
     assert row == {
         "Name": "=Ana Formula",
         "Email": ANA,
-        "Manager": LEAD,
-        "Skip-level": CEO,
+        "Status": "acknowledged",
         "Department": "Engineering",
+        "Manager": LEAD,  # no roster names given: the email stands in for the name
+        "Manager email": LEAD,
+        "Skip-level": CEO,
+        "Skip-level email": CEO,
         "PBP": PBP,
-        "Growth plan sheet": f"https://example.test/growth_sheet/{ANA}",
-        "Individual Growth Plan": f"https://example.test/igp/{ANA}",
-        "Accomplishment tracker": f"https://example.test/tracker/{ANA}",
-        "Last conversation": "2026-09-15",
+        "PBP email": PBP,
+        "Last conversation": date(2026, 9, 15),
         "Career conversations": 2,  # the career conversation and the manager 1:1
         "Q2": "yes",
         "Q4": "no",
         "Skip-level meeting": "yes",
         "Manager meeting": "yes",
         "Escalation": "yes",
-        "Status": "acknowledged",
+        "IGP": Link("IGP", f"https://example.test/igp/{ANA}"),
+        "Tracker": Link("Tracker", f"https://example.test/tracker/{ANA}"),
+        "Sheet": Link("Sheet", f"https://example.test/growth_sheet/{ANA}"),
         "Data problems": "",
-        "Updated at": UPDATED_AT,
+        "Updated (UTC)": datetime(2026, 11, 26, 6, 0),
     }
+
+
+@pytest.mark.parametrize(
+    ("email", "names"),
+    [
+        (ANA, ("Lee Lead", LEAD, "Cleo Executive", CEO, PBP, PBP)),  # the PBP is not in the roster
+        (CEO, ("", "", "", "", "", "")),  # the top of the chain: no manager, no skip-level
+    ],
+    ids=["names-from-roster", "top-of-chain"],
+)
+def test_people_are_shown_by_name_with_their_email_one_column_over(
+    email: str, names: tuple[str, ...]
+) -> None:
+    table, _ = status_table([outcome(email, [])], None, TEAM, UPDATED_AT)
+    row = dict(zip(STATUS_HEADER, table.rows[0], strict=True))
+    assert (
+        row["Manager"],
+        row["Manager email"],
+        row["Skip-level"],
+        row["Skip-level email"],
+        row["PBP"],
+        row["PBP email"],
+    ) == names
+
+
+def test_status_tab_layout_freezes_the_name_and_colours_every_status() -> None:
+    table, _ = status_table(everyone(), None, TEAM, UPDATED_AT)
+    layout = table.layout
+    assert layout.frozen_columns == 1 and STATUS_HEADER[0] == "Name"
+    assert layout.kind(STATUS_HEADER.index("Status")) is ColumnKind.STATUS
+    assert [layout.kind(STATUS_HEADER.index(h)) for h in ("IGP", "Tracker", "Sheet")] == [
+        ColumnKind.LINK
+    ] * 3
+    coloured = {value for value, _ in layout.colours}
+    assert coloured == {s.value for s in Status} | {LEFT_ROSTER}
+    assert len({colour for _, colour in layout.colours}) == len(coloured)
 
 
 def test_not_provisioned_row_has_no_links() -> None:
     row = cells(outcome(ANA, None))
-    assert [
-        row[k] for k in ("Growth plan sheet", "Individual Growth Plan", "Accomplishment tracker")
-    ] == ["", "", ""]
+    assert [row[k] for k in ("IGP", "Tracker", "Sheet")] == ["", "", ""]
 
 
 def test_rows_with_bad_dates_are_data_problems_with_their_sheet_row_numbers() -> None:
@@ -262,8 +299,21 @@ def test_left_rows_are_read_by_column_name_whatever_the_old_layout() -> None:
         "Name": "Gone Away",
         "Email": "Gone@Example.com",
         "Status": LEFT_ROSTER,
-        "Updated at": "2026-10-01",
+        "Updated (UTC)": "2026-10-01",
     }
+
+
+def test_left_rows_of_the_old_layout_keep_their_links_as_short_links() -> None:
+    header = ["Name", "Email", "Growth plan sheet", "Individual Growth Plan", "Updated at"]
+    previous = (header, [["Gone Away", GONE, "https://x.test/s", "", "2026-10-01"]])
+    table, _ = status_table(everyone(), previous, TEAM, UPDATED_AT)
+    kept = dict(zip(STATUS_HEADER, table.rows[-1], strict=True))
+    assert (kept["Sheet"], kept["IGP"], kept["Tracker"]) == (
+        Link("Sheet", "https://x.test/s"),
+        "",
+        "",
+    )
+    assert kept["Updated (UTC)"] == "2026-10-01"
 
 
 def test_previous_tab_without_an_email_column_keeps_no_one() -> None:
@@ -291,6 +341,7 @@ def test_summary_counts_each_department_manager_and_pbp_with_percent_acknowledge
         == (
             "Group",
             "Name",
+            "Email",
             "Headcount",
             "Not yet due",
             "Not provisioned",
@@ -302,27 +353,30 @@ def test_summary_counts_each_department_manager_and_pbp_with_percent_acknowledge
         )
     )
     assert table.rows == [
-        ["Department", "Engineering", 3, 1, 0, 0, 1, 1, 0, 100.0],
-        ["Department", "Executive", 1, 0, 0, 1, 0, 0, 0, 0.0],
-        ["Department", "People", 1, 0, 1, 0, 0, 0, 0, 0.0],
-        ["Manager", NO_GROUP, 1, 0, 0, 1, 0, 0, 0, 0.0],
-        ["Manager", CEO, 2, 0, 1, 0, 0, 1, 0, 50.0],
-        ["Manager", LEAD, 2, 1, 0, 0, 1, 0, 0, 100.0],
-        ["PBP", NO_GROUP, 2, 0, 1, 1, 0, 0, 0, 0.0],
-        ["PBP", PBP, 3, 1, 0, 0, 1, 1, 0, 100.0],
-        ["All", "Everyone", 5, 1, 1, 1, 1, 1, 0, 50.0],
+        ["Department", "Engineering", "", 3, 1, 0, 0, 1, 1, 0, 1.0],
+        ["Department", "Executive", "", 1, 0, 0, 1, 0, 0, 0, 0.0],
+        ["Department", "People", "", 1, 0, 1, 0, 0, 0, 0, 0.0],
+        ["Manager", "Cleo Executive", CEO, 2, 0, 1, 0, 0, 1, 0, 0.5],
+        ["Manager", "Lee Lead", LEAD, 2, 1, 0, 0, 1, 0, 0, 1.0],
+        ["Manager", NO_GROUP, "", 1, 0, 0, 1, 0, 0, 0, 0.0],
+        ["PBP", PBP, PBP, 3, 1, 0, 0, 1, 1, 0, 1.0],  # not in the roster: shown by email
+        ["PBP", NO_GROUP, "", 2, 0, 1, 1, 0, 0, 0, 0.0],
+        ["All", "Everyone", "", 5, 1, 1, 1, 1, 1, 0, 0.5],
     ]
     assert table.chart is not None
-    assert (table.chart.row_count, table.chart.label_column, table.chart.value_column) == (
-        3,
-        SUMMARY_HEADER.index("Name"),
-        SUMMARY_HEADER.index("% acknowledged"),
-    )
+    assert (
+        table.chart.row_count,
+        table.chart.label_column,
+        table.chart.value_column,
+        table.chart.percent,
+    ) == (3, SUMMARY_HEADER.index("Name"), SUMMARY_HEADER.index("% acknowledged"), True)
+    assert table.layout.kind(SUMMARY_HEADER.index("% acknowledged")) is ColumnKind.PERCENT
+    assert table.layout.kind(SUMMARY_HEADER.index("Headcount")) is ColumnKind.COUNT
 
 
 def test_summary_of_no_one_is_one_empty_total_and_no_chart() -> None:
     table = summary_table([])
-    assert table.rows == [["All", "Everyone", 0, 0, 0, 0, 0, 0, 0, 0.0]]
+    assert table.rows == [["All", "Everyone", "", 0, 0, 0, 0, 0, 0, 0, 0.0]]
     assert table.chart is None
 
 
@@ -357,11 +411,12 @@ def test_each_acknowledged_escalation_is_listed_for_the_skip_level_manager() -> 
     ]
     table = escalations_table(outcomes)
     assert tuple(table.header) == ESCALATIONS_HEADER
+    # CEO is not among the outcomes here, so their email stands in for their name
     assert table.rows == [
-        ["", "Lee Lead", LEAD, CEO, "2026-08-01", ""],
-        [CEO, "Ana", ANA, LEAD, "2026-06-10", "first flag"],
-        [CEO, "Ana", ANA, LEAD, "2026-09-15", "wants to move"],
-        [CEO, "Ben", BEN, LEAD, "2026-10-02", "role mismatch"],
+        ["", "", "Lee Lead", LEAD, CEO, CEO, date(2026, 8, 1), ""],
+        [CEO, CEO, "Ana", ANA, "Lee Lead", LEAD, date(2026, 6, 10), "first flag"],
+        [CEO, CEO, "Ana", ANA, "Lee Lead", LEAD, date(2026, 9, 15), "wants to move"],
+        [CEO, CEO, "Ben", BEN, "Lee Lead", LEAD, date(2026, 10, 2), "role mismatch"],
     ]
 
 

@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,22 @@ def provision_all_but_mei(config: Path) -> None:
     only = [arg for email in PROVISIONED for arg in ("--only", email)]
     result = invoke(config, "provision", "--no-notify", *only)
     assert result.exit_code == 0, result.output
+
+
+def _displayed(cell: Any) -> Any:
+    """An .xlsx cell's value as the central sheet's number formats show it."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if cell.number_format == "d mmm yyyy":
+            return f"{value.day} {value:%b %Y}"
+        return f"{value.day} {value:%b %Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    if cell.number_format == "0%":
+        return f"{round(value * 100)}%"
+    return value
 
 
 def records(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, dict[str, str]]:
@@ -262,9 +278,11 @@ class LocalEnv(Env):
         workbook.save(path)
 
     def tab(self, title: str) -> tuple[list[str], list[list[Any]]]:
+        """As displayed: dates and percentages in their number formats, like Google's
+        FORMATTED_VALUE."""
         sheet = openpyxl.load_workbook(self.central)[title]
-        header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        return [str(h) for h in header if h is not None], rows
+        header, *rows = [[_displayed(c) for c in row] for row in sheet.iter_rows()]
+        return [str(h) for h in header if h != ""], rows
 
     def stored_name(self, email: str) -> tuple[str, str]:
         sheet = openpyxl.load_workbook(self.central)[STATUS]
@@ -624,8 +642,28 @@ def test_rollup_flags_meetings_and_escalations_for_the_skip_level_manager(env: E
         "Status": "due",
     }
     header, rows = env.tab(ESCALATIONS)
-    assert header == ["Skip-level manager", "Name", "Email", "Manager", "Date", "Notes"]
-    assert rows == [[RAHUL, "Priya Raman 🚀", PRIYA, SIOBHAN, "2026-09-15", ESCALATION_NOTE]]
+    assert header == [
+        "Skip-level manager",
+        "Skip-level email",
+        "Name",
+        "Email",
+        "Manager",
+        "Manager email",
+        "Date",
+        "Notes",
+    ]
+    assert rows == [
+        [
+            "Rahul Mehta",
+            RAHUL,
+            "Priya Raman 🚀",
+            PRIYA,
+            "Siobhán O'Brien",
+            SIOBHAN,
+            "15 Sep 2026",
+            ESCALATION_NOTE,
+        ]
+    ]
 
 
 def test_rows_with_bad_dates_are_reported_as_data_problems_not_dropped(env: Env) -> None:
@@ -651,6 +689,7 @@ def test_summary_counts_each_department_with_percent_acknowledged(env: Env) -> N
     assert header == [
         "Group",
         "Name",
+        "Email",
         "Headcount",
         "Not yet due",
         "Not provisioned",
@@ -660,11 +699,12 @@ def test_summary_counts_each_department_with_percent_acknowledged(env: Env) -> N
         "Overdue",
         "% acknowledged",
     ]
-    by_name = {(r[0], r[1]): [float(c) for c in r[2:]] for r in rows}
+    by_name = {(r[0], r[1], r[2]): [str(c) for c in r[3:]] for r in rows}
     # Engineering: 9 people, Léa not yet due; Zoë, Priya and Siobhán are 3 of the other 8.
-    assert by_name[("Department", "Engineering")] == [9, 1, 1, 4, 2, 1, 0, 37.5]
-    assert by_name[("Manager", SIOBHAN)] == [3, 0, 0, 1, 2, 0, 0, 66.7]
-    assert by_name[("All", "Everyone")] == [12, 1, 1, 7, 2, 1, 0, 27.3]
+    assert by_name[("Department", "Engineering", "")] == ["9", "1", "1", "4", "2", "1", "0", "38%"]
+    siobhan = ("Manager", "Siobhán O'Brien", SIOBHAN)
+    assert by_name[siobhan] == ["3", "0", "0", "1", "2", "0", "0", "67%"]
+    assert by_name[("All", "Everyone", "")] == ["12", "1", "1", "7", "2", "1", "0", "27%"]
 
 
 # -- incremental runs ----------------------------------------------------------------------------
@@ -784,7 +824,7 @@ def test_people_in_the_roster_without_documents_show_not_provisioned(env: Env) -
     report = env.rollup_ok()
     assert report["counts"]["not provisioned"] == 1
     mei = env.status_records()[MEI]
-    assert (mei["Status"], mei["Growth plan sheet"], mei["Name"]) == (
+    assert (mei["Status"], mei["Sheet"], mei["Name"]) == (
         "not provisioned",
         "",
         "Mei Chen",

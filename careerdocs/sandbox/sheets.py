@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
-from . import core
+from . import core, formatting
 from .a1 import GridRange
 from .core import SHEETS, ApiError, Context, Request, Router
 from .fields import ALL, FieldMask, Selection
@@ -80,6 +80,9 @@ NOT_A_SPREADSHEET = "This operation is not supported for this document"
 MISSING_INPUT_OPTION = "'valueInputOption' is required but not specified"
 UNSPECIFIED_INPUT_OPTION = "Invalid valueInputOption: INPUT_VALUE_OPTION_UNSPECIFIED"
 NO_REQUESTS = "Must specify at least one request."
+# A column's width and a row's height when nobody set them (DimensionProperties.pixelSize as
+# spreadsheets.get reports it for a new sheet's columns and rows).
+DEFAULT_COLUMN_PIXELS = 100
 # AddSheet properties that _new_sheet sets itself; any other given property is kept as given.
 SET_ON_CREATION = frozenset({"sheetId", "title", "index", "sheetType", "gridProperties"})
 
@@ -471,6 +474,10 @@ def _sheet_json(
     charts = [c.to_json() for c in book.charts if c.sheet_id == sheet.id]
     if charts:
         out["charts"] = charts
+    if sheet.rules:
+        out["conditionalFormats"] = copy.deepcopy(sheet.rules)
+    if sheet.basic_filter is not None:
+        out["basicFilter"] = copy.deepcopy(sheet.basic_filter)
     return out
 
 
@@ -497,6 +504,10 @@ def _grid_data(sheet: Sheet, grid: GridRange) -> dict[str, Any]:
         out["startColumn"] = bounded.col_start
     if rows:
         out["rowData"] = rows
+    out["columnMetadata"] = [
+        {"pixelSize": DEFAULT_COLUMN_PIXELS, **copy.deepcopy(sheet.columns.get(c, {}))}
+        for c in range(bounded.col_start, bounded.end_col or 0)
+    ]
     return out
 
 
@@ -722,6 +733,7 @@ class _Batch:
         self.book = book
         self.actor = actor
         self.title = title
+        self.index = 0  # the request being applied, for errors that name its fields
 
     def apply(self, i: int, request: Any) -> dict[str, Any]:
         if not isinstance(request, dict):
@@ -742,6 +754,7 @@ class _Batch:
             )
         kind = kinds[0]
         params = request[kind]
+        self.index = i
         with _refusals(f"Invalid requests[{i}].{kind}: "):
             handler = MODELLED.get(kind)
             if handler is None:
@@ -780,6 +793,7 @@ def _new_sheet(book: Spreadsheet, props: dict[str, Any]) -> Sheet:
     )
     if sheet_type == GRID:
         sheet.props["gridProperties"].update(copy.deepcopy(grid))
+        formatting.check_frozen(grid, rows, cols)
     for key, value in props.items():
         if key not in SET_ON_CREATION and value is not None:
             sheet.props[key] = copy.deepcopy(value)
@@ -808,6 +822,8 @@ def _update_sheet_properties(batch: _Batch, params: dict[str, Any]) -> Reply:
     rows = int(grid.get("rowCount", sheet.rows))
     cols = int(grid.get("columnCount", sheet.cols))
     index = updated.pop("index", None)
+    if sheet.is_grid:
+        formatting.check_frozen(grid, rows, cols)
     updated["sheetId"], updated["sheetType"] = sheet.id, sheet.props.get("sheetType", GRID)
     if sheet.is_grid:
         updated["gridProperties"] = {**grid, "rowCount": sheet.rows, "columnCount": sheet.cols}
@@ -836,6 +852,10 @@ def _update_cells(batch: _Batch, params: dict[str, Any]) -> Reply:
     paths = _paths(params.get("fields"))
     rows = params.get("rows") or []
     book = batch.book
+    for r, row in enumerate(rows):
+        for c, cell in enumerate((row or {}).get("values") or []):
+            where = f"requests[{batch.index}].update_cells.rows[{r}].values[{c}]"
+            formatting.check_cell_format(cell, where)
     if params.get("range") is not None:
         grid = GridRange.from_json(params["range"])
         sheet = book.sheet(grid.sheet_id)
@@ -901,6 +921,7 @@ def _repeat_cell(batch: _Batch, params: dict[str, Any]) -> Reply:
     sheet, bounded = _request_range(batch, params.get("range"))
     batch.book.check_range(batch.actor, bounded)
     template = params.get("cell") or {}
+    formatting.check_cell_format(template, f"requests[{batch.index}].repeat_cell.cell")
     for r, c in bounded.cells():
         sheet.put(r, c, _masked_cell(sheet.get(r, c), template, paths))
     return None
@@ -1090,6 +1111,7 @@ def _add_chart(batch: _Batch, params: dict[str, Any]) -> Reply:
     spec = chart.get("spec")
     if not isinstance(spec, dict) or not spec:
         raise SheetError("The chart spec is required.")
+    formatting.check_chart_axes(spec, f"requests[{batch.index}].add_chart.chart.spec")
     for grid in _source_ranges(spec):
         book.sheet(grid.sheet_id)
     chart_id = _opt_int(chart.get("chartId"))
@@ -1216,6 +1238,74 @@ def _unmerge_cells(batch: _Batch, params: dict[str, Any]) -> Reply:
     return None
 
 
+def _add_conditional_format_rule(batch: _Batch, params: dict[str, Any]) -> Reply:
+    """addConditionalFormatRule: the rule goes in at ``index`` of its sheet's rules, later
+    rules move down one (AddConditionalFormatRuleRequest, sheets.v4). Checked as
+    :mod:`.formatting` says; every range must be on one existing grid."""
+    where = f"requests[{batch.index}].add_conditional_format_rule.rule"
+    rule = params.get("rule")
+    ranges = formatting.check_conditional_rule(rule, where)
+    sheet = batch.book.sheet(next(iter(formatting.sheet_ids(ranges))))
+    for grid in ranges:
+        sheet.check_start_in_grid(GridRange.from_json(grid))
+    index = formatting.check_rule_index(params.get("index"), len(sheet.rules), adding=True)
+    stored = _drop_zero_sheet_ids(copy.deepcopy(rule))
+    sheet.rules.insert(index, stored)
+    return None
+
+
+def _delete_conditional_format_rule(batch: _Batch, params: dict[str, Any]) -> Reply:
+    """deleteConditionalFormatRule: remove the rule at ``index``; later rules move up one.
+    Sheets' reply carries the deleted rule (DeleteConditionalFormatRuleResponse.rule)."""
+    sheet = batch.book.sheet(int(params.get("sheetId") or 0))
+    index = formatting.check_rule_index(params.get("index"), len(sheet.rules), adding=False)
+    return {"rule": sheet.rules.pop(index)}
+
+
+def _update_dimension_properties(batch: _Batch, params: dict[str, Any]) -> Reply:
+    """updateDimensionProperties over a DimensionRange; only column properties are kept
+    (spreadsheets.get shows them as the columns' columnMetadata)."""
+    paths = _paths(params.get("fields"))
+    data = params.get("range")
+    if not isinstance(data, dict):
+        raise SheetError("A range is required.")
+    formatting.check_dimension(
+        data.get("dimension"), f"requests[{batch.index}].update_dimension_properties.range"
+    )
+    properties = params.get("properties")
+    formatting.check_dimension_properties(properties)
+    sheet, dimension, start, end = _dimension_range(batch, data)
+    limit = sheet.rows if dimension == ROWS else sheet.cols
+    if end > limit:
+        band = (
+            GridRange(sheet.id, start, end, 0, sheet.cols)
+            if dimension == ROWS
+            else GridRange(sheet.id, 0, sheet.rows, start, end)
+        )
+        raise grid_limit_error(sheet.title, band, sheet.rows, sheet.cols)
+    if dimension == COLUMNS:
+        for index in range(start, end):
+            current = dict(sheet.columns.get(index, {}))
+            _apply_paths(current, properties or {}, paths)
+            sheet.columns[index] = current
+    return None
+
+
+def _set_basic_filter(batch: _Batch, params: dict[str, Any]) -> Reply:
+    """setBasicFilter: the sheet's one basic filter, replacing any it had (SetBasicFilterRequest,
+    sheets.v4). Its range must start inside the grid."""
+    spec = formatting.check_basic_filter(params.get("filter"))
+    sheet, _ = _request_range(batch, spec["range"])
+    sheet.basic_filter = _drop_zero_sheet_ids(copy.deepcopy(spec))
+    return None
+
+
+def _clear_basic_filter(batch: _Batch, params: dict[str, Any]) -> Reply:
+    sheet = batch.book.sheet(int(params.get("sheetId") or 0))
+    sheet.basic_filter = None
+    return None
+
+
 MODELLED: dict[str, Callable[[_Batch, dict[str, Any]], Reply]] = {
     "addSheet": _add_sheet,
     "deleteSheet": _delete_sheet,
@@ -1237,6 +1327,11 @@ MODELLED: dict[str, Callable[[_Batch, dict[str, Any]], Reply]] = {
     "deleteNamedRange": _delete_named_range,
     "mergeCells": _merge_cells,
     "unmergeCells": _unmerge_cells,
+    "addConditionalFormatRule": _add_conditional_format_rule,
+    "deleteConditionalFormatRule": _delete_conditional_format_rule,
+    "updateDimensionProperties": _update_dimension_properties,
+    "setBasicFilter": _set_basic_filter,
+    "clearBasicFilter": _clear_basic_filter,
 }
 
 

@@ -38,7 +38,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import openpyxl
-from openpyxl.styles import Font
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -121,6 +123,18 @@ XLSX_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 XLSX_CHECKBOX_FORMULA = '"TRUE,FALSE"'
 XLSX_LIST = "list"
 XLSX_HIDDEN = "hidden"
+# What an .xlsx import keeps besides values: a cell's number format and text wrapping even when
+# the cell is empty (a template's formatted, empty Date column), list validations as
+# dropdowns, and frozen panes. Google publishes no list of what its import keeps
+# [unconfirmed: Sheets is observed to keep these]; the API shapes are CellFormat.numberFormat
+# and .wrapStrategy, DataValidationRule (ONE_OF_LIST with ConditionValue.userEnteredValue,
+# showCustomUi for the dropdown chip, strict to reject other input) and
+# GridProperties.frozenRowCount/frozenColumnCount
+# (https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/other).
+WRAP_STRATEGY = "WRAP"
+ONE_OF_LIST = "ONE_OF_LIST"
+_XLSX_QUOTED = re.compile(r'"[^"]*"|\\.')
+_XLSX_DATE_CODES = re.compile(r"[yd]|m{3,}", re.IGNORECASE)
 
 PROTECTED_MESSAGE = (
     "You are trying to edit a protected cell or object. Please contact the spreadsheet owner "
@@ -597,11 +611,15 @@ class Cell:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        """The API's CellData: the user-set part plus what Sheets derives from it."""
+        """The API's CellData: the user-set part plus what Sheets derives from it (the
+        read-only ``hyperlink`` of a cell-level link: CellData.hyperlink, sheets.v4)."""
         out = self.user_json()
         if self.kind is not None and self.kind != FORMULA:
             out["effectiveValue"] = {self.kind: self.value}
             out["formattedValue"] = self.formatted()
+        link = ((self.fmt or {}).get("textFormat") or {}).get("link") or {}
+        if link.get("uri"):
+            out["hyperlink"] = link["uri"]
         return out
 
     @classmethod
@@ -743,6 +761,11 @@ class Sheet:
     props: dict[str, Any]
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     merges: list[GridRange] = field(default_factory=list)
+    # ConditionalFormatRule JSON, in order (a rule's index is its place here)
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    basic_filter: dict[str, Any] | None = None  # BasicFilter JSON
+    # DimensionProperties set by updateDimensionProperties, by column index
+    columns: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def blank(
@@ -788,7 +811,14 @@ class Sheet:
         self.props["gridProperties"] = grid
 
     def copy(self) -> Sheet:
-        return Sheet(copy.deepcopy(self.props), dict(self.cells), list(self.merges))
+        return Sheet(
+            copy.deepcopy(self.props),
+            dict(self.cells),
+            list(self.merges),
+            copy.deepcopy(self.rules),
+            copy.deepcopy(self.basic_filter),
+            copy.deepcopy(self.columns),
+        )
 
     def clone(self, sheet_id: int, title: str) -> Sheet:
         """A copy of this sheet's cells and merges under a new id and title."""
@@ -1248,6 +1278,9 @@ class Spreadsheet:
         else:
             sheet.set_size(sheet.rows, sheet.cols + count)
         self._shift_ranges(sheet.id, lambda g: _shift_inserted(g, dimension, start, count))
+        _shift_formats(sheet, dimension, lambda g: _shift_inserted(g, dimension, start, count))
+        if dimension == COLUMNS:
+            sheet.columns = {(i + count if i >= start else i): p for i, p in sheet.columns.items()}
         self.check_cell_limit()
 
     def delete_dimension(
@@ -1282,6 +1315,13 @@ class Spreadsheet:
         else:
             sheet.set_size(sheet.rows, sheet.cols - count)
         self._shift_ranges(sheet.id, lambda g: _shift_deleted(g, dimension, start, end))
+        _shift_formats(sheet, dimension, lambda g: _shift_deleted(g, dimension, start, end))
+        if dimension == COLUMNS:
+            sheet.columns = {
+                (i - count if i >= end else i): p
+                for i, p in sheet.columns.items()
+                if not start <= i < end
+            }
 
     def move_dimension(
         self, actor: Actor, sheet: Sheet, dimension: str, start: int, end: int, destination: int
@@ -1427,6 +1467,7 @@ class Spreadsheet:
             )
             if ws.sheet_state != "visible":
                 sheet.props["hidden"] = True
+            _read_xlsx_frozen(ws, sheet)
             _read_xlsx_cells(ws, sheet)
             book.sheets.append(sheet)
         if not book.sheets:
@@ -1436,7 +1477,10 @@ class Spreadsheet:
     def to_xlsx(self) -> bytes:
         """The spreadsheet as .xlsx: sheet order and names (shortened to Excel's rules if
         needed), values, formulas, booleans, number formats, bold, merges, hidden sheets and
-        checkboxes (as TRUE/FALSE list validations). Protections and charts are not exported."""
+        checkboxes (as TRUE/FALSE list validations), and the layout Sheets' own .xlsx export
+        keeps: column widths, frozen rows and columns, cell links, background colours, the
+        basic filter and TEXT_EQ / CUSTOM_FORMULA conditional formats. Protections and charts
+        are not exported."""
         workbook = openpyxl.Workbook()
         workbook.remove(workbook.active)
         used: set[str] = set()
@@ -1447,6 +1491,7 @@ class Spreadsheet:
             if sheet.hidden:
                 ws.sheet_state = XLSX_HIDDEN
             _write_xlsx_cells(sheet, ws)
+            _write_xlsx_layout(sheet, ws)
         if not workbook.worksheets:
             workbook.create_sheet(DEFAULT_SHEET_TITLE)
         out = io.BytesIO()
@@ -1598,6 +1643,26 @@ def _shift_deleted(grid: GridRange, dimension: str, start: int, end: int) -> Gri
     return None if moved.is_empty() else moved
 
 
+def _shift_formats(
+    sheet: Sheet, dimension: str, shift: Callable[[GridRange], GridRange | None]
+) -> None:
+    """Move conditional-format ranges and the basic filter's range with inserted or deleted
+    rows and columns, as Sheets moves them. A rule whose every range was deleted goes, and so
+    does a filter whose range was [unconfirmed: what Google keeps of them is not documented]."""
+    rules = []
+    for rule in sheet.rules:
+        ranges = [shift(GridRange.from_json(r)) for r in rule.get("ranges") or []]
+        kept = [r.to_json() for r in ranges if r is not None]
+        if kept:
+            rules.append({**rule, "ranges": kept})
+    sheet.rules = rules
+    if sheet.basic_filter is not None:
+        moved = shift(GridRange.from_json(sheet.basic_filter.get("range") or {}))
+        sheet.basic_filter = (
+            None if moved is None else {**sheet.basic_filter, "range": moved.to_json()}
+        )
+
+
 def _xlsx_title(title: str, used: set[str]) -> str:
     """A title Excel accepts (31 characters, none of ``[]:*?/\\``), unique in the workbook."""
     base = XLSX_TITLE_FORBIDDEN.sub("_", title)[:XLSX_TITLE_MAX] or DEFAULT_SHEET_TITLE
@@ -1622,14 +1687,55 @@ def _read_xlsx_cells(ws: Any, sheet: Sheet) -> None:
                 sheet.id, merged.min_row - 1, merged.max_row, merged.min_col - 1, merged.max_col
             )
         )
-    checkbox = {"condition": {"type": BOOLEAN_CONDITION}}
     for dv in ws.data_validations.dataValidation:
-        if dv.type != XLSX_LIST or (dv.formula1 or "").upper() != XLSX_CHECKBOX_FORMULA:
+        rule = _xlsx_validation(dv)
+        if rule is None:
             continue
         for cells in dv.sqref.ranges:
             for r in range(cells.min_row - 1, cells.max_row):
                 for c in range(cells.min_col - 1, cells.max_col):
-                    sheet.put(r, c, replace(sheet.get(r, c), validation=dict(checkbox)))
+                    sheet.put(r, c, replace(sheet.get(r, c), validation=copy.deepcopy(rule)))
+
+
+def _xlsx_validation(dv: Any) -> dict[str, Any] | None:
+    """A list validation as Sheets holds it: TRUE,FALSE becomes a checkbox, any other literal
+    list a dropdown of its items. Lists drawn from a range, and other kinds, are not modelled."""
+    formula = dv.formula1 or ""
+    if dv.type != XLSX_LIST or not (formula.startswith('"') and formula.endswith('"')):
+        return None
+    if formula.upper() == XLSX_CHECKBOX_FORMULA:
+        return {"condition": {"type": BOOLEAN_CONDITION}}
+    items = [item.strip() for item in formula[1:-1].split(",")]
+    return {
+        "condition": {
+            "type": ONE_OF_LIST,
+            "values": [{"userEnteredValue": item} for item in items],
+        },
+        "strict": bool(dv.showErrorMessage),
+        "showCustomUi": True,
+    }
+
+
+def _read_xlsx_frozen(ws: Any, sheet: Sheet) -> None:
+    """Frozen panes (``freeze_panes = "B3"``) as the grid's frozen row and column counts."""
+    if not ws.freeze_panes:
+        return
+    top_left = ws[ws.freeze_panes]
+    grid = dict(sheet.props.get("gridProperties", {}))
+    if top_left.row > 1:
+        grid["frozenRowCount"] = top_left.row - 1
+    if top_left.column > 1:
+        grid["frozenColumnCount"] = top_left.column - 1
+    sheet.props["gridProperties"] = grid
+
+
+def _xlsx_pattern_kind(pattern: str) -> str:
+    """The NumberFormat type of an Excel format code: a date when it has day or year codes
+    outside quoted text (``yyyy-mm-dd``), a date-time when it also has hours."""
+    bare = _XLSX_QUOTED.sub("", pattern)
+    if _XLSX_DATE_CODES.search(bare):
+        return DATE_TIME_FORMAT if "h" in bare.lower() else DATE_FORMAT
+    return PERCENT_FORMAT if "%" in bare else NUMBER_FORMAT
 
 
 def _cell_from_xlsx(xc: Any) -> Cell | None:
@@ -1637,8 +1743,12 @@ def _cell_from_xlsx(xc: Any) -> Cell | None:
     fmt: dict[str, Any] = {}
     if xc.font is not None and xc.font.b:
         fmt["textFormat"] = {"bold": True}
+    if xc.alignment is not None and xc.alignment.wrap_text:
+        fmt["wrapStrategy"] = WRAP_STRATEGY
     pattern = xc.number_format if xc.number_format != XLSX_GENERAL else None
     if value is None:
+        if pattern:
+            fmt["numberFormat"] = _format(_xlsx_pattern_kind(pattern), pattern)
         return Cell(fmt=fmt) if fmt else None
     if xc.data_type == "f":
         return Cell(FORMULA, str(getattr(value, "text", value)), fmt or None)
@@ -1708,3 +1818,65 @@ def _write_xlsx_cells(sheet: Sheet, ws: Any) -> None:
         for coordinate in checkboxes:
             validation.add(coordinate)
         ws.add_data_validation(validation)
+
+
+XLSX_PIXELS_PER_CHARACTER = 7  # an Excel column width is in characters of about 7 px
+XLSX_PIXEL_PADDING = 5
+
+
+def _write_xlsx_layout(sheet: Sheet, ws: Any) -> None:
+    """What a Google sheet's look becomes in the exported .xlsx."""
+    for index, props in sorted(sheet.columns.items()):
+        if props.get("pixelSize") is not None:
+            width = max(int(props["pixelSize"]) - XLSX_PIXEL_PADDING, 0) / XLSX_PIXELS_PER_CHARACTER
+            ws.column_dimensions[get_column_letter(index + 1)].width = round(width, 2)
+    grid = sheet.props.get("gridProperties") or {}
+    rows, cols = int(grid.get("frozenRowCount") or 0), int(grid.get("frozenColumnCount") or 0)
+    if rows or cols:
+        ws.freeze_panes = f"{get_column_letter(cols + 1)}{rows + 1}"
+    for (r, c), cell in sheet.cells.items():
+        fmt = cell.fmt or {}
+        link = ((fmt.get("textFormat") or {}).get("link") or {}).get("uri")
+        if link:
+            ws.cell(row=r + 1, column=c + 1).hyperlink = link
+        if fmt.get("backgroundColor"):
+            ws.cell(row=r + 1, column=c + 1).fill = _xlsx_fill(fmt["backgroundColor"])
+    if sheet.basic_filter is not None:
+        ws.auto_filter.ref = _xlsx_ref(sheet, sheet.basic_filter.get("range") or {})
+    for rule in sheet.rules:
+        exported = _xlsx_rule(rule.get("booleanRule") or {})
+        if exported is not None:
+            for grid_json in rule.get("ranges") or []:
+                ws.conditional_formatting.add(_xlsx_ref(sheet, grid_json), exported)
+
+
+def _xlsx_ref(sheet: Sheet, grid_json: dict[str, Any]) -> str:
+    grid = GridRange.from_json(grid_json).clamp(sheet.rows, sheet.cols)
+    return (
+        f"{get_column_letter(grid.col_start + 1)}{grid.row_start + 1}:"
+        f"{get_column_letter(grid.end_col or sheet.cols)}{grid.end_row or sheet.rows}"
+    )
+
+
+def _xlsx_fill(colour: dict[str, Any]) -> PatternFill:
+    argb = "FF" + "".join(
+        f"{round(float(colour.get(k) or 0) * 255):02X}" for k in ("red", "green", "blue")
+    )
+    return PatternFill(start_color=argb, end_color=argb, fill_type="solid")
+
+
+def _xlsx_rule(rule: dict[str, Any]) -> Any:
+    """A TEXT_EQ rule as "cell equals", a CUSTOM_FORMULA as a formula rule, with the
+    background colour; other condition types are not exported."""
+    condition = rule.get("condition") or {}
+    values = [v.get("userEnteredValue", "") for v in condition.get("values") or []]
+    fill = _xlsx_fill(
+        (rule.get("format") or {}).get("backgroundColor") or {"red": 1, "green": 1, "blue": 1}
+    )
+    if condition.get("type") == "TEXT_EQ" and values:
+        return CellIsRule(
+            operator="equal", formula=['"' + values[0].replace('"', '""') + '"'], fill=fill
+        )
+    if condition.get("type") == "CUSTOM_FORMULA" and values:
+        return FormulaRule(formula=[values[0].lstrip("=+")], fill=fill)
+    return None

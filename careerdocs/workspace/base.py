@@ -95,11 +95,60 @@ class TemplateRef:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A cell that shows a short ``label`` ("IGP") and opens ``url`` when clicked. Both backends
+    write it as a real link (never a formula built from text), and read it back as a Link."""
+
+    label: str
+    url: str
+
+
+class ColumnKind(str, Enum):
+    """How a central-sheet column is shown. The backends turn each kind into the same look:
+    a width for its content, a number format, an alignment."""
+
+    TEXT = "text"  # free text, left-aligned
+    NAME = "name"  # a person's or group's name
+    EMAIL = "email"
+    LINK = "link"  # Link cells: a short clickable label
+    DATE = "date"  # datetime.date cells, shown "4 Dec 2026"
+    DATETIME = "datetime"  # datetime cells, shown "4 Dec 2026 14:05"
+    COUNT = "count"  # whole numbers
+    PERCENT = "percent"  # fractions (0.5), shown "50%"
+    FLAG = "flag"  # "yes" / "no"
+    STATUS = "status"  # a status word, coloured by ``Layout.colours``
+    NOTE = "note"  # long text that wraps
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a central tab is presented, the same on every backend.
+
+    ``columns`` gives one kind per managed header column (user-added columns are TEXT).
+    ``frozen_columns`` stay in view when scrolling right (the header row is always frozen).
+    ``colours`` maps a value of the STATUS column(s) to a background colour (``#rrggbb``),
+    applied by conditional formatting so that a value typed or sorted later is still coloured.
+    ``filter``: a filter on the header row. The tab prints landscape, fit to the page width,
+    with the header row repeated on every page.
+    """
+
+    columns: Sequence[ColumnKind] = ()
+    frozen_columns: int = 0
+    colours: Sequence[tuple[str, str]] = ()
+    filter: bool = True
+
+    def kind(self, index: int) -> ColumnKind:
+        return self.columns[index] if index < len(self.columns) else ColumnKind.TEXT
+
+
+@dataclass(frozen=True)
 class Table:
-    """One tab of the central sheet. Cells are str, int, float, bool, or None (empty).
+    """One tab of the central sheet. Cells are str, int, float, bool, date, datetime,
+    :class:`Link`, or None (empty).
 
     ``key_column`` names the header whose value identifies a row (an email), so columns a user
     added to the right of ``header`` can be carried over to the row with the same key.
+    ``layout`` says how the tab is presented (colours, widths, formats, frozen columns).
     """
 
     title: str
@@ -107,16 +156,19 @@ class Table:
     rows: Sequence[Sequence[Any]]
     key_column: str | None = None
     chart: ChartSpec | None = None
+    layout: Layout = Layout()
 
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """A column chart over a table's rows: ``label_column`` on the axis, ``value_column`` bars."""
+    """A column chart over a table's rows: ``label_column`` on the axis, ``value_column`` bars.
+    ``percent``: the values are fractions, and the value axis runs from 0 to 100 %."""
 
     title: str
     label_column: int
     value_column: int
     row_count: int
+    percent: bool = False
 
 
 @dataclass(frozen=True)

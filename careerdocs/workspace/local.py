@@ -335,8 +335,14 @@ class LocalWorkspace:
     def read_central(self, title: str) -> tuple[list[str], list[list[Any]]] | None:
         if not self.central_workbook.exists():
             return None
+        return self._read_central_tabs([title]).get(title)
+
+    def _read_central_tabs(
+        self, titles: Sequence[str]
+    ) -> dict[str, tuple[list[str], list[list[Any]]]]:
+        """The tabs of ``titles`` that exist, links read as links (see office.read_tabs)."""
         try:
-            return office.read_tab(self.central_workbook, title)
+            return office.read_tabs(self.central_workbook, titles)
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise WorkspaceError(f"cannot read {self.central_workbook}: {exc}") from None
 
@@ -348,9 +354,9 @@ class LocalWorkspace:
         exists = self.central_workbook.exists()
         workbook = self._load_central() if exists else Workbook()
         blank = None if exists else workbook.active
+        old = self._read_central_tabs([t.title for t in tables]) if exists else {}
         for table in tables:
-            old = self.read_central(table.title) if exists else None
-            header, rows = office.merge_user_columns(table, old)
+            header, rows = office.merge_user_columns(table, old.get(table.title))
             office.write_tab(workbook, table, header, rows)
         if blank is not None and tables and blank in workbook.worksheets:
             workbook.remove(blank)

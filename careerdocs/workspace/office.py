@@ -22,14 +22,17 @@ from docx.oxml.ns import qn
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font, Protection
+from openpyxl.chart.axis import ChartLines
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import fields
 from ..errors import Problem, TemplateError, WorkspaceError
-from .base import ACKNOWLEDGED_COLUMN, CONVERSATIONS_TAB, Table
+from . import presentation
+from .base import ACKNOWLEDGED_COLUMN, CONVERSATIONS_TAB, ColumnKind, Layout, Link, Table
 
 DOCX_SUFFIX = ".docx"
 XLSX_SUFFIX = ".xlsx"
@@ -46,11 +49,19 @@ EXCEL_MAX_COLUMN = 16384
 UNLOCKED = Protection(locked=False)
 LOCKED = Protection(locked=True)
 
-HEADER_FONT = Font(bold=True)
-FROZEN_BELOW_HEADER = "A2"
-MIN_COLUMN_WIDTH = 8
-MAX_COLUMN_WIDTH = 60
-COLUMN_PADDING = 2
+HEADER_FONT = Font(name="Calibri", bold=True)
+HEADER_FILL = PatternFill(
+    start_color="FF" + presentation.HEADER_BACKGROUND.lstrip("#").upper(),
+    end_color="FF" + presentation.HEADER_BACKGROUND.lstrip("#").upper(),
+    fill_type="solid",
+)
+HEADER_BORDER = Border(bottom=Side(style="thin"))
+HEADER_LINE_HEIGHT = 15  # points per line of the default 11 pt font
+LINK_FONT = Font(
+    name="Calibri", color="FF" + presentation.LINK_COLOUR.lstrip("#").upper(), underline="single"
+)
+PRINT_MARGIN = 0.4  # inches
+PERCENT_AXIS_STEP = 0.25
 CHART_GAP_COLUMNS = 2  # blank columns between a table and its chart, as in the Google sheet
 CHART_ANCHOR_ROW = 2
 
@@ -457,11 +468,46 @@ def _fold(text: str) -> str:
     return text.strip().casefold()
 
 
+def read_tabs(path: Path, titles: Sequence[str]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """Header and rows of each tab of ``titles`` that the workbook has, as :func:`read_tab`
+    reads them, except that a cell with a hyperlink reads as a :class:`Link` (the central
+    sheet's document links survive a rewrite). Loads the whole workbook once."""
+    workbook = load_workbook(path, data_only=True)
+    try:
+        return {
+            title: _sheet_rows(workbook[title])
+            for title in titles
+            if title in workbook.sheetnames and hasattr(workbook[title], "iter_rows")
+        }
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet: Worksheet) -> tuple[list[str], list[list[Any]]]:
+    rows = [_trim([_linked(cell) for cell in row]) for row in sheet.iter_rows()]
+    while rows and not rows[-1]:
+        rows.pop()
+    if not rows:
+        return [], []
+    return [_header_text(value) for value in rows[0]], rows[1:]
+
+
+def _linked(cell: Any) -> Any:
+    link = getattr(cell, "hyperlink", None)
+    if link is not None and link.target and cell.value not in (None, ""):
+        return Link(str(cell.value), link.target)
+    return cell.value
+
+
 def write_tab(
     workbook: Workbook, table: Table, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     """Replace (or add) tab ``table.title`` with ``header`` and ``rows``, in the same position
-    among the tabs: bold frozen header, widths fitted to the content, and ``table.chart`` if set.
+    among the tabs, presented as ``table.layout`` says (see :mod:`.presentation`): a bold
+    shaded header row and the first columns frozen, a filter on the header, widths for the
+    content, links as short clickable labels, dates, counts and percentages as numbers in
+    their formats, status colours by conditional formatting, landscape fit-to-width printing
+    with the header repeated on every page, and ``table.chart`` if set.
     Raises WorkspaceError for a cell or chart the tab cannot hold."""
     position = None
     if table.title in workbook.sheetnames:
@@ -472,31 +518,106 @@ def write_tab(
     except ValueError as exc:
         raise WorkspaceError(f"cannot name a tab {table.title!r}: {exc}") from None
     data = [list(header), *(list(row) for row in rows)]
+    layout = table.layout
+    column_kinds = presentation.kinds(layout, len(header))
     for r, row in enumerate(data, start=1):
         for c, value in enumerate(row, start=1):
-            put_cell(sheet.cell(row=r, column=c), value)
-    for cell in sheet[1]:
-        cell.font = HEADER_FONT
-    sheet.freeze_panes = FROZEN_BELOW_HEADER
-    _fit_widths(sheet, data)
+            cell = sheet.cell(row=r, column=c)
+            if r == 1:
+                put_cell(cell, value)
+            else:
+                _put_presented(cell, value, column_kinds[c - 1])
+    widths = presentation.column_widths(header, data[1:], layout)
+    _style_header(sheet, header, widths)
+    for c, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = width
+    sheet.freeze_panes = f"{get_column_letter(layout.frozen_columns + 1)}2"
+    last = f"{get_column_letter(max(len(header), 1))}{len(data)}"
+    if layout.filter and header:
+        sheet.auto_filter.ref = f"A1:{last}"
+    _colour_statuses(sheet, column_kinds, layout, len(data))
+    _print_setup(sheet)
     if table.chart is not None:
         _add_chart(sheet, table, len(header))
 
 
-def _fit_widths(sheet: Worksheet, data: Sequence[Sequence[Any]]) -> None:
-    widths: dict[int, int] = {}
-    for row in data:
-        for c, value in enumerate(row, start=1):
-            if value is not None:
-                widths[c] = max(widths.get(c, 0), len(str(value)))
-    for c, width in widths.items():
-        fitted = min(max(width + COLUMN_PADDING, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH)
-        sheet.column_dimensions[get_column_letter(c)].width = fitted
+def _put_presented(cell: Cell, value: Any, kind: ColumnKind) -> None:
+    if isinstance(value, Link):
+        put_cell(cell, value.label)
+        cell.hyperlink = value.url
+        cell.font = LINK_FONT
+    else:
+        put_cell(cell, value)
+    pattern = presentation.PATTERNS.get(kind)
+    if (
+        pattern is not None
+        and isinstance(value, int | float | date)
+        and not isinstance(value, bool)
+    ):
+        cell.number_format = pattern
+    wrap = kind is ColumnKind.NOTE
+    horizontal = presentation.ALIGNMENT.get(kind, presentation.LEFT).lower()
+    cell.alignment = Alignment(horizontal=horizontal, vertical="top", wrap_text=wrap)
+
+
+def _style_header(sheet: Worksheet, header: Sequence[str], widths: Sequence[int]) -> None:
+    lines = presentation.header_lines(header, widths)
+    for cell in sheet[1]:
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="bottom", wrap_text=True)
+        cell.border = HEADER_BORDER
+    if lines > 1:
+        sheet.row_dimensions[1].height = HEADER_LINE_HEIGHT * lines
+
+
+def _colour_statuses(
+    sheet: Worksheet, column_kinds: Sequence[ColumnKind], layout: Layout, height: int
+) -> None:
+    """One conditional-format rule per status value on each STATUS column, so the colour
+    follows the value wherever sorting or editing moves it."""
+    if height < 2 or not layout.colours:
+        return
+    for c, kind in enumerate(column_kinds, start=1):
+        if kind is not ColumnKind.STATUS:
+            continue
+        letter = get_column_letter(c)
+        for value, colour in layout.colours:
+            fill = PatternFill(
+                start_color=_argb(colour), end_color=_argb(colour), fill_type="solid"
+            )
+            sheet.conditional_formatting.add(
+                f"{letter}2:{letter}{height}",
+                CellIsRule(operator="equal", formula=[_formula_text(value)], fill=fill),
+            )
+
+
+def _formula_text(value: str) -> str:
+    """A string literal in a spreadsheet formula: quoted, inner quotes doubled."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _argb(colour: str) -> str:
+    return "FF" + colour.lstrip("#").upper()
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    """Landscape, every column on one page width (as many pages down as it takes), the header
+    row repeated at the top of each page."""
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.gridLines = True
+    sheet.page_margins.left = sheet.page_margins.right = PRINT_MARGIN
+    sheet.page_margins.top = sheet.page_margins.bottom = PRINT_MARGIN
 
 
 def _add_chart(sheet: Worksheet, table: Table, width: int) -> None:
     """A column chart over rows 2..row_count+1; ``label_column`` and ``value_column`` are 0-based
-    indexes into the header, as in the Google sheet's chart. No rows, no chart."""
+    indexes into the header, as in the Google sheet's chart. A percent chart's value axis runs
+    from 0 to 100 %. No rows, no chart."""
     spec = table.chart
     assert spec is not None
     for name, index in (("label", spec.label_column), ("value", spec.value_column)):
@@ -511,6 +632,15 @@ def _add_chart(sheet: Worksheet, table: Table, width: int) -> None:
     chart.type = "col"
     chart.title = spec.title
     chart.legend = None
+    chart.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
+    chart.y_axis.delete = False
+    chart.y_axis.majorGridlines = ChartLines()
+    if spec.percent:
+        chart.y_axis.scaling.min = 0
+        chart.y_axis.scaling.max = 1
+        chart.y_axis.majorUnit = PERCENT_AXIS_STEP
+        chart.y_axis.number_format = presentation.PERCENT_PATTERN
+        chart.y_axis.numFmt.sourceLinked = False
     last = spec.row_count + 1
     values = Reference(sheet, min_col=spec.value_column + 1, min_row=1, max_row=last)
     labels = Reference(sheet, min_col=spec.label_column + 1, min_row=2, max_row=last)

@@ -442,7 +442,7 @@ class Drive:
         """Add ``props`` to the file's appProperties (other keys are kept; None deletes one),
         as ``user``, sealing the file (:func:`.duplicates.sealed`): record a step only after
         careerdocs' own edits of the file, so that the seal marks it as careerdocs left it."""
-        return self.ctx.run(
+        f = self.ctx.run(
             self._files().update(
                 fileId=file_id,
                 body=sealed(props),
@@ -453,6 +453,8 @@ class Drive:
             kind="write",
             user=user,
         )
+        self.access.remember(file_id, f.get("appProperties") or {})
+        return f
 
     # -- the central sheet's file ------------------------------------------------------------
 

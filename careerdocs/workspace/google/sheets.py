@@ -18,11 +18,10 @@ from ..base import (
     Table,
     TemplateRef,
 )
-from . import conversations
+from . import conversations, dashboard
 from .context import GoogleContext
 from .fill import fill_text
 
-CHART_WIDTH_COLUMNS = 2
 CHECKBOX_COLUMNS = (ACKNOWLEDGED_COLUMN, "Escalation")
 # What a read of a growth sheet asks for: every tab's id and title, its protections, and its
 # cells' unformatted values. One call answers both "what does it say" and "may it count".
@@ -50,17 +49,6 @@ class Protection:
 def _tab_id(meta: Mapping[str, Any], title: str) -> int | None:
     tab = conversations.tab_titled(meta, title)
     return None if tab is None else int(tab["properties"].get("sheetId", 0))
-
-
-def _cell(value: Any) -> dict[str, Any]:
-    """A Sheets CellData for ``value``, written RAW: text stays text, even '=IMPORTXML(...)'."""
-    if value is None or value == "":
-        return {}
-    if isinstance(value, bool):
-        return {"userEnteredValue": {"boolValue": value}}
-    if isinstance(value, int | float):
-        return {"userEnteredValue": {"numberValue": value}}
-    return {"userEnteredValue": {"stringValue": str(value)}}
 
 
 class Sheets:
@@ -283,7 +271,8 @@ class Sheets:
         meta = self.ctx.run(
             self._spreadsheets().get(
                 spreadsheetId=cid,
-                fields="sheets(properties(sheetId,title,gridProperties),charts(chartId))",
+                fields="sheets(properties(sheetId,title,gridProperties),charts(chartId),"
+                "conditionalFormats(ranges(sheetId)))",
             ),
             api="sheets",
             kind="read",
@@ -304,43 +293,39 @@ class Sheets:
             return {}
         ranges = ["'" + t.replace("'", "''") + "'" for t in titles]
         result = self.ctx.run(
-            self._values().batchGet(
-                spreadsheetId=cid, ranges=ranges, valueRenderOption="UNFORMATTED_VALUE"
+            self._spreadsheets().get(
+                spreadsheetId=cid,
+                ranges=ranges,
+                includeGridData=True,
+                fields=dashboard.GRID_FIELDS,
             ),
             api="sheets",
             kind="read",
             user=self.ctx.options.admin,
         )
-        out: dict[str, tuple[list[str], list[list[Any]]]] = {}
-        for title, vr in zip(titles, result.get("valueRanges", []), strict=False):
-            values = vr.get("values", [])
-            out[title] = ([str(h) for h in values[0]] if values else [], values[1:])
-        return out
+        by_title = {s["properties"]["title"]: s for s in result.get("sheets", [])}
+        return {t: dashboard.grid_rows(by_title[t]) for t in titles if t in by_title}
 
     def write_central(self, cid: str, tables: Sequence[Table]) -> str:
         """All tabs in one ``spreadsheets.batchUpdate``: Google applies all of it or none."""
         existing = {s["properties"]["title"]: s for s in self.central_meta(cid)}
-        old = self._read_tabs(cid, [t.title for t in tables if t.title in existing])
+        reads = [t.title for t in tables if t.title in existing]
+        first = dashboard.default_sheet(existing)
+        if first is not None and first not in reads:
+            reads.append(first)  # is it still empty? then it goes (no empty tabs)
+        old = self._read_tabs(cid, reads)
         used_ids = {s["properties"]["sheetId"] for s in existing.values()}
         requests: list[dict[str, Any]] = []
         for table in tables:
             header, rows = office.merge_user_columns(table, old.get(table.title))
             sheet = existing.get(table.title)
-            # a chart is anchored to the right of the table: its anchor cell must be in the grid
-            columns = len(header) + (CHART_WIDTH_COLUMNS + 1 if table.chart else 0)
             if sheet is None:
                 sheet_id = max(used_ids | {0}) + 1
                 used_ids.add(sheet_id)
-                requests.append(_add_sheet_request(sheet_id, table.title, len(rows), columns))
             else:
                 sheet_id = sheet["properties"]["sheetId"]
-                requests += [
-                    {"deleteEmbeddedObject": {"objectId": c["chartId"]}}
-                    for c in sheet.get("charts", [])
-                ]
-            requests += _replace_grid_requests(sheet_id, sheet, header, rows, columns)
-            if table.chart:
-                requests.append(_chart_request(sheet_id, table, len(header)))
+            requests += dashboard.tab_requests(sheet_id, sheet, table, header, rows)
+        requests += dashboard.delete_default_sheet(existing, old, tables)
         self.ctx.run(
             self._spreadsheets().batchUpdate(spreadsheetId=cid, body={"requests": requests}),
             api="sheets",
@@ -377,123 +362,6 @@ def _protect_tab_request(tab_id: int, editors: Sequence[str]) -> dict[str, Any]:
                 "description": conversations.PROTECTION_DESCRIPTION,
                 "warningOnly": False,
                 "editors": {"users": list(dict.fromkeys(editors))},
-            }
-        }
-    }
-
-
-def _add_sheet_request(sheet_id: int, title: str, rows: int, columns: int) -> dict[str, Any]:
-    return {
-        "addSheet": {
-            "properties": {
-                "sheetId": sheet_id,
-                "title": title,
-                "gridProperties": {
-                    "rowCount": rows + 1,
-                    "columnCount": columns,
-                    "frozenRowCount": 1,
-                },
-            }
-        }
-    }
-
-
-def _replace_grid_requests(
-    sheet_id: int,
-    sheet: Mapping[str, Any] | None,
-    header: list[str],
-    rows: list[list[Any]],
-    columns: int,
-) -> list[dict[str, Any]]:
-    """Resize the tab to ``columns`` and the rows, clear it, write header + rows as RAW cells."""
-    grid = (sheet or {}).get("properties", {}).get("gridProperties", {})
-    need_rows, need_cols = len(rows) + 1, max(columns, 1)
-    requests: list[dict[str, Any]] = []
-    if sheet is not None:
-        requests.append(
-            {
-                "updateSheetProperties": {
-                    "properties": {
-                        "sheetId": sheet_id,
-                        "gridProperties": {
-                            "rowCount": max(need_rows, 1),
-                            "columnCount": max(need_cols, 1),
-                            "frozenRowCount": 1,
-                        },
-                    },
-                    "fields": "gridProperties(rowCount,columnCount,frozenRowCount)",
-                }
-            }
-        )
-        if grid:
-            requests.append(
-                {"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue"}}
-            )
-    data = [header, *rows]
-    requests.append(
-        {
-            "updateCells": {
-                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                "rows": [{"values": [_cell(v) for v in row]} for row in data],
-                "fields": "userEnteredValue",
-            }
-        }
-    )
-    requests.append(
-        {
-            "repeatCell": {
-                "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
-                "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
-                "fields": "userEnteredFormat.textFormat.bold",
-            }
-        }
-    )
-    return requests
-
-
-def _chart_request(sheet_id: int, table: Table, width: int) -> dict[str, Any]:
-    chart = table.chart
-    assert chart is not None
-
-    def column(index: int) -> dict[str, Any]:
-        return {
-            "sourceRange": {
-                "sources": [
-                    {
-                        "sheetId": sheet_id,
-                        "startRowIndex": 0,
-                        "endRowIndex": chart.row_count + 1,
-                        "startColumnIndex": index,
-                        "endColumnIndex": index + 1,
-                    }
-                ]
-            }
-        }
-
-    return {
-        "addChart": {
-            "chart": {
-                "spec": {
-                    "title": chart.title,
-                    "basicChart": {
-                        "chartType": "COLUMN",
-                        "legendPosition": "NO_LEGEND",
-                        "headerCount": 1,
-                        "domains": [{"domain": column(chart.label_column)}],
-                        "series": [
-                            {"series": column(chart.value_column), "targetAxis": "LEFT_AXIS"}
-                        ],
-                    },
-                },
-                "position": {
-                    "overlayPosition": {
-                        "anchorCell": {
-                            "sheetId": sheet_id,
-                            "rowIndex": 1,
-                            "columnIndex": width + CHART_WIDTH_COLUMNS,
-                        }
-                    }
-                },
             }
         }
     }
