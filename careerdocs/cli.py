@@ -41,6 +41,32 @@ from .workspace.local import OUTBOX, LocalWorkspace
 log = logging.getLogger("careerdocs")
 
 
+class TodayType(click.DateTime):
+    """A YYYY-MM-DD date within years careerdocs can reason about: ``9999-12-31`` is a typo
+    (its fiscal year would end after the last date Python has), refused before any work."""
+
+    name = "date"
+    earliest = date(1900, 1, 1)
+    latest = date(2199, 12, 31)
+
+    def __init__(self) -> None:
+        super().__init__(["%Y-%m-%d"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        parsed = super().convert(value, param, ctx)
+        if not self.earliest <= parsed.date() <= self.latest:
+            self.fail(
+                f"{parsed.date().isoformat()} is out of range "
+                f"({self.earliest.isoformat()} to {self.latest.isoformat()})",
+                param,
+                ctx,
+            )
+        return parsed
+
+
+TODAY_TYPE = TodayType()
+
+
 class CareerdocsGroup(click.Group):
     """Maps the CareerdocsError tree to messages and exit codes, once, for every command."""
 
@@ -72,7 +98,8 @@ class CareerdocsGroup(click.Group):
 )
 @click.option(
     "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=TODAY_TYPE,
+    metavar="YYYY-MM-DD",
     default=None,
     help="Act as if today were this date (YYYY-MM-DD): rehearse a date's statuses.",
 )
@@ -187,7 +214,8 @@ config_option = click.option(
 )
 today_option = click.option(
     "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=TODAY_TYPE,
+    metavar="YYYY-MM-DD",
     expose_value=False,
     callback=_set_today,
     help="Act as if today were this date; same as the top-level --today.",
@@ -586,7 +614,7 @@ def status_command(
 
 
 @cli.command(name="preview")
-@config_option
+@common_options
 @roster_option
 @click.option(
     "--person",
@@ -648,6 +676,7 @@ def _interactive() -> bool:
     type=click.Choice(init_module.BACKENDS, case_sensitive=False),
     help="Where documents go: local (a folder; the default) or google.",
 )
+@common_options
 @click.pass_context
 def init_command(
     ctx: click.Context, directory: Path, roster_file: str | None, backend: str | None
@@ -781,9 +810,9 @@ DEFAULT_SANDBOX_PORT = 8765
 @click.option(
     "--key-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path(".sandbox/service-account.json"),
-    show_default=True,
-    help="Where to write the service-account key the sandbox accepts.",
+    help="Where to write the service-account key the sandbox accepts. Default: "
+    ".sandbox/service-account.json on port 8765, .sandbox/service-account-<port>.json on "
+    "another, so two sandboxes never overwrite each other's key.",
 )
 @click.option(
     "--quotas",
@@ -812,6 +841,7 @@ DEFAULT_SANDBOX_PORT = 8765
     help="Create the users of this roster (CSV or .xlsx) and their managers and PBPs.",
 )
 @click.option("--user", "users", multiple=True, metavar="EMAIL", help="Create this user.")
+@common_options
 @click.option(
     "--user-login",
     "user_logins",
@@ -823,7 +853,7 @@ def sandbox_serve(
     port: int,
     write_config: Path | None,
     state_dir: Path | None,
-    key_file: Path,
+    key_file: Path | None,
     quotas: str,
     time_scale: float,
     faults: str,
@@ -860,6 +890,8 @@ def sandbox_serve(
         faults=fault_options,
         state_dir=state_dir,
     )
+    port = port or rehearsal.free_port()
+    key_file = key_file or rehearsal.default_key_file(port, DEFAULT_SANDBOX_PORT)
     try:
         sandbox = main_serve(options, port, key_file, emails)
     except OSError as exc:
@@ -890,6 +922,9 @@ def sandbox_serve(
             f'Point a config at it: under [google], endpoint = "{sandbox.endpoint}" '
             "(or use --write-config FILE)"
         )
+    # `kill` (SIGTERM) stops it as Ctrl-C does, so a sandbox started in the background still
+    # saves its --state-dir on the way out.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         while True:
             _time.sleep(3600)

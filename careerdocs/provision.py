@@ -452,7 +452,12 @@ def people_table(
             ),
         ]
     return Table(
-        PEOPLE_TAB, PEOPLE_HEADER, list(rows.values()), key_column="Email", layout=PEOPLE_LAYOUT
+        PEOPLE_TAB,
+        PEOPLE_HEADER,
+        list(rows.values()),
+        key_column="Email",
+        layout=PEOPLE_LAYOUT,
+        former_headers=tuple(OLD_PEOPLE_NAMES),
     )
 
 

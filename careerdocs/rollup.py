@@ -462,7 +462,15 @@ def status_table(
     left: list[str] = []
 
     def table() -> Table:
-        return Table(STATUS_TAB, STATUS_HEADER, rows, key_column="Email", layout=STATUS_LAYOUT)
+        return Table(
+            STATUS_TAB,
+            STATUS_HEADER,
+            rows,
+            key_column="Email",
+            layout=STATUS_LAYOUT,
+            former_headers=tuple(OLD_STATUS_NAMES),
+            position=0,  # the tab a PBP opens the central sheet for comes first
+        )
 
     if not previous:
         return table(), left

@@ -374,3 +374,54 @@ def test_google_sheet_exported_as_xlsx_keeps_the_dashboard(
     (rules,) = list(status.conditional_formatting)
     assert [r.formula for r in rules.rules] == [[f'"{s}"'] for s, _, _ in STATUS_COLOURS]
     assert status.column_dimensions["B"].width > status.column_dimensions["R"].width
+
+
+OLD_STATUS_HEADER = [
+    "Name", "Email", "Manager", "Skip-level", "Department", "PBP", "Growth plan sheet",
+    "Individual Growth Plan", "Accomplishment tracker", "Last conversation",
+    "Career conversations", "Q2", "Q4", "Skip-level meeting", "Manager meeting", "Escalation",
+    "Status", "Data problems", "Updated at",
+]  # fmt: skip
+
+
+def test_a_central_sheet_of_the_old_layout_keeps_user_columns_and_leavers_links(
+    local: LocalWorkspace,
+) -> None:
+    """Upgrading: the old 19-column Status tab had a user's "Coach" column right after it,
+    inside the new, wider layout. It is still the user's column, and a person who left keeps
+    the old row's bare URL as a short link."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = STATUS_TAB
+    sheet.append([*OLD_STATUS_HEADER, "Coach"])
+    old_row = dict.fromkeys(OLD_STATUS_HEADER, "")
+    old_row.update({"Name": "Lee Lead", "Email": LEAD, "Status": "due"})
+    sheet.append([*old_row.values(), "Amara"])
+    old_row.update({"Name": "Gone Away", "Email": "gone@example.com"})
+    old_row["Individual Growth Plan"] = "https://x.test/igp/gone"
+    sheet.append([*old_row.values(), "José"])
+    local.central_workbook.parent.mkdir(parents=True)
+    workbook.save(local.central_workbook)
+
+    local.write_central(tables(local.read_central(STATUS_TAB)))
+    header, rows = local.read_central(STATUS_TAB)
+    assert header == [*STATUS_HEADER, "Coach"]
+    coach = {row[1]: row[-1] for row in rows if len(row) > len(STATUS_HEADER)}
+    assert coach == {LEAD: "Amara", "gone@example.com": "José"}
+    gone = dict(zip(STATUS_HEADER, rows[-1], strict=False))
+    assert (gone["Status"], gone["IGP"]) == (LEFT_ROSTER, Link("IGP", "https://x.test/igp/gone"))
+
+
+@pytest.mark.parametrize("backend", ["local", "google"])
+def test_status_is_the_first_tab_even_after_provision_wrote_people(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    workspace = request.getfixturevalue(backend)
+    workspace.write_central([Table("People", ["Name", "Email"], [["Lee Lead", LEAD]])])
+    workspace.write_central(tables())
+    if backend == "local":
+        titles = xlsx(workspace).sheetnames
+    else:
+        kit = request.getfixturevalue("sandbox")
+        titles = [s["properties"]["title"] for s in spreadsheet(kit, workspace)["sheets"]]
+    assert titles == [STATUS_TAB, "People", SUMMARY_TAB, ESCALATIONS_TAB, ABOUT_TAB]

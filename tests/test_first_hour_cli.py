@@ -22,6 +22,7 @@ from careerdocs.status import Filters, as_records, fold, select, totals_line
 TODAY = "2026-11-02"
 SIOBHANS_TEAM = ["zoe.lambert@example.com", "priya.raman@example.com", "kwame.asante@example.com"]
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"
+AS_OF = r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d\+00:00)?"  # as the Status tab shows it
 
 
 def run(config: Path, *args: str) -> Result:
@@ -67,17 +68,15 @@ def test_status_table_ends_with_totals_and_when_the_data_is_from(rolled_up: Path
     result = run(rolled_up, "status", "--manager", "José Álvarez")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert emails_in("\n".join(lines[2:5])) == [
+    people = [e for e in emails_in("\n".join(lines[2:5])) if e != "jose.alvarez@example.com"]
+    assert people == [
         "bjorn.lindqvist@example.com",
-        "jose.alvarez@example.com",
         "mei.chen@example.com",
-        "jose.alvarez@example.com",
         "lea.moreau@example.com",
-        "jose.alvarez@example.com",
     ]
     assert lines[5] == ""
     assert re.fullmatch(
-        rf"3 people: 1 not yet due, 2 due\. As of the last rollup, {STAMP}\.", lines[6]
+        rf"3 people: 1 not yet due, 2 due\. As of the last rollup, {AS_OF}\.", lines[6]
     ), lines[6]
 
 
@@ -86,7 +85,7 @@ def test_status_with_nobody_overdue_says_so(rolled_up: Path) -> None:
     assert result.exit_code == 0, result.output
     first, second = result.stdout.splitlines()
     assert first == "Nobody is overdue."
-    assert re.fullmatch(rf"As of the last rollup, {STAMP}\.", second)
+    assert re.fullmatch(rf"As of the last rollup, {AS_OF}\.", second)
 
 
 @pytest.mark.parametrize(
@@ -259,3 +258,36 @@ def test_roles_and_other_choices_ignore_case(written: str) -> None:
     settings = parse_settings({"sharing": {"manager": written}, "backend": "Local"}, Path("."))
     assert settings.sharing.manager == written.strip().lower()
     assert settings.backend == "local"
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_an_absurd_today_is_refused_before_any_work(local_config: Path, where: str) -> None:
+    today = ["--today", "9999-12-31"]
+    args = [*today, "provision"] if where == "before" else ["provision", *today]
+    result = run(local_config, *args)
+    assert result.exit_code == ExitCode.INVALID_INPUT
+    assert "Invalid value for '--today': 9999-12-31 is out of range (1900-01-01 to 2199-12-31)" in (
+        result.stderr
+    )
+    assert not (local_config.parent / "out").exists()
+
+
+def _leaf_commands(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    import click
+
+    found = []
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _leaf_commands(command, f"{prefix}{name} ")
+        else:
+            found.append((prefix + name, command))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("path", "command"), _leaf_commands(cli), ids=[p for p, _ in _leaf_commands(cli)]
+)
+def test_every_command_takes_the_common_options_after_its_name(path: str, command: Any) -> None:
+    """The README promises --config, --today and -v for every command, before or after it."""
+    options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    assert {"--config", "--today", "-v"} <= options, path

@@ -149,6 +149,9 @@ class Table:
     ``key_column`` names the header whose value identifies a row (an email), so columns a user
     added to the right of ``header`` can be carried over to the row with the same key.
     ``layout`` says how the tab is presented (colours, widths, formats, frozen columns).
+    ``former_headers`` are managed headers of earlier layouts of this tab: never taken for a
+    user's column, so a user's columns survive a change of layout. ``position``: where the
+    tab goes when it is first added (0: first); an existing tab stays where it is.
     """
 
     title: str
@@ -157,6 +160,8 @@ class Table:
     key_column: str | None = None
     chart: ChartSpec | None = None
     layout: Layout = Layout()
+    former_headers: Sequence[str] = ()
+    position: int | None = None
 
 
 @dataclass(frozen=True)

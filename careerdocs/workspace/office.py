@@ -400,7 +400,7 @@ def merge_user_columns(
     if old is None:
         return header, rows
     old_header, old_rows = old
-    extra = _user_columns(header, old_header, old_rows)
+    extra = _user_columns(header, old_header, old_rows, table.former_headers)
     if not extra:
         return header, rows
     header += [old_header[i] if i < len(old_header) else "" for i in extra]
@@ -421,14 +421,23 @@ def _padded(table: Table, index: int, row: Sequence[Any]) -> list[Any]:
 
 
 def _user_columns(
-    header: Sequence[str], old_header: Sequence[str], old_rows: Sequence[Sequence[Any]]
+    header: Sequence[str],
+    old_header: Sequence[str],
+    old_rows: Sequence[Sequence[Any]],
+    former: Sequence[str] = (),
 ) -> list[int]:
+    """Indexes of the old tab's user columns: right of its managed ones, with a header that
+    is not managed. An older layout of the tab (headers in ``former``) may have been narrower
+    or wider than ``header``: its user columns start right of its last managed header."""
     managed = {_fold(h) for h in header}
+    known = managed | {_fold(h) for h in former}
     width = max([len(old_header), *(len(r) for r in old_rows)])
+    last = max((i for i, h in enumerate(old_header) if _fold(str(h or "")) in known), default=-1)
+    start = last + 1 if former and last >= 0 else len(header)
     return [
         i
-        for i in range(len(header), width)
-        if _fold(old_header[i] if i < len(old_header) else "") not in managed
+        for i in range(start, width)
+        if _fold(old_header[i] if i < len(old_header) else "") not in known
         and (_has_text(old_header, i) or any(_has_text(r, i) for r in old_rows))
     ]
 
@@ -509,7 +518,7 @@ def write_tab(
     their formats, status colours by conditional formatting, landscape fit-to-width printing
     with the header repeated on every page, and ``table.chart`` if set.
     Raises WorkspaceError for a cell or chart the tab cannot hold."""
-    position = None
+    position = table.position
     if table.title in workbook.sheetnames:
         position = workbook.sheetnames.index(table.title)
         workbook.remove(workbook[table.title])

@@ -83,17 +83,14 @@ def tab_requests(
     }
     requests: list[dict[str, Any]] = []
     if sheet is None:
-        requests.append(
-            {
-                "addSheet": {
-                    "properties": {
-                        "sheetId": sheet_id,
-                        "title": table.title,
-                        "gridProperties": grid,
-                    }
-                }
-            }
-        )
+        properties: dict[str, Any] = {
+            "sheetId": sheet_id,
+            "title": table.title,
+            "gridProperties": grid,
+        }
+        if table.position is not None:
+            properties["index"] = table.position
+        requests.append({"addSheet": {"properties": properties}})
     else:
         requests += _clear_requests(sheet_id, sheet, grid)
     requests.append(_cells_request(sheet_id, header, rows, layout))
