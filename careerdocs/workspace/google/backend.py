@@ -36,6 +36,7 @@ from .sheets import Protection, Sheets
 __all__ = ["READ_WORKERS", "GoogleOptions", "GoogleWorkspace"]
 
 GROWTH = ArtifactKind.GROWTH_SHEET
+HTTP_BAD_REQUEST = 400
 
 
 class GoogleWorkspace:
@@ -78,6 +79,26 @@ class GoogleWorkspace:
         if self.shared_drive:
             return f"Google shared drive {self.options.shared_drive_id}"
         return "each person's Google Drive (My Drive)"
+
+    def who_acknowledges(self) -> str:
+        """Who can edit the acknowledgements in a growth sheet, said plainly (doctor, README).
+
+        Google keeps the account that adds a protection, and the file's owner, as editors of
+        it. Under delegation in My Drive the person is both; otherwise the running account is
+        the one adding the protection, so it can edit every person's acknowledgements too."""
+        admin = self.options.admin
+        if not self.shared_drive and self.clients.credentials.can_impersonate:
+            return (
+                "only each person: they own their growth sheet, and its Conversations tab is "
+                "protected for them alone"
+            )
+        where = "in a shared drive" if self.shared_drive else "without domain-wide delegation"
+        return (
+            f"each person, and also {admin}: {where} careerdocs protects each Conversations tab "
+            f"as {admin}, and Google always keeps the account that adds a protection (and the "
+            "file's owner) as an editor of it, so acknowledgements are the person's or that "
+            "account's; keep that account to careerdocs alone"
+        )
 
     # -- templates ---------------------------------------------------------------------------
 
@@ -238,14 +259,26 @@ class GoogleWorkspace:
         editor anyway, so naming it says in the file what Google will do."""
         user = self.actor(person)
         layout = self.sheets.ack_layout(template)
+        editors = [person] if user == person else [person, user]
+        state = None
         if fresh_tab is not None:  # a copy just made: its template's tab id, no protection yet
             state = Protection(fresh_tab, protected=False)
-        else:  # an upload (new sheet ids) or a re-run: read the tab id and what is protected
+            try:
+                self.sheets.protect(user, sheet.id, fresh_tab, layout, editors)
+            except GoogleAPIError as exc:
+                # Google's copy is expected to keep sheet ids (the sandbox's does; no Google
+                # page says so): if this copy's differ, Sheets answers 400 and the tab is
+                # found by reading, as for an upload.
+                if exc.status != HTTP_BAD_REQUEST:
+                    raise
+                state = None
+        if (
+            state is None
+        ):  # an upload (new sheet ids) or a re-run: read the tab id and what is protected
             state = self.sheets.protection(user, sheet.id)
-        editors = [person] if user == person else [person, user]
-        self.sheets.protect(
-            user, sheet.id, state.tab_id, layout, editors, add_protection=not state.protected
-        )
+            self.sheets.protect(
+                user, sheet.id, state.tab_id, layout, editors, add_protection=not state.protected
+            )
         return self._record(person, sheet, {*steps, STEP_PROTECTED}, state.tab_id)
 
     def mark(self, person: str, artifact: Artifact, step: str, fy: str) -> Artifact:
