@@ -41,6 +41,7 @@ from ..base import ColumnKind, Layout, Link, Table
 SERIAL_EPOCH = datetime(1899, 12, 30)  # Sheets' day 0 (as Excel's, after 1 March 1900)
 SECONDS_PER_DAY = 86400
 CHART_WIDTH_COLUMNS = 2  # blank columns between a table and its chart
+FROZEN_ROWS = 1  # the header
 DEFAULT_SHEET_ID = 0  # the id of the tab a new spreadsheet starts with
 NUMBER_FORMAT_TYPES = {
     ColumnKind.DATE: "DATE",
@@ -75,11 +76,14 @@ def tab_requests(
     width = len(header)
     # a chart is anchored to the right of the table: its anchor cell must be in the grid
     columns = max(width + (CHART_WIDTH_COLUMNS + 1 if table.chart else 0), 1)
+    frozen_columns = min(layout.frozen_columns, max(width - 1, 0))
+    # Sheets will not freeze every row (or column) of a grid, nor shrink a grid onto its
+    # frozen rows: a tab with no data rows keeps one empty row under its header.
     grid = {
-        "rowCount": len(rows) + 1,
-        "columnCount": columns,
-        "frozenRowCount": 1,
-        "frozenColumnCount": min(layout.frozen_columns, width),
+        "rowCount": max(len(rows) + 1, FROZEN_ROWS + 1),
+        "columnCount": max(columns, frozen_columns + 1),
+        "frozenRowCount": FROZEN_ROWS,
+        "frozenColumnCount": frozen_columns,
     }
     requests: list[dict[str, Any]] = []
     if sheet is None:
