@@ -231,16 +231,17 @@ def _column_requests(
                 }
             }
         )
-        if rows:
-            requests.append(
-                {
-                    "repeatCell": {
-                        "range": _column(sheet_id, index, len(rows)),
-                        "cell": {"userEnteredFormat": column_format(kind)},
-                        "fields": COLUMN_FORMAT_FIELDS,
-                    }
+        # the header cell too, so it lines up with its values; the header's own format
+        # (bold, grey, wrapped, at the bottom) is applied after this
+        requests.append(
+            {
+                "repeatCell": {
+                    "range": _column(sheet_id, index, len(rows), first_row=0),
+                    "cell": {"userEnteredFormat": column_format(kind)},
+                    "fields": COLUMN_FORMAT_FIELDS,
                 }
-            )
+            }
+        )
     return requests
 
 
@@ -371,11 +372,11 @@ def chart_request(sheet_id: int, table: Table, width: int) -> dict[str, Any]:
     }
 
 
-def _column(sheet_id: int, index: int, height: int) -> dict[str, int]:
-    """The data cells (below the header) of one column."""
+def _column(sheet_id: int, index: int, height: int, first_row: int = 1) -> dict[str, int]:
+    """The data cells (below the header, unless ``first_row`` is 0) of one column."""
     return {
         "sheetId": sheet_id,
-        "startRowIndex": 1,
+        "startRowIndex": first_row,
         "endRowIndex": height + 1,
         "startColumnIndex": index,
         "endColumnIndex": index + 1,
