@@ -810,9 +810,9 @@ DEFAULT_SANDBOX_PORT = 8765
 @click.option(
     "--key-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path(".sandbox/service-account.json"),
-    show_default=True,
-    help="Where to write the service-account key the sandbox accepts.",
+    help="Where to write the service-account key the sandbox accepts. Default: "
+    ".sandbox/service-account.json on port 8765, .sandbox/service-account-<port>.json on "
+    "another, so two sandboxes never overwrite each other's key.",
 )
 @click.option(
     "--quotas",
@@ -853,7 +853,7 @@ def sandbox_serve(
     port: int,
     write_config: Path | None,
     state_dir: Path | None,
-    key_file: Path,
+    key_file: Path | None,
     quotas: str,
     time_scale: float,
     faults: str,
@@ -890,6 +890,8 @@ def sandbox_serve(
         faults=fault_options,
         state_dir=state_dir,
     )
+    port = port or rehearsal.free_port()
+    key_file = key_file or rehearsal.default_key_file(port, DEFAULT_SANDBOX_PORT)
     try:
         sandbox = main_serve(options, port, key_file, emails)
     except OSError as exc:
@@ -920,6 +922,9 @@ def sandbox_serve(
             f'Point a config at it: under [google], endpoint = "{sandbox.endpoint}" '
             "(or use --write-config FILE)"
         )
+    # `kill` (SIGTERM) stops it as Ctrl-C does, so a sandbox started in the background still
+    # saves its --state-dir on the way out.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         while True:
             _time.sleep(3600)

@@ -83,6 +83,7 @@ def run_checks(
         yield check
         if not credentials_ok:
             return
+        yield _check("who can acknowledge", state["workspace"].who_acknowledges)[0]
 
     def templates() -> str:
         refs = provision.resolve_templates(state["settings"], state["workspace"])

@@ -99,8 +99,9 @@ def run(
         raise LibreOfficeMissing(INSTALL_HINT)
     chosen = _choose(roster, person)
     central_roster = roster.only([chosen.email]) if person else roster
+    templates = {kind: _template_path(settings, kind) for kind, _ in DOCUMENTS}
     out_dir.mkdir(parents=True, exist_ok=True)
-    sources = [*_fill_documents(settings, roster, chosen, out_dir, today)]
+    sources = [*_fill_documents(settings, roster, chosen, templates, out_dir, today)]
     sources.append(_central_sheet(settings, roster, central_roster, out_dir, today))
     pdfs = convert_to_pdf(command, sources, out_dir)
     files = tuple(Rendered(s, p, pdf_pages(p)) for s, p in zip(sources, pdfs, strict=True))
@@ -126,7 +127,12 @@ def _template_path(settings: Settings, kind: ArtifactKind) -> Path:
 
 
 def _fill_documents(
-    settings: Settings, roster: Roster, person: Person, out_dir: Path, today: date
+    settings: Settings,
+    roster: Roster,
+    person: Person,
+    templates: dict[ArtifactKind, Path],
+    out_dir: Path,
+    today: date,
 ) -> list[Path]:
     """The person's three documents, filled as provision fills them (links are not known
     before provision, so they are empty, as in the documents themselves)."""
@@ -134,7 +140,7 @@ def _fill_documents(
     context = fields.person_context(person, roster, fy, settings, today=today)
     written = []
     for kind, stem in DOCUMENTS:
-        path = _template_path(settings, kind)
+        path = templates[kind]
         tokens = fields.placeholders(office.template_text(path))
         values = fields.render_values(tokens, context, where=str(path))
         target = out_dir / f"{stem}{path.suffix.lower()}"

@@ -13,6 +13,7 @@ never a way into real accounts.
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -194,6 +195,23 @@ def export(
         target.write_bytes(data)
         written.append(target)
     return written
+
+
+SANDBOX_DIR = Path(".sandbox")
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the OS picks it), for ``sandbox serve --port 0``."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def default_key_file(port: int, default_port: int) -> Path:
+    """Where ``sandbox serve`` writes its key: one file per port, so a second sandbox never
+    overwrites the key a config of the first one points at."""
+    name = "service-account.json" if port == default_port else f"service-account-{port}.json"
+    return SANDBOX_DIR / name
 
 
 def sandbox_config(

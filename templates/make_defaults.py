@@ -69,7 +69,7 @@ TRACKER_ROWS = 12
 PLAN_ROWS_PER_SHARE = 2
 # The tracker is a wide table: landscape, with room for the long columns.
 TRACKER_MARGIN = Inches(0.7)
-TRACKER_WIDTHS = (Inches(1.0), Inches(2.4), Inches(2.4), Inches(2.0), Inches(1.8))
+TRACKER_WIDTHS = (Inches(1.15), Inches(2.4), Inches(2.4), Inches(1.95), Inches(1.7))
 PLAN_WIDTHS = (Inches(1.6), Inches(2.4), Inches(0.9), Inches(1.1))
 TRACKER_ROW_HEIGHT = Inches(0.55)
 # Sheet row heights in points: one line of 11pt text, and the characters that fit per width unit.

@@ -75,6 +75,10 @@ def cell(tab: dict[str, Any], row: int, column: int) -> dict[str, Any]:
     return values[column] if column < len(values) else {}
 
 
+def widths(tab: dict[str, Any]) -> list[int]:
+    return [c.get("pixelSize", 0) for c in tab["data"][0].get("columnMetadata", [])]
+
+
 def list_choices(tab: dict[str, Any], row: int, column: int) -> list[str]:
     condition = cell(tab, row, column).get("dataValidation", {}).get("condition", {})
     assert condition.get("type") == "ONE_OF_LIST", condition
@@ -88,6 +92,15 @@ def test_the_header_rows_stay_frozen(tabs: dict[str, dict[str, Any]]) -> None:
         for t, tab in tabs.items()
     }
     assert frozen == {"About": 0, "Growth Plan": 2, "Conversations": 1}
+
+
+@pytest.mark.google
+def test_column_widths_are_the_templates(tabs: dict[str, dict[str, Any]]) -> None:
+    date, with_whom, kind, notes, acknowledged, escalation = widths(tabs["Conversations"])[:6]
+    assert notes > with_whom > kind > date  # Notes wide, Date narrow
+    assert acknowledged > escalation
+    area, goal, horizon, status, step, updated = widths(tabs["Growth Plan"])[:6]
+    assert goal > area and status > horizon and step > updated
 
 
 @pytest.mark.google

@@ -17,6 +17,8 @@ from click.testing import CliRunner, Result
 from careerdocs import preview
 from careerdocs.cli import cli
 
+from .conftest import GoogleSetup
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = REPO / "config" / "careerdocs.example.toml"
 TODAY = "2026-11-26"
@@ -77,6 +79,25 @@ def test_an_unknown_person_is_refused_before_anything_is_written(tmp_path: Path)
     result = run_preview(tmp_path, "--person", "nobody@example.com", "--out", str(out))
     assert result.exit_code == 2, result.output
     assert "nobody@example.com" in result.output
+    assert not out.exists()
+
+
+@needs_libreoffice
+@pytest.mark.google
+def test_a_google_template_is_refused_with_what_to_do(
+    google_setup: GoogleSetup, tmp_path: Path
+) -> None:
+    """preview fills on this machine: an organisation's own Google Doc cannot be previewed."""
+    config = google_setup.config
+    with config.open("a", encoding="utf-8") as extra:
+        extra.write('\n[templates]\nigp = "google:abc123"\n')
+    out = tmp_path / "preview"
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "--today", TODAY, "preview", "--out", str(out)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "google:abc123 is a Google file" in result.output
+    assert "download it as a file" in result.output
     assert not out.exists()
 
 

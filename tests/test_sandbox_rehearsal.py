@@ -68,8 +68,11 @@ def _interrupt_when(exists: Path) -> threading.Thread:
     return thread
 
 
-def test_serve_on_port_0_writes_a_ready_config_that_provisions(tmp_path: Path) -> None:
-    key, config = tmp_path / ".sandbox" / "key.json", tmp_path / "sandbox.toml"
+def test_serve_on_port_0_writes_a_ready_config_and_its_own_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "sandbox.toml"
     waiter = _interrupt_when(config)
     served = CliRunner().invoke(
         cli,
@@ -78,8 +81,6 @@ def test_serve_on_port_0_writes_a_ready_config_that_provisions(tmp_path: Path) -
             "serve",
             "--port",
             "0",
-            "--key-file",
-            str(key),
             "--seed-roster",
             str(EXAMPLE_ROSTER),
             "--write-config",
@@ -90,12 +91,18 @@ def test_serve_on_port_0_writes_a_ready_config_that_provisions(tmp_path: Path) -
     assert served.exit_code == 0, served.output
     lines = served.stdout.splitlines()
     endpoint = lines[0].removeprefix("Sandbox serving at ")
-    assert endpoint.startswith("http://127.0.0.1:") and not endpoint.endswith(":8765")
+    port = int(endpoint.rpartition(":")[2])
+    assert endpoint == f"http://127.0.0.1:{port}" and port != 8765
     assert f"Config for this sandbox: {config}. In another terminal:" in lines
+    assert lines[-1] == "Stopping."
     data = tomllib.loads(config.read_text(encoding="utf-8"))
     assert data["backend"] == "google"
     assert data["google"]["endpoint"] == endpoint
-    assert data["google"]["credentials"] == ".sandbox/key.json"
+    # One key per port: a second sandbox on 8765 cannot overwrite the key this config uses.
+    assert data["google"]["credentials"] == f".sandbox/service-account-{port}.json"
+    assert json.loads((tmp_path / data["google"]["credentials"]).read_text())["token_uri"] == (
+        f"{endpoint}/token"
+    )
     assert data["google"]["admin"] == "amara.nwosu@example.com"  # the roster's usual PBP
     assert data["allowed_domains"] == ["example.com"]
     assert (tmp_path / data["roster"]["source"]).resolve() == EXAMPLE_ROSTER.resolve()

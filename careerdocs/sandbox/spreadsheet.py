@@ -1459,8 +1459,9 @@ class Spreadsheet:
     @classmethod
     def from_xlsx(cls, data: bytes) -> Spreadsheet:
         """A spreadsheet converted from .xlsx: values, formulas (as text), booleans, dates (as
-        serials with a date format), number formats, bold, merges, hidden sheets and TRUE/FALSE
-        list validations (which become checkboxes). Sheets get fresh random ids."""
+        serials with a date format), number formats (empty cells too), bold, wrapping, merges,
+        hidden sheets, column widths, frozen panes, and list validations (TRUE/FALSE becomes
+        checkboxes, other lists dropdowns). Sheets get fresh random ids."""
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data))
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -1476,6 +1477,7 @@ class Spreadsheet:
             if ws.sheet_state != "visible":
                 sheet.props["hidden"] = True
             _read_xlsx_frozen(ws, sheet)
+            _read_xlsx_widths(ws, sheet)
             _read_xlsx_cells(ws, sheet)
             book.sheets.append(sheet)
         if not book.sheets:
@@ -1735,6 +1737,18 @@ def _read_xlsx_frozen(ws: Any, sheet: Sheet) -> None:
     if top_left.column > 1:
         grid["frozenColumnCount"] = top_left.column - 1
     sheet.props["gridProperties"] = grid
+
+
+def _read_xlsx_widths(ws: Any, sheet: Sheet) -> None:
+    """Column widths (in characters) as pixel sizes, the inverse of the export's conversion
+    (:func:`_write_xlsx_layout`); a ``<col>`` range sets every column it spans."""
+    for dimension in ws.column_dimensions.values():
+        if not dimension.customWidth or not dimension.width:
+            continue
+        pixels = round(dimension.width * XLSX_PIXELS_PER_CHARACTER + XLSX_PIXEL_PADDING)
+        first, last = dimension.min or 1, dimension.max or dimension.min or 1
+        for index in range(first - 1, min(last, sheet.cols)):
+            sheet.columns[index] = {**sheet.columns.get(index, {}), "pixelSize": pixels}
 
 
 def _xlsx_pattern_kind(pattern: str) -> str:

@@ -90,3 +90,12 @@ def test_wrapped_cells_wrap_whether_empty_or_not() -> None:
     sheet = converted(build).sheets[0]
     assert sheet.get(0, 3).fmt == {"wrapStrategy": "WRAP"}
     assert sheet.get(1, 3).fmt == {"wrapStrategy": "WRAP"}
+
+
+def test_column_widths_become_pixel_sizes() -> None:
+    def build(ws) -> None:  # type: ignore[no-untyped-def]
+        ws.column_dimensions["A"].width = 12
+        ws.column_dimensions["D"].width = 50
+
+    columns = converted(build).sheets[0].columns
+    assert {i: p["pixelSize"] for i, p in columns.items()} == {0: 89, 3: 355}

@@ -79,6 +79,26 @@ class GoogleWorkspace:
             return f"Google shared drive {self.options.shared_drive_id}"
         return "each person's Google Drive (My Drive)"
 
+    def who_acknowledges(self) -> str:
+        """Who can edit the acknowledgements in a growth sheet, said plainly (doctor, README).
+
+        Google keeps the account that adds a protection, and the file's owner, as editors of
+        it. Under delegation in My Drive the person is both; otherwise the running account is
+        the one adding the protection, so it can edit every person's acknowledgements too."""
+        admin = self.options.admin
+        if not self.shared_drive and self.clients.credentials.can_impersonate:
+            return (
+                "only each person: they own their growth sheet, and its Conversations tab is "
+                "protected for them alone"
+            )
+        where = "in a shared drive" if self.shared_drive else "without domain-wide delegation"
+        return (
+            f"each person, and also {admin}: {where} careerdocs protects each Conversations tab "
+            f"as {admin}, and Google always keeps the account that adds a protection (and the "
+            "file's owner) as an editor of it, so acknowledgements are the person's or that "
+            "account's; keep that account to careerdocs alone"
+        )
+
     # -- templates ---------------------------------------------------------------------------
 
     def template_tokens(self, template: TemplateRef) -> tuple[str, ...]:

@@ -31,7 +31,6 @@ PROTECTION_DESCRIPTION = (
     "Removing or changing this protection stops their acknowledgements from counting."
 )
 UNTRUSTED = "acknowledgements can't be trusted: "
-ERROR_VALUE = "errorValue"
 
 
 @dataclass(frozen=True)
@@ -160,11 +159,22 @@ def _grid(tab: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
     for data in tab.get("data") or []:
         if data.get("startRow") or data.get("startColumn"):
             continue  # only a read of the whole tab is ours
-        rows = [[_value(c) for c in r.get("values") or []] for r in data.get("rowData") or []]
+        rows = [
+            _trimmed([_value(c) for c in r.get("values") or []]) for r in data.get("rowData") or []
+        ]
+    while rows and not rows[-1]:  # rows with only checkboxes (validation, no value) end here
+        rows.pop()
     if not rows:
         return [], []
     header = [str(h) if h is not None else "" for h in rows[0]]
     return header, rows[1:]
+
+
+def _trimmed(row: list[Any]) -> list[Any]:
+    """A row without its trailing empty cells, as values.get returns it."""
+    while row and row[-1] == "":
+        row.pop()
+    return row
 
 
 def _value(cell: Mapping[str, Any]) -> Any:
@@ -174,6 +184,4 @@ def _value(cell: Mapping[str, Any]) -> Any:
     for key in ("numberValue", "boolValue", "stringValue"):
         if key in effective:
             return effective[key]
-    if ERROR_VALUE in effective:
-        return ""
     return ""

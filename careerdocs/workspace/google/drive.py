@@ -137,6 +137,17 @@ def parse_tab_id(props: Mapping[str, str]) -> int | None:
         return None
 
 
+def finished(kind: ArtifactKind, props: Mapping[str, str]) -> bool:
+    """Whether the run that made a file has recorded its last step on it (filled; a growth
+    sheet also protected): until then that run is still working on it."""
+    if kind is ArtifactKind.FOLDER:
+        return True
+    steps = parse_steps(kind, props, "")
+    return STEP_FILLED in steps and (
+        kind is not ArtifactKind.GROWTH_SHEET or STEP_PROTECTED in steps
+    )
+
+
 def _kind_of(f: Mapping[str, Any]) -> ArtifactKind | None:
     try:
         return ArtifactKind((f.get("appProperties") or {}).get(MARKER_KIND, ""))
@@ -180,7 +191,7 @@ class Drive:
         self._central_id = ctx.options.central_sheet_id or None
         self._central_missing = False  # looked for the central sheet this run and found none
         self.access = Access(ctx, self.record)
-        self.duplicates = Duplicates(ctx)
+        self.duplicates = Duplicates(ctx, finished)
         #: People whose token Google refused in the last :meth:`find_artifacts`: email -> why.
         self.unreachable: dict[str, str] = {}
 

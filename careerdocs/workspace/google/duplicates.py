@@ -14,20 +14,21 @@ File resource) and which a request may set ("writable"). So a file is untouched 
 ``modifiedTime`` is still its ``createdTime`` (an upload filled in one request), or still the
 instant careerdocs *sealed* it: every appProperties record careerdocs writes after its own edits
 sets ``modifiedTime`` and :data:`SEAL` to one value in the same request (:func:`sealed`). Anything
-else is reported, never deleted. A duplicate folder goes to the trash only when everything in it
-is going too (so nothing anyone put there is lost with it); trashing a folder trashes what is in
-it ("If the target is a folder, all descendants owned by the user are also moved to the trash",
-Drive v3 files.update/trash guide).
+else is reported, never deleted, except a copy whose maker has not yet recorded its last step
+on it: another run is still making it, and heals it itself when done. A duplicate folder goes to
+the trash only when everything in it is going too (so nothing anyone put there is lost with it);
+trashing a folder trashes what is in it ("If the target is a folder, all descendants owned by
+the user are also moved to the trash", Drive v3 files.update/trash guide).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ..base import FILE_KINDS, MARKER_KIND, Artifact, ArtifactKind
+from ..base import FILE_KINDS, MARKER_KIND, MARKER_PERSON, Artifact, ArtifactKind
 from .context import GoogleContext
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ SEAL = "careerdocs_sealed"
 HEAL_FIELDS = (
     "nextPageToken,files(id,name,appProperties,createdTime,modifiedTime,parents,webViewLink)"
 )
-CHILD_FIELDS = "nextPageToken,files(id,name)"
 PAGE_SIZE = 1000
 
 
@@ -85,8 +85,13 @@ def _kind(f: Mapping[str, Any]) -> ArtifactKind | None:
 class Duplicates:
     """Finds a person's duplicates by markers and trashes the untouched ones."""
 
-    def __init__(self, ctx: GoogleContext) -> None:
+    def __init__(
+        self, ctx: GoogleContext, finished: Callable[[ArtifactKind, Mapping[str, str]], bool]
+    ) -> None:
+        """``finished(kind, appProperties)``: the run that made the file recorded its last
+        step on it."""
         self.ctx = ctx
+        self.finished = finished
 
     def _files(self) -> Any:
         return self.ctx.clients.resource("drive", "files")
@@ -140,35 +145,87 @@ class Duplicates:
         home = folders[0] if folders else None
         messages: list[str] = []
         trash: list[dict[str, Any]] = []
+        later: set[str] = set()  # changed copies another run is still making (see _judge)
+        survivors: dict[ArtifactKind, dict[str, Any]] = {}
         for kind in FILE_KINDS:
             copies = by_kind.get(kind, [])
             if not copies:
                 continue
-            survivor = copies[0]
+            survivor = survivors[kind] = copies[0]
             if home is not None and home["id"] not in (survivor.get("parents") or []):
                 self._move(user, survivor, home["id"])
-            for dup in copies:
-                if dup is survivor:
-                    continue
-                if untouched(dup):
-                    trash.append(dup)
-                else:
-                    messages.append(self._edited(kind, dup, survivor))
-        going = {f["id"] for f in trash}
+            for dup in copies[1:]:
+                self._judge(kind, dup, survivor, trash, later, messages)
+        judged = {f["id"] for copies in by_kind.values() for f in copies}
         for folder in folders[1:]:
-            held = [c for c in self._children(user, folder["id"]) if c["id"] not in going]
-            if held:
-                names = ", ".join(sorted(repr(c.get("name", c["id"])) for c in held))
-                messages.append(
-                    f"duplicate folder {folder.get('name', '')!r} ({_link(folder)}) kept: it "
-                    f"holds {names}, which someone edited or added; move what matters to "
-                    f"{_link(home or folder)} and delete it"
-                )
-            else:
-                trash.append(folder)
+            self._judge_folder(person, folder, home, survivors, judged, trash, later, messages)
         for f in trash:
             self._trash(user, f["id"])
         return messages
+
+    def _judge(
+        self,
+        kind: ArtifactKind,
+        dup: dict[str, Any],
+        survivor: Mapping[str, Any],
+        trash: list[dict[str, Any]],
+        later: set[str],
+        messages: list[str],
+    ) -> None:
+        """Trash an untouched duplicate; report one someone edited. One that changed but whose
+        maker has not recorded its last step is another run's, still being made (between its
+        edit and its seal): that run heals it when done, and a person's edit cannot be told
+        apart from it yet, so it is left alone."""
+        if untouched(dup):
+            trash.append(dup)
+        elif self.finished(kind, dup.get("appProperties") or {}):
+            messages.append(self._edited(kind, dup, survivor))
+        else:
+            later.add(dup["id"])
+
+    def _judge_folder(
+        self,
+        person: str,
+        folder: dict[str, Any],
+        home: Mapping[str, Any] | None,
+        survivors: Mapping[ArtifactKind, Mapping[str, Any]],
+        judged: set[str],
+        trash: list[dict[str, Any]],
+        later: set[str],
+        messages: list[str],
+    ) -> None:
+        """A duplicate folder goes only with everything in it. What another run put there
+        since the listing (careerdocs files of this person, later than the survivors) is
+        judged like any duplicate; anything else is someone's, and keeps the folder. A folder
+        holding what another run is still making is left to that run."""
+        user = self.ctx.actor(person)
+        held: list[dict[str, Any]] = []
+        waiting = False
+        for child in self._list(user, f"'{folder['id']}' in parents", HEAL_FIELDS):
+            kind = _kind(child)
+            props = child.get("appProperties") or {}
+            mine = kind in survivors and props.get(MARKER_PERSON, "").lower() == person.lower()
+            new = child["id"] not in judged and child["id"] != survivors.get(kind, {}).get("id")
+            if kind is not None and mine and new:
+                judged.add(child["id"])
+                self._judge(kind, child, survivors[kind], trash, later, messages)
+            if any(t["id"] == child["id"] for t in trash):
+                continue
+            if child["id"] in later:
+                waiting = True
+                continue
+            held.append(child)
+        if waiting:
+            return
+        if not held:
+            trash.append(folder)
+            return
+        names = ", ".join(sorted(repr(c.get("name", c["id"])) for c in held))
+        messages.append(
+            f"duplicate folder {folder.get('name', '')!r} ({_link(folder)}) kept: it holds "
+            f"{names}, which someone edited or added; move what matters to "
+            f"{_link(home or folder)} and delete it"
+        )
 
     def keep_earliest(self, user: str, files: Sequence[Mapping[str, Any]]) -> str:
         """Of several files that should be one (the central sheet), the earliest created's id;
@@ -194,9 +251,6 @@ class Duplicates:
             f"careerdocs made it, so it was kept; the one careerdocs keeps is {_link(survivor)}: "
             "move anything needed there and delete the duplicate"
         )
-
-    def _children(self, user: str, folder_id: str) -> list[dict[str, Any]]:
-        return self._list(user, f"'{folder_id}' in parents", CHILD_FIELDS)
 
     def _move(self, user: str, f: dict[str, Any], folder_id: str) -> None:
         old = ",".join(f.get("parents") or [])
