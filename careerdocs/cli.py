@@ -33,6 +33,7 @@ from .cadence import COUNTING_RULE, FiscalYear, fiscal_year, fiscal_year_from_la
 from .config import BACKEND_GOOGLE, BACKEND_LOCAL, DEFAULT_CONFIG_FILE, Settings, load_settings
 from .errors import CareerdocsError, ExitCode, InvalidInput, LockBusy, PartialFailure, Problem
 from .lock import exclusive
+from .preflight import require_writable
 from .roster import Roster, read_table
 from .workspace import open_workspace
 from .workspace.base import Workspace
@@ -308,15 +309,35 @@ def provision_command(
     """Give each person their Individual Growth Plan, accomplishment tracker and growth sheet.
 
     Finds what already exists (nothing is ever overwritten: a person's edits are sacred),
-    creates only what is missing, fills in their details, shares their folder with their
-    manager (and skip-level / PBP per config), and emails them the links. Re-running finishes
-    whatever a failed run left and creates nothing twice.
+    creates only what is missing, fills in their details, protects the growth sheet's
+    Conversations tab for the person, shares their folder with their manager (and skip-level /
+    PBP per config), revokes what careerdocs granted to people the roster no longer names, and
+    emails them the links once per fiscal year. Re-running finishes whatever a failed or killed
+    run left and does nothing twice. One writing run at a time: a second exits 0 at once.
     """
     started, clock = datetime.now(timezone.utc), time.monotonic()
-    settings, workspace, full_roster, the_plan = _prepare(ctx, roster, only, notify)
     if dry_run:
+        _, workspace, _, the_plan = _prepare(ctx, roster, only, notify)
         _print_plan(the_plan, workspace, as_json)
         return
+    settings = _settings(ctx, roster)
+    require_writable(settings)
+    with exclusive(settings.rollup.lock_file, "provision"):
+        _provision(ctx, roster, only, notify, workers, as_json, (started, clock))
+
+
+def _provision(
+    ctx: click.Context,
+    roster: str | None,
+    only: Sequence[str],
+    notify: bool,
+    workers: int,
+    as_json: bool,
+    timing: tuple[datetime, float],
+) -> None:
+    """The run itself, under the run lock: survey, plan and apply."""
+    started, clock = timing
+    settings, workspace, full_roster, the_plan = _prepare(ctx, roster, only, notify)
     audit = AuditLog(settings.audit_log, "provision")
     bar = _progress("Provisioning", len(the_plan.people), not as_json)
     verbose = _verbose(ctx)
@@ -357,9 +378,8 @@ def provision_command(
 def _person_outcome(done: provision.PersonResult) -> str:
     if done.error:
         return f"FAILED: {done.error}"
-    parts = ["created " + ", ".join(done.created)] if done.created else ["up to date"]
+    parts = done.actions or ["up to date"]
     parts += ["shared with " + ", ".join(done.shared)] if done.shared else []
-    parts += ["emailed"] if done.notified else []
     return "; ".join(parts)
 
 
@@ -427,8 +447,24 @@ def _print_plan(the_plan: provision.Plan, workspace: Workspace, as_json: bool) -
         f"{_plural(counts['people'], 'person', 'people')}: {counts['up_to_date']} up to date; "
         f"would create {_plural(counts['folders'], 'folder')} and "
         f"{_plural(counts['files'], 'document')}, share {_plural(counts['shares'], 'folder')}, "
-        f"send {_plural(counts['emails'], 'email')}."
+        f"send {_plural(counts['emails'], 'email')}{_plan_extras(counts)}."
     )
+
+
+def _plan_extras(counts: dict[str, int]) -> str:
+    """The rest of the plan summary: steps left from an earlier run, revokes, people skipped."""
+    extras = [
+        f"{verb} {_plural(counts[key], noun)}"
+        for key, verb, noun in (
+            ("fills", "finish", "document"),
+            ("protections", "protect", "growth sheet"),
+            ("revokes", "revoke", "share"),
+        )
+        if counts[key]
+    ]
+    if counts["unreachable"]:
+        extras.append(f"skip {_plural(counts['unreachable'], 'person', 'people')} out of reach")
+    return "; " + ", ".join(extras) if extras else ""
 
 
 def _print_provision(result: provision.Result, workspace: Workspace) -> None:
@@ -436,20 +472,19 @@ def _print_provision(result: provision.Result, workspace: Workspace) -> None:
     rows = [
         (
             p.email,
-            "FAILED"
-            if p.error
-            else ("created " + ", ".join(p.created) if p.created else "up to date"),
+            "FAILED" if p.error else ("; ".join(p.actions) or "up to date"),
             p.error or ", ".join(p.shared),
         )
         for p in result.people
     ]
     _print_table(("Person", "Result", "Shared / error"), rows)
+    steps = f"{c['filled']} finished, {c['protected']} protected, {c['revoked']} revoked"
     if isinstance(workspace, LocalWorkspace):
         # Nothing is shared or sent from a folder: say what was written, and where.
         click.echo(
             f"\n{result.fy.label}: {_plural(c['people'], 'person', 'people')}, "
             f"{c['created']} written, {_plural(c['shared'], 'share')} recorded, "
-            f"{_plural(c['notified'], 'email')} written, {c['failed']} failed."
+            f"{_plural(c['notified'], 'email')} written, {c['failed']} failed; {steps}."
         )
         click.echo(f"Documents are in {workspace.describe()}.")
         if c["notified"]:
@@ -458,11 +493,14 @@ def _print_provision(result: provision.Result, workspace: Workspace) -> None:
         click.echo(
             f"\n{result.fy.label}: {_plural(c['people'], 'person', 'people')}, {c['created']} "
             f"created, {_plural(c['shared'], 'share')}, {_plural(c['notified'], 'email')}, "
-            f"{c['failed']} failed."
+            f"{c['failed']} failed; {steps}."
         )
         click.echo(f"Documents are in {workspace.describe()}.")
     if result.central:
         click.echo(f"People and links: {result.central}")
+    for p in result.people:
+        for note in p.notes:
+            click.echo(f"note: {p.email}: {note}", err=True)
 
 
 def _print_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -492,14 +530,16 @@ def rollup_command(
 ) -> None:
     """Gather career-conversation acknowledgements into the central sheet.
 
-    Safe under cron: a lock keeps two runs from overlapping (the second exits 0 with a message
-    on stderr), nothing prompts, logs go to stderr and --json to stdout. Reads only the growth
-    sheets changed since the last successful run unless --full. Exit 3 when some sheets could
-    not be read (everything else is still written).
+    Safe under cron: the run lock it shares with provision keeps two runs from overlapping
+    (the second exits 0 with a message on stderr), nothing prompts, logs go to stderr and
+    --json to stdout. Reads only the growth sheets changed since the last successful run
+    unless --full. Exit 3 when some sheets could not be read (everything else is still
+    written).
     """
     started, clock = datetime.now(timezone.utc), time.monotonic()
     settings = _settings(ctx, roster)
     today = _today(ctx)
+    require_writable(settings)
     with exclusive(settings.rollup.lock_file, "rollup"):
         workspace = _open(settings)
         the_roster = load_roster(settings, workspace, today)

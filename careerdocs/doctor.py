@@ -70,7 +70,10 @@ def run_checks(
             admin = workspace.options.admin
             if not credentials.can_impersonate:
                 workspace.ensure_token(admin)
-                return f"token issued ({credentials.identity}, acting as itself, not as {admin})"
+                return (
+                    f"token issued ({credentials.identity}: it acts as itself, so everything "
+                    f"is made by that account; google.admin is {admin})"
+                )
             person = next(iter(state["roster"])).email
             for user in dict.fromkeys([admin, person]):
                 try:

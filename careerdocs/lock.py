@@ -1,38 +1,44 @@
-"""A run lock, so two cron-started rollups never overlap.
+"""The run lock: one writing run (``provision``, ``rollup``) at a time per configuration.
 
-An OS file lock (``flock``) rather than a PID file: the kernel drops it when the holder dies, so a
-crashed run never leaves a stale lock behind.
+Two runs over the same folders at once (cron and a PBP by hand) would both see a person as
+missing and both make their documents. Every writing command therefore holds the same lock
+file, ``rollup.lock_file`` of the configuration, for its whole run; a second run is turned away
+at once. The lock is an OS file lock taken through :mod:`filelock` (``flock`` on POSIX,
+``msvcrt`` on Windows), so the operating system drops it when the holder dies: a crashed run
+never leaves a stale lock behind.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from .errors import LockBusy, WorkspaceError
 
 
 @contextmanager
 def exclusive(path: Path, what: str) -> Iterator[None]:
-    """Hold ``path`` locked for the duration; raise LockBusy at once if another run holds it."""
+    """Hold ``path`` locked for the duration; raise LockBusy at once if another run holds it.
+
+    ``what`` names this run in the message ("provision", "rollup"). Each call opens its own
+    descriptor, so a second holder in the same process is turned away too."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot open the lock file {path}: {exc}") from None
+    lock = FileLock(path, timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockBusy(
+            f"another careerdocs run is running (lock {path}); skipping this {what}"
+        ) from None
     except OSError as exc:
         raise WorkspaceError(f"cannot open the lock file {path}: {exc}") from None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LockBusy(f"another {what} is running (lock {path}); skipping this one") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        yield
     finally:
-        os.close(fd)
+        lock.release()

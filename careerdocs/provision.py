@@ -1,10 +1,13 @@
 """provision: give every person their three career documents, pre-filled, shared, announced.
 
 :func:`plan` is pure: from the roster, the settings and what already exists it decides what is
-missing, renders every name and placeholder value, and fails on any template problem before a
-single write. :func:`apply` carries a plan out through a workspace, person by person; one
-person's failure never stops the others, and because existing artifacts are found by their
-markers, a re-run finishes whatever a failed run left.
+missing from the whole desired state — each document made and filled, the growth sheet
+protected, the folder shared with exactly the people the roster says (and no longer with those
+it stopped saying), the person told once per fiscal year — renders every name and placeholder
+value, and fails on any template problem before a single write. :func:`apply` carries a plan out
+through a workspace, person by person; one person's failure never stops the others. Every step
+is recorded where the next survey finds it (markers), so a re-run after a crash at any point
+finishes exactly what is missing.
 """
 
 from __future__ import annotations
@@ -20,11 +23,14 @@ from . import fields
 from .audit import NO_AUDIT, AuditLog
 from .cadence import FiscalYear, fiscal_year
 from .config import Settings
-from .errors import CareerdocsError, Problem, TemplateError
+from .errors import CareerdocsError, Problem, TemplateError, WorkspaceError
 from .roster import Person, Roster
 from .workspace.base import (
     FILE_KINDS,
     PEOPLE_TAB,
+    STEP_FILLED,
+    STEP_NOTIFIED,
+    STEP_PROTECTED,
     Artifact,
     ArtifactKind,
     ColumnKind,
@@ -80,9 +86,28 @@ class Share:
     why: str  # "manager" | "skip-level" | "pbp"
 
 
+@dataclass(frozen=True)
+class Revoke:
+    """A share careerdocs granted that the roster no longer calls for."""
+
+    grantee: str
+    role: str
+    why: str
+
+
+NO_LONGER_GRANTED = "no longer their manager, skip-level or PBP"
+
+
 @dataclass
 class PersonPlan:
-    """What provision will do for one person. ``create`` lists missing artifacts in order."""
+    """What provision will do for one person, in the order :func:`apply` does it.
+
+    ``create`` lists missing artifacts in order; ``fill`` files that exist but are not recorded
+    as filled (a crash between a copy and its fill, or a local document that landed unrecorded);
+    ``protect`` whether the growth sheet's Conversations tab must still be protected;
+    ``revokes`` careerdocs' own grants the roster no longer calls for; ``notify`` whether the
+    person is still to be told this fiscal year. ``unreachable`` is why the storage cannot act
+    as them (nothing is planned then)."""
 
     person: Person
     existing: dict[ArtifactKind, Artifact]
@@ -91,10 +116,36 @@ class PersonPlan:
     values: dict[ArtifactKind, dict[str, str]]
     shares: list[Share]
     notify: bool
+    fill: list[ArtifactKind] = field(default_factory=list)
+    protect: bool = False
+    revokes: list[Revoke] = field(default_factory=list)
+    unreachable: str | None = None
 
     @property
     def up_to_date(self) -> bool:
-        return not self.create and not self.shares
+        return self.unreachable is None and not (
+            self.create or self.fill or self.protect or self.revokes or self.shares or self.notify
+        )
+
+    def describe(self) -> list[str]:
+        """Each action for this person, in the order :func:`apply` does them."""
+        lines = []
+        if self.unreachable is not None:
+            lines.append(f"cannot act as them, skipped: {self.unreachable}")
+        lines += [f"create {kind.value} {self.names[kind]!r}" for kind in self.create]
+        lines += [
+            f"finish {kind.value} {self.existing[kind].name!r} (fill it and record that)"
+            for kind in self.fill
+        ]
+        if self.protect:
+            lines.append("protect the growth sheet's Conversations tab for them")
+        lines += [
+            f"revoke {r.grantee}'s {r.role} access to the folder ({r.why})" for r in self.revokes
+        ]
+        lines += [f"share folder with {s.grantee} as {s.role} ({s.why})" for s in self.shares]
+        if self.notify:
+            lines.append("email the links")
+        return lines
 
 
 @dataclass
@@ -109,23 +160,17 @@ class Plan:
             "up_to_date": sum(p.up_to_date for p in self.people),
             "folders": sum(ArtifactKind.FOLDER in p.create for p in self.people),
             "files": sum(len([k for k in p.create if k in FILE_KINDS]) for p in self.people),
+            "fills": sum(len(p.fill) for p in self.people),
+            "protections": sum(p.protect for p in self.people),
+            "revokes": sum(len(p.revokes) for p in self.people),
             "shares": sum(len(p.shares) for p in self.people),
             "emails": sum(p.notify for p in self.people),
+            "unreachable": sum(p.unreachable is not None for p in self.people),
         }
 
     def describe(self) -> list[str]:
-        """One line per action, for ``--dry-run``."""
-        lines = []
-        for p in self.people:
-            for kind in p.create:
-                lines.append(f"{p.person.email}: create {kind.value} {p.names[kind]!r}")
-            for s in p.shares:
-                lines.append(
-                    f"{p.person.email}: share folder with {s.grantee} as {s.role} ({s.why})"
-                )
-            if p.notify:
-                lines.append(f"{p.person.email}: email the links")
-        return lines
+        """One line per action, in the order they would be done, for ``--dry-run``."""
+        return [f"{p.person.email}: {action}" for p in self.people for action in p.describe()]
 
 
 def desired_shares(person: Person, settings: Settings) -> list[Share]:
@@ -158,15 +203,21 @@ def plan(
     today: date,
     notify: bool = True,
     email_template: str = "",
+    unreachable: Mapping[str, str] | None = None,
     everyone: Roster | None = None,
 ) -> Plan:
     """Decide everything, render everything; raise TemplateError listing every problem.
 
-    ``email_template`` is checked for every person who would get an email, so a broken
-    notification also stops the run before any write. ``everyone`` is the whole roster when
-    ``roster`` is a part of it (``--only``): managers, skip-levels and PBPs are looked up
-    there, so their names fill the documents.
+    What exists decides what is left: an artifact missing is created, a file without
+    ``STEP_FILLED`` filled, a growth sheet without ``STEP_PROTECTED`` protected, a folder
+    without ``STEP_NOTIFIED`` for ``fy`` announced (with ``notify``). ``email_template`` is
+    checked for every person who would get an email, so a broken notification also stops the
+    run before any write. People in ``unreachable`` (email -> why) get an empty plan that
+    fails them alone. ``everyone`` is the whole roster when ``roster`` is a part of it
+    (``--only``): managers, skip-levels and PBPs are looked up there, so their names fill the
+    documents.
     """
+    unreachable = unreachable or {}
     problems: list[Problem] = []
     people: list[PersonPlan] = []
     name_patterns = {
@@ -176,17 +227,24 @@ def plan(
         ArtifactKind.GROWTH_SHEET: ("names.growth_sheet", settings.names.growth_sheet),
     }
     for person in roster:
+        if person.email in unreachable:
+            people.append(
+                PersonPlan(person, {}, [], {}, {}, [], False, unreachable=unreachable[person.email])
+            )
+            continue
         have = dict(existing.get(person.email, {}))
         context = fields.person_context(
             person, everyone or roster, fy, settings, today=today, links=_links(have)
         )
         create = [k for k in (ArtifactKind.FOLDER, *FILE_KINDS) if k not in have]
+        fill = [k for k in FILE_KINDS if k in have and STEP_FILLED not in have[k].steps]
         names: dict[ArtifactKind, str] = {}
         values: dict[ArtifactKind, dict[str, str]] = {}
         try:
             for kind in create:
                 where, pattern = name_patterns[kind]
                 names[kind] = fields.render_text(pattern, context, where=where)
+            for kind in [*create, *fill]:
                 if kind in templates:
                     values[kind] = fields.render_values(
                         templates[kind].tokens, context, where=templates[kind].source
@@ -194,13 +252,12 @@ def plan(
         except TemplateError as exc:
             problems += exc.problems or [Problem(person.email, exc.summary)]
             continue
-        folder_shares = (
-            dict(have[ArtifactKind.FOLDER].shares) if ArtifactKind.FOLDER in have else {}
-        )
-        shares = [
-            s for s in desired_shares(person, settings) if folder_shares.get(s.grantee) != s.role
-        ]
-        will_notify = notify and settings.notify.enabled and any(k in FILE_KINDS for k in create)
+        sheet = have.get(ArtifactKind.GROWTH_SHEET)
+        protect = sheet is None or STEP_PROTECTED not in sheet.steps
+        folder = have.get(ArtifactKind.FOLDER)
+        shares, revokes = access_changes(desired_shares(person, settings), folder)
+        told = folder is not None and STEP_NOTIFIED in folder.steps
+        will_notify = notify and settings.notify.enabled and not told
         if will_notify:
             try:
                 fields.render_email(
@@ -212,11 +269,54 @@ def plan(
             except TemplateError as exc:
                 problems += exc.problems or [Problem(person.email, exc.summary)]
                 continue
-        people.append(PersonPlan(person, have, create, names, values, shares, will_notify))
+        people.append(
+            PersonPlan(
+                person,
+                have,
+                create,
+                names,
+                values,
+                shares,
+                will_notify,
+                fill=fill,
+                protect=protect,
+                revokes=revokes,
+            )
+        )
     if problems:
         unique = list(dict.fromkeys(problems))
         raise TemplateError("templates cannot be filled; nothing was written", unique)
     return Plan(fy, people, dict(templates))
+
+
+def access_changes(
+    wanted: Sequence[Share], folder: Artifact | None
+) -> tuple[list[Share], list[Revoke]]:
+    """(shares to grant, grants to revoke) to bring ``folder``'s access to ``wanted``.
+
+    Only careerdocs' own recorded grants (``folder.grants``) are ever revoked: those to
+    someone the roster no longer names, and those whose role changed (revoked, then granted
+    again with the new role, so a writer turned reader does not keep writing). Shares someone
+    made by hand are never touched."""
+    held = {g.lower(): r for g, r in folder.shares} if folder else {}
+    granted = {g.lower(): r for g, r in folder.grants} if folder else {}
+    roles = {s.grantee.lower(): s.role for s in wanted}
+    revokes = [
+        Revoke(
+            grantee,
+            role,
+            NO_LONGER_GRANTED
+            if grantee not in roles
+            else f"their role changes from {role} to {roles[grantee]}",
+        )
+        for grantee, role in sorted(granted.items())
+        if roles.get(grantee) != role
+    ]
+    revoked = {r.grantee for r in revokes}
+    shares = [
+        s for s in wanted if held.get(s.grantee.lower()) != s.role or s.grantee.lower() in revoked
+    ]
+    return shares, revokes
 
 
 def _links(have: Mapping[ArtifactKind, Artifact]) -> dict[str, str]:
@@ -225,12 +325,35 @@ def _links(have: Mapping[ArtifactKind, Artifact]) -> dict[str, str]:
 
 @dataclass
 class PersonResult:
+    """What was done for one person. ``notes`` are things to tell the user that are not
+    failures (a duplicate someone already edited, reported instead of deleted)."""
+
     email: str
     created: list[str] = field(default_factory=list)
+    filled: list[str] = field(default_factory=list)
+    protected: bool = False
+    revoked: list[str] = field(default_factory=list)
     shared: list[str] = field(default_factory=list)
     notified: bool = False
     error: str | None = None
     artifacts: dict[ArtifactKind, Artifact] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[str]:
+        """What was done, in words, for the summary table."""
+        done = []
+        if self.created:
+            done.append("created " + ", ".join(self.created))
+        if self.filled:
+            done.append("finished " + ", ".join(self.filled))
+        if self.protected:
+            done.append("protected")
+        if self.revoked:
+            done.append("revoked " + ", ".join(self.revoked))
+        if self.notified:
+            done.append("emailed")
+        return done
 
 
 @dataclass
@@ -251,6 +374,9 @@ class Result:
         return {
             "people": len(self.people),
             "created": sum(len(p.created) for p in self.people),
+            "filled": sum(len(p.filled) for p in self.people),
+            "protected": sum(p.protected for p in self.people),
+            "revoked": sum(len(p.revoked) for p in self.people),
             "shared": sum(len(p.shared) for p in self.people),
             "notified": sum(p.notified for p in self.people),
             "failed": sum(bool(p.error) for p in self.people),
@@ -266,9 +392,13 @@ class Result:
                 {
                     "email": p.email,
                     "created": p.created,
+                    "filled": p.filled,
+                    "protected": p.protected,
+                    "revoked": p.revoked,
                     "shared": p.shared,
                     "notified": p.notified,
                     "error": p.error,
+                    "notes": p.notes,
                     "links": {k.value: a.url for k, a in p.artifacts.items()},
                 }
                 for p in self.people
@@ -290,7 +420,10 @@ def apply(
 ) -> Result:
     """Carry out ``the_plan``; people run concurrently on ``workers`` threads. Once ``stop``
     is set (Ctrl-C), people not yet started are skipped: the result holds only those done,
-    and the central sheet is left for the re-run that finishes the job."""
+    and the central sheet is left for the re-run that finishes the job.
+
+    The caller holds the run lock (:mod:`careerdocs.lock`): the plan was surveyed under it, so
+    no other run is making the same things."""
     email_template = read_email_template(settings) if any(p.notify for p in the_plan.people) else ""
     lock = threading.Lock()
 
@@ -299,6 +432,8 @@ def apply(
             return None
         result = PersonResult(pp.person.email, artifacts=dict(pp.existing))
         try:
+            if pp.unreachable is not None:
+                raise WorkspaceError(f"cannot act as {pp.person.email}: {pp.unreachable}")
             _provision_person(
                 pp, the_plan, workspace, settings, roster, result, audit, email_template, today
             )
@@ -341,6 +476,55 @@ def _provision_person(
     email_template: str,
     today: date,
 ) -> None:
+    """Folder, files, fill, protect, revokes, shares, email, then the email recorded. Each step
+    is recorded by the workspace as it is done, so a run killed between any two finds the rest
+    still to do; revokes come before shares so a changed role ends as the new one.
+
+    The audit log gets the person's whole plan before the first write and an event after each
+    write: a run killed between a write and its event has still recorded what it set out to
+    do, so nothing is done that the audit log does not name."""
+    email = pp.person.email
+    fy = the_plan.fy.label
+    arts = result.artifacts
+    if not pp.up_to_date:
+        audit.record("plan", person=email, fy=fy, actions=pp.describe())
+    _create(pp, the_plan, workspace, result, audit)
+    if pp.create:
+        notes = workspace.heal(email, fy, dict(arts))
+        result.notes += notes
+        if notes:
+            audit.record("heal", person=email, fy=fy, notes=notes)
+    unfilled = [k for k in FILE_KINDS if k in arts and STEP_FILLED not in arts[k].steps]
+    for kind in unfilled:
+        template = the_plan.templates[kind]
+        arts[kind] = workspace.fill(email, arts[kind], template, pp.values.get(kind, {}))
+        if kind not in pp.create:
+            result.filled.append(kind.value)
+        audit.record("fill", person=email, kind=kind.value, id=arts[kind].id, fy=fy)
+    if pp.protect:
+        sheet = workspace.protect(
+            email, arts[ArtifactKind.GROWTH_SHEET], the_plan.templates[ArtifactKind.GROWTH_SHEET]
+        )
+        arts[ArtifactKind.GROWTH_SHEET] = sheet
+        result.protected = True
+        audit.record("protect", person=email, id=sheet.id, tab_id=sheet.tab_id, fy=fy)
+    _change_access(pp, workspace, result, audit)
+    if pp.notify:
+        message = compose_email(
+            pp.person, roster, the_plan.fy, settings, email_template, arts, today
+        )
+        workspace.send_email(message)
+        audit.record("notify", person=email, fy=fy)
+        arts[ArtifactKind.FOLDER] = workspace.mark(
+            email, arts[ArtifactKind.FOLDER], STEP_NOTIFIED, fy
+        )
+        result.notified = True
+        audit.record("mark", person=email, step=STEP_NOTIFIED, fy=fy)
+
+
+def _create(
+    pp: PersonPlan, the_plan: Plan, workspace: Workspace, result: PersonResult, audit: AuditLog
+) -> None:
     email = pp.person.email
     fy = the_plan.fy.label
     for kind in pp.create:
@@ -361,7 +545,24 @@ def _provision_person(
         audit.record(
             "create", person=email, kind=kind.value, id=artifact.id, name=artifact.name, fy=fy
         )
+
+
+def _change_access(
+    pp: PersonPlan, workspace: Workspace, result: PersonResult, audit: AuditLog
+) -> None:
+    email = pp.person.email
     folder = result.artifacts[ArtifactKind.FOLDER]
+    for revoke in pp.revokes:
+        if workspace.revoke(email, folder, revoke.grantee):
+            result.revoked.append(f"{revoke.grantee}:{revoke.role}")
+            audit.record(
+                "revoke",
+                person=email,
+                target=folder.id,
+                grantee=revoke.grantee,
+                role=revoke.role,
+                why=revoke.why,
+            )
     for share in pp.shares:
         if workspace.share(email, folder, share.grantee, share.role):
             result.shared.append(f"{share.grantee}:{share.role}")
@@ -373,14 +574,6 @@ def _provision_person(
                 role=share.role,
                 why=share.why,
             )
-    if pp.notify:
-        workspace.send_email(
-            compose_email(
-                pp.person, roster, the_plan.fy, settings, email_template, result.artifacts, today
-            )
-        )
-        result.notified = True
-        audit.record("notify", person=email)
 
 
 def compose_email(
@@ -400,7 +593,11 @@ def compose_email(
         template, context, where=str(settings.templates.email), subject=settings.notify.subject
     )
     return Email(
-        sender=sender_for(settings), to=person.email, subject=rendered.subject, body=rendered.body
+        sender=sender_for(settings),
+        to=person.email,
+        subject=rendered.subject,
+        body=rendered.body,
+        key=f"notify-{fy.label}-{person.email}",
     )
 
 
@@ -541,6 +738,7 @@ def prepare(
     templates = resolve_templates(settings, workspace)
     existing = workspace.find_artifacts([p.email for p in roster], fy.label)
     email_template = read_email_template(settings) if notify and settings.notify.enabled else ""
+    unreachable = {p.email: why for p in roster if (why := workspace.unreachable.get(p.email))}
     return plan(
         roster,
         settings,
@@ -550,5 +748,6 @@ def prepare(
         today=today,
         notify=notify,
         email_template=email_template,
+        unreachable=unreachable,
         everyone=everyone,
     )

@@ -5,6 +5,11 @@ Reads the Conversations tab of each growth sheet that changed since the last suc
 Status, Summary and Escalations tabs in one atomic write. Unchanged people keep their cached
 rows (the conversations are cached, the status is recomputed: time alone moves people from
 ``due`` to ``overdue``). The state is saved only after the central write succeeds.
+
+Rollup verifies instead of trusting: columns are picked by their header names, never by
+position, and a sheet the storage reports as ``untrusted`` (its tab, header or protection is not
+as provisioned) or whose header lacks or repeats a managed column counts for nothing — its
+person gets a data problem saying why, and none of its rows is cached.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import cadence
 from .audit import NO_AUDIT, AuditLog
@@ -152,6 +157,7 @@ NO_GROUP = "(none)"
 DATE_COLUMN = cadence.CONVERSATION_COLUMNS.index("Date")
 JSON_SCALARS = (str, bool, int, float)
 NOT_READ = "the storage returned nothing for this sheet"
+UNTRUSTED = "acknowledgements can't be trusted"
 
 
 @dataclass
@@ -163,6 +169,7 @@ class Outcome:
     artifacts: Mapping[ArtifactKind, Artifact]
     escalations: list[cadence.Conversation] = field(default_factory=list)
     read_error: str | None = None
+    untrusted: str | None = None  # why nothing of the sheet counted ("acknowledgements can't…")
 
 
 @dataclass
@@ -180,7 +187,7 @@ class RollupResult:
 
     @property
     def problems(self) -> list[str]:
-        return [f"{o.person.email} {p}" for o in self.outcomes for p in o.status.problems]
+        return [f"{o.person.email} {p}" for o in self.outcomes for p in _problems(o)]
 
     def counts(self) -> dict[str, Any]:
         counts = cadence.summarize(o.status.status for o in self.outcomes)
@@ -314,6 +321,11 @@ def compute(
     return Outcome(person, status, artifacts, escalations)
 
 
+def _problems(o: Outcome) -> list[str]:
+    """The person's data problems: an untrusted sheet first, then each bad row."""
+    return [*([o.untrusted] if o.untrusted else []), *(str(p) for p in o.status.problems)]
+
+
 def _yes(flag: bool) -> str:
     return YES if flag else NO
 
@@ -325,7 +337,7 @@ def status_row(
     skip-level and PBP are shown by name, with the email one column over; an email the roster
     does not know is shown as itself in both."""
     p, s = o.person, o.status
-    problems = "; ".join(str(x) for x in s.problems)
+    problems = "; ".join(_problems(o))
     if o.read_error:
         problems = "; ".join(filter(None, [f"could not read the sheet: {o.read_error}", problems]))
     return [
@@ -570,13 +582,12 @@ def gather(
     for person in roster:
         artifacts = existing.get(person.email, {})
         sheet = sheets.get(person.email)
-        rows, entry, error = _conversation_rows(
-            sheet, reads.get(person.email), cache.get(person.email)
-        )
-        if entry is not None:
-            new_cache[person.email] = entry
-        outcome = compute(person, artifacts, rows, fy, today, deadline)
-        outcome.read_error = error
+        got = _conversation_rows(sheet, reads.get(person.email), cache.get(person.email))
+        if got.entry is not None:
+            new_cache[person.email] = got.entry
+        outcome = compute(person, artifacts, got.rows, fy, today, deadline)
+        outcome.read_error = got.error
+        outcome.untrusted = got.untrusted
         outcomes.append(outcome)
     return Gathered(outcomes, new_cache, len(to_read), len(sheets) - len(to_read))
 
@@ -629,29 +640,68 @@ def _unchanged(sheet: Artifact, cached: Mapping[str, Any] | None) -> bool:
     )
 
 
+class SheetRows(NamedTuple):
+    """What one person's growth sheet gives this run: ``rows`` to compute from (None: no
+    sheet), the new cache ``entry``, a read ``error``, and why the sheet is ``untrusted``."""
+
+    rows: list[list[Any]] | None
+    entry: dict[str, Any] | None
+    error: str | None = None
+    untrusted: str | None = None
+
+
 def _conversation_rows(
     sheet: Artifact | None, read: SheetRead | None, cached: Mapping[str, Any] | None
-) -> tuple[list[list[Any]] | None, dict[str, Any] | None, str | None]:
-    """(rows to compute from, the person's new cache entry, read error) for one person.
+) -> SheetRows:
+    """One person's rows, read or cached.
 
     No growth sheet: None rows, so the person is not provisioned. A sheet not read this run is
     served from the cache. A sheet that could not be read falls back to the cached rows of the
     same sheet, with its modification time blanked so the next run reads it again; with no
-    such cache it counts as having no conversations, and the error says why.
+    such cache it counts as having no conversations, and the error says why. A sheet read but
+    not trusted counts as having no conversations and is not cached, whatever was cached
+    before: an acknowledgement is only ever counted from a sheet as provisioned.
     """
     if sheet is None:
-        return None, None, None
+        return SheetRows(None, None)
     same_sheet = cached if cached and cached.get("id") == sheet.id else None
     if read is None and same_sheet is not None:
-        return same_sheet["rows"], dict(same_sheet), None
+        return SheetRows(same_sheet["rows"], dict(same_sheet))
     if read is None:
         read = SheetRead(sheet.person, error=NOT_READ)
     if read.error is None:
-        rows = cacheable_rows(read.rows)
-        return rows, {"id": sheet.id, "modified": sheet.modified, "rows": rows}, None
+        managed, untrusted = managed_rows(read)
+        if untrusted is not None:
+            return SheetRows([], None, untrusted=untrusted)
+        rows = cacheable_rows(managed)
+        return SheetRows(rows, {"id": sheet.id, "modified": sheet.modified, "rows": rows})
     if same_sheet is None:
-        return [], None, read.error
-    return same_sheet["rows"], {**same_sheet, "modified": ""}, read.error
+        return SheetRows([], None, read.error)
+    return SheetRows(same_sheet["rows"], {**same_sheet, "modified": ""}, read.error)
+
+
+def managed_rows(read: SheetRead) -> tuple[list[list[Any]], str | None]:
+    """The read's rows as cells of :data:`cadence.CONVERSATION_COLUMNS`, picked by header name
+    (case and surrounding spaces ignored), or ([], why) when nothing in the sheet may count:
+    the storage found it not as provisioned, or its header lacks or repeats a managed column
+    (a second "Acknowledged" column typed in by someone else must never be the one read)."""
+    if read.untrusted:
+        return [], _distrust(read.untrusted)
+    if not read.header and not read.rows:
+        return [], None  # an empty tab: no conversations yet
+    folded = [str(name).strip().casefold() for name in read.header]
+    at: list[int] = []
+    for column in cadence.CONVERSATION_COLUMNS:
+        count = folded.count(column.casefold())
+        if count != 1:
+            found = "has no" if count == 0 else f"has {count}"
+            return [], _distrust(f"the Conversations tab {found} {column!r} column")
+        at.append(folded.index(column.casefold()))
+    return [[row[i] if i < len(row) else None for i in at] for row in read.rows], None
+
+
+def _distrust(reason: str) -> str:
+    return reason if reason.startswith(UNTRUSTED) else f"{UNTRUSTED}: {reason}"
 
 
 def _record_failure(audit: AuditLog, tables: Sequence[Table]) -> None:

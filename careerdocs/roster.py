@@ -16,6 +16,7 @@ import difflib
 import io
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -399,6 +400,27 @@ def _emails_on_rows(
     return seen
 
 
+def fold(text: str) -> str:
+    """``Sofía  Marín`` and ``sofia marin`` fold to the same text: case, accents and repeated
+    spaces ignored, for matching names as people type them."""
+    decomposed = unicodedata.normalize("NFKD", text.strip())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+def _emails_by_name(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> dict[str, list[str]]:
+    """Folded name → the lower-cased emails of the people with that name, so a manager column
+    holding names (``Reports To: Sofía Marín``, as many HR exports write it) can be resolved."""
+    at_email, at_name = columns.index(EMAIL), columns.index(NAME)
+    found: dict[str, list[str]] = {}
+    for cells in rows:
+        if max(at_email, at_name) < len(cells) and is_email(cells[at_email].strip()):
+            name = fold(cells[at_name])
+            if name:
+                found.setdefault(name, []).append(cells[at_email].strip().lower())
+    return found
+
+
 @dataclass
 class _Check:
     """One validation pass over the rows: what is known so far and every problem found."""
@@ -407,6 +429,7 @@ class _Check:
     allowed_domains: frozenset[str]
     emails_on_rows: Mapping[str, list[int]]
     latest_start: date
+    emails_by_name: Mapping[str, list[str]] = field(default_factory=dict)
     problems: list[tuple[int, str]] = field(default_factory=list)
     manager_links: dict[str, tuple[int, str]] = field(default_factory=dict)  # email → row, manager
     # row, column, email, and where among the problems it would be reported
@@ -469,6 +492,16 @@ class _Check:
         )
 
     def manager(self, row: int, email: str | None, value: str) -> str | None:
+        named = self.emails_by_name.get(fold(value), []) if value and not is_email(value) else []
+        if len(named) > 1:
+            self.report(
+                row,
+                f"manager {value!r} is the name of {len(named)} people "
+                f"({', '.join(named)}): give the manager's email",
+            )
+            return None
+        if named:
+            value = named[0]  # the manager column holds a name: the person of that name
         manager = self.email(row, MANAGER_EMAIL, value) if value else None
         if manager is None:
             return None
@@ -592,6 +625,7 @@ def parse_roster(
         allowed_domains=frozenset(domain.lower() for domain in allowed_domains),
         emails_on_rows=_emails_on_rows(names, rows, first_row),
         latest_start=latest_start(today),
+        emails_by_name=_emails_by_name(names, rows),
     )
     people: list[Person] = []
     for offset, cells in enumerate(rows):

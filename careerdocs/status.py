@@ -10,7 +10,6 @@ error naming the closest values, never a quietly empty table.
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import rollup
 from .cadence import FiscalYear, Status
 from .errors import CareerdocsError, InvalidInput, Problem
+from .roster import fold
 from .workspace.base import STATUS_TAB
 
 if TYPE_CHECKING:
@@ -80,13 +80,6 @@ class Table:
     records: list[Record]
     as_of: str
     refreshed: bool = False
-
-
-def fold(text: str) -> str:
-    """``Sofía Marín`` and ``sofia marin`` fold to the same text: case and accents ignored."""
-    decomposed = unicodedata.normalize("NFKD", text.strip())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
 
 
 def as_records(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Record]:

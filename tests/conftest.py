@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from careerdocs.audit import AuditLog
 from careerdocs.sandbox.oauth import new_private_key
 from careerdocs.sandbox.server import Sandbox, SandboxOptions
 from careerdocs.workspace.google.auth import CredentialFactory
@@ -199,3 +200,81 @@ def google_setup(tmp_path: Path, signing_key: rsa.RSAPrivateKey) -> Iterator[Goo
         yield GoogleSetup(kit, config)
     finally:
         kit.sandbox.stop()
+
+
+# -- deterministic kills ---------------------------------------------------------------------
+
+
+class Killed(BaseException):
+    """A simulated kill -9 at a chosen point. Not an Exception, so nothing in careerdocs catches
+    it: the run stops exactly there, as a killed process would (only ``finally`` blocks run,
+    which is what the OS does for the locks and open files of a dead process)."""
+
+
+class KillingAuditLog(AuditLog):
+    """An audit log that kills the run just before writing its ``kill_at``-th event (1-based).
+
+    Every write careerdocs makes is followed by its audit event, so killing at event N for
+    each N from 1 to the number of events of an uninterrupted run stops the run once after
+    every step (the step done, its event not yet written)."""
+
+    def __init__(self, path: Path | None, command: str, *, kill_at: int | None = None) -> None:
+        super().__init__(path, command)
+        self.kill_at = kill_at
+        self.count = 0
+
+    def record(self, action: str, **fields: Any) -> None:
+        self.count += 1
+        if self.count == self.kill_at:
+            raise Killed(f"killed before audit event {self.count} ({action})")
+        super().record(action, **fields)
+
+
+@dataclass
+class KillSwitch:
+    """Arms a kill in the next careerdocs CLI run (patched in by the ``kill_switch`` fixture).
+
+    ``at_event(n)``: before the run's n-th audit event (any backend). ``after_document(n)``:
+    right after the n-th local document lands on disk and before its marker records it. A kill
+    fires once, then the switch is disarmed, so the next run is the re-run."""
+
+    event: int | None = None
+    document: int | None = None
+    documents_written: int = 0
+
+    def at_event(self, n: int) -> None:
+        self.event, self.document = n, None
+
+    def after_document(self, n: int) -> None:
+        self.event, self.document, self.documents_written = None, n, 0
+
+    def audit_log(self, path: Path | None, command: str) -> KillingAuditLog:
+        kill_at, self.event = self.event, None
+        return KillingAuditLog(path, command, kill_at=kill_at)
+
+    def document_written(self, _path: Path) -> None:
+        self.documents_written += 1
+        if self.document is not None and self.documents_written == self.document:
+            self.document = None
+            raise Killed(f"killed after document {self.documents_written} landed")
+
+
+@pytest.fixture
+def kill_switch(monkeypatch: pytest.MonkeyPatch) -> KillSwitch:
+    """A :class:`KillSwitch` wired into the CLI's audit log and the local backend."""
+    from careerdocs import cli
+    from careerdocs.workspace.local import LocalWorkspace
+
+    switch = KillSwitch()
+    monkeypatch.setattr(cli, "AuditLog", switch.audit_log)
+    monkeypatch.setattr(
+        LocalWorkspace, "after_document_write", staticmethod(switch.document_written)
+    )
+    return switch
+
+
+def audit_events(path: Path) -> list[dict[str, Any]]:
+    """Every event of an audit log, oldest first ([] if there is none)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -163,18 +163,20 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     """The numbers a reviewer checks, for two people: per person one folder, three uploads
     (converted to Docs and Sheets, each recording its fill in the upload itself), one Sheets
     read (a converted upload's new tab id) and one write to protect the Conversations tab, one
-    Drive update recording that protection and the tab id, one email; per share the grant's
-    record on the folder, then the permission; for the run, one batched Drive search and the
-    central sheet (a new one: its tabs, a read that its empty first tab is still empty, and
-    one atomic write that adds the People tab and deletes that first tab)."""
+    Drive update recording that protection and the tab id, one Drive search for duplicates a
+    concurrent run made (heal), one email and one Drive update recording it (so a re-run never
+    sends it again); per share the grant's record on the folder, then the permission; for the
+    run, one batched Drive search and the central sheet (a new one: its tabs, a read that its
+    empty first tab is still empty, and one atomic write that adds the People tab and deletes
+    that first tab)."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
         host = call.split()[1].split("/")[0]
         per_host[host] = per_host.get(host, 0) + 1
     assert per_host == {
-        "oauth2.googleapis.com": 3,  # one token per acting user
-        "www.googleapis.com": 16,
+        "oauth2.googleapis.com": 2,  # one token per acting user (the admin is in the roster)
+        "www.googleapis.com": 20,
         "sheets.googleapis.com": 7,
         "gmail.googleapis.com": 2,
     }

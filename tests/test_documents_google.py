@@ -12,6 +12,10 @@ from click.testing import CliRunner
 
 from careerdocs.cadence import ConversationType
 from careerdocs.cli import cli
+from careerdocs.config import load_settings
+from careerdocs.provision import resolve_templates
+from careerdocs.workspace import open_workspace
+from careerdocs.workspace.base import ArtifactKind
 
 from .conftest import GoogleSetup
 
@@ -178,3 +182,67 @@ def test_the_tracker_is_landscape_with_a_narrow_date_and_wide_text_columns(
     columns = [c["width"]["magnitude"] for c in table["tableStyle"]["tableColumnProperties"]]
     date, accomplishment, impact, feedback, link = columns
     assert date < link < feedback < accomplishment == impact
+
+
+@pytest.mark.google
+def test_protection_sets_the_templates_layout_again_if_the_conversion_dropped_it(
+    provisioned: GoogleSetup,
+) -> None:
+    """Google documents no list of what an .xlsx import keeps: the protect step sets the
+    Conversations tab's layout itself. Strip it from Zoë's sheet, protect again (what a re-run
+    repairing that step does), and the widths, frozen header, dropdown and date format are back."""
+    kit = provisioned.kit
+    sheet = artifact(provisioned, ZOE, "growth_sheet")
+    tab_id = int(sheet["appProperties"]["careerdocs_tab"])
+    whole_column = {"sheetId": tab_id, "startRowIndex": 1, "startColumnIndex": 0}
+    stripped = [
+        {
+            "updateDimensionProperties": {
+                "range": {
+                    "sheetId": tab_id,
+                    "dimension": "COLUMNS",
+                    "startIndex": 0,
+                    "endIndex": 4,
+                },
+                "properties": {"pixelSize": 100},
+                "fields": "pixelSize",
+            }
+        },
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": tab_id, "gridProperties": {"frozenRowCount": 0}},
+                "fields": "gridProperties.frozenRowCount",
+            }
+        },
+        {"setDataValidation": {"range": {**whole_column, "endColumnIndex": 3}}},
+        {
+            "repeatCell": {
+                "range": {**whole_column, "endColumnIndex": 1},
+                "cell": {"userEnteredFormat": {}},
+                "fields": "userEnteredFormat",
+            }
+        },
+    ]
+    kit.sheets.spreadsheets().batchUpdate(
+        spreadsheetId=sheet["id"], body={"requests": stripped}
+    ).execute(http=kit.http(ZOE))
+    kit.drive.files().update(
+        fileId=sheet["id"], body={"appProperties": {"careerdocs_protected": None}}
+    ).execute(http=kit.http(ZOE))  # the step is due again, as after a crash before it
+    settings = load_settings(provisioned.config)
+    workspace = open_workspace(settings)
+    found = workspace.find_artifacts([ZOE], "FY2027")[ZOE][ArtifactKind.GROWTH_SHEET]
+    template = resolve_templates(settings, workspace)[ArtifactKind.GROWTH_SHEET]
+    workspace.protect(ZOE, found, template)  # as a re-run repairing the step would
+    got = (
+        kit.sheets.spreadsheets()
+        .get(spreadsheetId=sheet["id"], includeGridData=True, fields=SHEET_FIELDS)
+        .execute(http=kit.http(ZOE))
+    )
+    conversations = next(t for t in got["sheets"] if t["properties"]["title"] == "Conversations")
+    assert conversations["properties"]["gridProperties"]["frozenRowCount"] == 1
+    date, with_whom, _, notes = widths(conversations)[:4]
+    assert notes > with_whom > date != 100
+    assert list_choices(conversations, 1, 2) == [kind.value for kind in ConversationType]
+    number_format = cell(conversations, 5, 0)["userEnteredFormat"]["numberFormat"]
+    assert number_format == {"type": "DATE", "pattern": "yyyy-mm-dd"}

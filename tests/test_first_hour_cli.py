@@ -186,8 +186,8 @@ def test_verbose_provision_prints_a_line_per_person(local_config: Path) -> None:
     lines = [line for line in result.stderr.splitlines() if "@example.com: " in line]
     assert len(lines) == 12
     assert (
-        "amara.nwosu@example.com: created folder, igp, tracker, growth_sheet; shared with "
-        "ines.duarte@example.com:writer"
+        "amara.nwosu@example.com: created folder, igp, tracker, growth_sheet; protected; "
+        "shared with ines.duarte@example.com:writer"
     ) in lines
 
 
@@ -249,7 +249,7 @@ def test_one_person_is_one_person(local_config: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == (
         "1 person: 0 up to date; would create 1 folder and 3 documents, share 2 folders, "
-        "send 1 email."
+        "send 1 email; protect 1 growth sheet."
     )
 
 

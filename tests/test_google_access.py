@@ -5,6 +5,7 @@ duplicates two concurrent runs made are healed. Through the real clients against
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -534,3 +535,17 @@ def test_a_content_manager_may_provision_where_the_drive_lets_them_share_folders
     assert result.exit_code == 0, result.output
     zoes = [f for f in careerdocs_files(kit) if f.app_properties.get("careerdocs_person") == ZOE]
     assert len(zoes) == 4
+
+
+def test_doctor_passes_a_user_login_in_a_shared_drive_it_manages(google_setup: GoogleSetup) -> None:
+    kit = google_setup.kit
+    use_shared_drive(google_setup, "organizer")
+    login = kit.sandbox.user_credentials(google_setup.admin)
+    (google_setup.config.parent / "key.json").write_text(json.dumps(login), encoding="utf-8")
+
+    result = run(google_setup, "doctor")
+
+    assert result.exit_code == 0, result.output
+    assert "[ok ] credentials and delegation: token issued (user OAuth login: it acts" in (
+        result.output
+    )

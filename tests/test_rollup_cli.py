@@ -841,7 +841,7 @@ def test_rollup_while_another_holds_the_lock_exits_0_and_writes_nothing(env: Env
     with exclusive(env.lock_file, "rollup"):
         result = env.cli("rollup")
     assert result.exit_code == ExitCode.OK
-    assert "another rollup is running" in result.stderr
+    assert "another careerdocs run is running" in result.stderr
     assert result.stdout == ""
     assert env.central_snapshot() == before
     assert not env.state_file.exists()

@@ -277,3 +277,28 @@ def test_load_roster_uses_the_configs_column_mapping(tmp_path: Path) -> None:
         columns=settings.roster.columns.mapping(),
     )
     assert len(roster) == 5
+
+
+def test_a_reports_to_column_of_names_is_resolved_to_their_emails() -> None:
+    by_name = [[*r[:2], {"": "", "sofia.marin@acme.io": "sofia marin"}.get(r[2], r[2]), *r[3:]]
+               for r in EXPORT_ROWS]  # fmt: skip
+    by_name[1][2] = "Sofía Marín"
+    by_name[2][2] = "TOM ODE"
+    roster = parse_roster(EXPORT_HEADER, by_name, allowed_domains=["acme.io"], today=TODAY)
+    assert {p.email: p.manager_email for p in roster} == {p[0]: p[2] or None for p in EXPORT_ROWS}
+
+
+def test_a_manager_name_shared_by_two_people_asks_for_an_email() -> None:
+    rows = [*EXPORT_ROWS, ["lu.chen2@acme.io", "Lu Chen", "raj.k@acme.io", "2024-01-01", "", ""]]
+    rows.append(["new@acme.io", "New", "Lu Chen", "2024-01-01", "", ""])
+    assert problems_of(EXPORT_HEADER, rows) == [
+        "row 8: manager 'Lu Chen' is the name of 2 people (lu.chen@acme.io, lu.chen2@acme.io): "
+        "give the manager's email"
+    ]
+
+
+def test_a_manager_that_is_neither_an_email_nor_a_name_in_the_roster_is_reported() -> None:
+    rows = [*EXPORT_ROWS, ["new@acme.io", "New", "Nobody Here", "2024-01-01", "", ""]]
+    assert problems_of(EXPORT_HEADER, rows) == [
+        "row 7: manager_email 'Nobody Here' is not an email address"
+    ]

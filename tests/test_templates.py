@@ -409,3 +409,26 @@ def test_the_readmes_quote_the_counting_rule() -> None:
     for readme in (REPO / "README.md", TEMPLATES / "README.md"):
         text = " ".join(readme.read_text(encoding="utf-8").replace("> ", "").split())
         assert COUNTING_RULE in text, readme
+
+
+@pytest.mark.parametrize(
+    ("tab", "frozen", "choices", "dates"),
+    [
+        ("Conversations", 1, {2: tuple(k.value for k in ConversationType)}, {0: "yyyy-mm-dd"}),
+        ("Growth Plan", 2, {0: ("personal", "professional")}, {5: "yyyy-mm-dd"}),
+    ],
+)
+def test_the_layout_a_backend_sets_again_is_read_from_the_template(
+    tab: str, frozen: int, choices: dict[int, tuple[str, ...]], dates: dict[int, str]
+) -> None:
+    """What the Google backend re-applies after an upload (office.tab_layout): the checkbox
+    columns are not dropdowns, Notes is the widest data column and wraps."""
+    layout = office.tab_layout(TEMPLATES / SHEET_TEMPLATE, tab)
+    assert layout is not None
+    assert (layout.frozen_rows, dict(layout.choices), dict(layout.date_formats)) == (
+        frozen,
+        choices,
+        dates,
+    )
+    if tab == "Conversations":
+        assert max(range(6), key=lambda c: layout.widths[c]) == 3 and 3 in layout.wrapped

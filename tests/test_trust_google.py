@@ -434,7 +434,8 @@ def test_a_tab_changed_by_its_owner_is_untrusted_and_the_reason_says_how(
     )
     assert attempt(steps)[0]
     read = sheet.read()
-    assert read.untrusted == f"{UNTRUSTED}: {reason}" or reason in (read.untrusted or ""), read
+    assert read.untrusted is not None, read
+    assert read.untrusted.startswith(UNTRUSTED) and reason in read.untrusted, read.untrusted
     assert read.rows == []
     after = status_of(sheet.setup, ZOE)
     assert after["status"] != "acknowledged"
@@ -581,6 +582,11 @@ def test_a_value_that_looks_like_a_placeholder_is_never_filled_again(copied: Goo
     assert f"={LITERAL_NAME}" in cells and ZOE in cells
     for kind in ("igp", "growth_sheet"):
         assert files[kind]["appProperties"]["careerdocs_filled"] == "yes", kind
+    ws = workspace(copied)  # the copy is protected by its template's tab id, and reads trusted
+    sheet = ws.find_artifacts([ZOE], "FY2027")[ZOE][ArtifactKind.GROWTH_SHEET]
+    assert sheet.steps >= {STEP_FILLED, STEP_PROTECTED}
+    (read,) = ws.read_conversations([sheet])
+    assert read.untrusted is None, read.untrusted
 
 
 def test_fill_after_a_crash_fills_once_and_a_repeat_changes_nothing(copied: GoogleSetup) -> None:

@@ -178,11 +178,16 @@ class ChartSpec:
 
 @dataclass(frozen=True)
 class Email:
+    """One message. ``key`` names it among everything careerdocs sends (the notification of one
+    person for one fiscal year: ``notify-<fy>-<person>``): a backend that can tell a message
+    with that key was already sent sends it at most once (local: the outbox file's name)."""
+
     sender: str
     to: str
     subject: str
     body: str
     cc: tuple[str, ...] = ()
+    key: str = ""
 
 
 @dataclass

@@ -5,14 +5,24 @@ Layout under ``output_dir``::
     <folder name>/.careerdocs.json   the marker: whose folder this is and what careerdocs made in it
     <folder name>/<name>.docx        IGP and accomplishment tracker
     <folder name>/<name>.xlsx        growth plan sheet
-    outbox/<time>-<to>.eml           notification emails, for someone to send
+    outbox/notify-<fy>-<to>.eml      notification emails, for someone to send
 
 The marker plays the part of Drive's appProperties: artifacts are found by reading markers, never
 by remembering, so renaming a folder keeps it found and deleting a file by hand makes the next
-provision recreate it. A person has one folder for every fiscal year; its shares are recorded
-there (files inherit them, as in Drive) but nothing is shared on disk. Every file is written to a
-temporary name in the same folder and moved into place, so nothing is ever half-written, and no
-existing document is ever overwritten: a person's edits are sacred.
+provision recreate it. Each document also carries its own id (person, kind, fiscal year; see
+:mod:`careerdocs.workspace.stamp`), so a document renamed by hand is still found, and one that
+landed while a killed run had not yet recorded it is adopted instead of refused forever.
+
+The marker records each step of a person's provisioning, written right after the step it
+records: a file's ``filled`` and ``protected`` steps, and per fiscal year whether the person was
+``notified``. A person has one folder for every fiscal year; its shares are recorded there (files
+inherit them, as in Drive) together with which of them careerdocs granted (``grants``, the only
+ones it ever revokes), but nothing is shared on disk. Every file is written to a temporary name
+in the same folder and moved into place, so nothing is ever half-written, and no existing
+document is ever overwritten: a person's edits are sacred.
+
+Two runs at once over the same folder would both see a person as missing: every writing command
+holds the configuration's run lock (:mod:`careerdocs.lock`) for its whole run.
 """
 
 from __future__ import annotations
@@ -22,8 +32,9 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -35,11 +46,15 @@ from openpyxl import Workbook, load_workbook
 
 from .. import fields
 from ..errors import CareerdocsError, TemplateError, WorkspaceError
-from . import office
+from . import office, stamp
 from .base import (
     CONVERSATIONS_TAB,
     MARKER_FY,
+    MARKER_KIND,
     MARKER_PERSON,
+    STEP_FILLED,
+    STEP_NOTIFIED,
+    STEP_PROTECTED,
     Artifact,
     ArtifactKind,
     Email,
@@ -49,7 +64,7 @@ from .base import (
 )
 
 MARKER_FILE = ".careerdocs.json"
-MARKER_VERSION = 1
+MARKER_VERSION = 2  # 2: steps, grants and ids inside documents
 OUTBOX = "outbox"
 SUFFIXES = {
     ArtifactKind.IGP: office.DOCX_SUFFIX,
@@ -81,19 +96,28 @@ KEY_CREATED = "created"
 KEY_YEARS = "years"
 KEY_ARTIFACTS = "artifacts"
 KEY_SHARES = "shares"
+KEY_GRANTS = "grants"
+KEY_STEPS = "steps"
 
 
 class LocalWorkspace:
     """Careerdocs storage in ``output_dir`` and the central workbook at ``central_workbook``.
 
-    Not safe for two runs at once over the same folder; the CLI's run lock prevents that.
+    A file on disk cannot tell the person from their manager, so nothing here enforces identity:
+    growth sheets are never reported ``untrusted`` and nobody is ever ``unreachable``.
     """
 
     backend = "local"
 
+    #: Called with the path of each document right after it lands on disk and before the marker
+    #: records it: the window a killed run leaves open. Tests set it (a ``staticmethod``) to
+    #: simulate that kill.
+    after_document_write: Callable[[Path], None] | None = None
+
     def __init__(self, output_dir: Path, central_workbook: Path) -> None:
         self.output_dir = Path(output_dir).expanduser().resolve()
         self.central_workbook = Path(central_workbook).expanduser().resolve()
+        self.unreachable: dict[str, str] = {}
 
     def describe(self) -> str:
         return f"folder {self.output_dir}"
@@ -109,7 +133,11 @@ class LocalWorkspace:
         self, people: Sequence[str], fy: str
     ) -> Mapping[str, Mapping[ArtifactKind, Artifact]]:
         """Every person asked for is a key; a file deleted by hand is not reported. If two
-        folders claim the same person (a copied folder), the one created first wins."""
+        folders claim the same person (a copied folder), the one created first wins.
+
+        A document the marker does not record for ``fy`` (or records under a name that is
+        gone) is looked for by the id inside it; such a document comes back with the steps the
+        marker recorded for it, none if it was never recorded, so the next step adopts it."""
         wanted = {person.casefold(): person for person in people}
         found: dict[str, dict[ArtifactKind, Artifact]] = {person: {} for person in people}
         for folder, marker in self._markers():
@@ -136,25 +164,46 @@ class LocalWorkspace:
     def _artifacts(
         self, folder: Path, marker: Mapping[str, Any], person: str, fy: str
     ) -> dict[ArtifactKind, Artifact]:
-        shares = _shares(marker)
-        found = {ArtifactKind.FOLDER: self._folder_artifact(folder, marker, person)}
+        found = {ArtifactKind.FOLDER: self._folder_artifact(folder, marker, person, fy)}
+        stamped: dict[str, Path] | None = None
         for kind in SUFFIXES:
             path = _recorded_file(folder, marker, fy, kind.value)
-            if path is not None and path.is_file():
-                entry = marker[KEY_YEARS][fy][KEY_ARTIFACTS][kind.value]
-                name = str(entry.get(KEY_NAME, path.stem))
-                found[kind] = self._artifact(kind, person, fy, path, name, shares)
+            if path is None or not path.is_file():
+                if stamped is None:
+                    stamped = _stamped_files(folder, person, fy)
+                path = stamped.get(kind.value)
+            if path is not None:
+                found[kind] = self._file_artifact(folder, marker, person, fy, kind, path)
         return found
 
-    def _folder_artifact(self, folder: Path, marker: Mapping[str, Any], person: str) -> Artifact:
-        return self._artifact(
-            ArtifactKind.FOLDER,
-            person,
-            marker[MARKER_FY],
-            folder,
-            marker[KEY_NAME],
-            _shares(marker),
+    def _folder_artifact(
+        self, folder: Path, marker: Mapping[str, Any], person: str, fy: str
+    ) -> Artifact:
+        year = _year(marker, fy)
+        return replace(
+            self._artifact(
+                ArtifactKind.FOLDER, person, marker[MARKER_FY], folder, marker[KEY_NAME], marker
+            ),
+            steps=frozenset(_steps(year)),
+            grants=_grants(marker),
         )
+
+    def _file_artifact(
+        self,
+        folder: Path,
+        marker: Mapping[str, Any],
+        person: str,
+        fy: str,
+        kind: ArtifactKind,
+        path: Path,
+    ) -> Artifact:
+        """The document at ``path`` with what the marker recorded for ``kind`` in ``fy``; a
+        document the marker does not record (yet) has no steps."""
+        entry = _entry(marker, fy, kind.value)
+        recorded = entry is not None and entry.get(KEY_FILE) == path.name
+        name = str(entry.get(KEY_NAME, path.stem)) if recorded and entry else path.stem
+        artifact = self._artifact(kind, person, fy, path, name, marker)
+        return replace(artifact, steps=frozenset(_steps(entry)) if recorded else frozenset())
 
     def _artifact(
         self,
@@ -163,10 +212,10 @@ class LocalWorkspace:
         fy: str,
         path: Path,
         name: str,
-        shares: tuple[tuple[str, str], ...],
+        marker: Mapping[str, Any],
     ) -> Artifact:
         with _io(f"cannot read {path}"):
-            modified = _rfc3339(path.stat().st_mtime)
+            stat = path.stat()
         return Artifact(
             kind,
             person,
@@ -174,8 +223,9 @@ class LocalWorkspace:
             path.relative_to(self.output_dir).as_posix(),
             name,
             path.as_uri(),
-            modified,
-            shares,
+            _rfc3339(stat.st_mtime),
+            _shares(marker),
+            created=str(marker.get(KEY_CREATED, "")),
         )
 
     # -- creating ----------------------------------------------------------------------------
@@ -185,7 +235,7 @@ class LocalWorkspace:
         one named ``name`` made filesystem-safe, with `` (2)``, `` (3)``… if that name is taken."""
         existing = self._folder_of(person)
         folder, marker = existing or self._claim_folder(person, name, fy)
-        return self._folder_artifact(folder, marker, person)
+        return self._folder_artifact(folder, marker, person, fy)
 
     def _claim_folder(self, person: str, name: str, fy: str) -> tuple[Path, dict[str, Any]]:
         """Build the folder with its marker under a hidden temporary name, then rename it into
@@ -199,6 +249,7 @@ class LocalWorkspace:
             KEY_FOLDER: base,
             KEY_CREATED: _rfc3339(datetime.now(timezone.utc).timestamp()),
             KEY_SHARES: {},
+            KEY_GRANTS: {},
             KEY_YEARS: {},
         }
         staging = self.output_dir / f"{TEMP_PREFIX}{uuid.uuid4().hex}{TEMP_SUFFIX}"
@@ -226,13 +277,17 @@ class LocalWorkspace:
         values: Mapping[str, str],
         fy: str,
     ) -> Artifact:
-        """Fill the template into ``<folder>/<name>.docx|.xlsx``. A growth sheet's Conversations
-        tab's header row is locked (no password) and every data cell, Acknowledged included, is left
-        editable: a file on disk cannot tell the person from their manager, so locking the tick
-        would only lock out the person who must make it.
+        """Fill the template into ``<folder>/<name>.docx|.xlsx``, with careerdocs' id inside it,
+        and record it (``STEP_FILLED``: a local file only ever lands filled). A growth sheet's
+        Conversations tab is protected as it is written (see :meth:`protect`): its header row is
+        locked (no password) and every data cell, Acknowledged included, is left editable: a
+        file on disk cannot tell the person from their manager, so locking the tick would only
+        lock out the person who must make it.
 
         Raises TemplateError for an unreadable template or a placeholder without a value, and
-        WorkspaceError if the file exists or ``kind`` was already made this fiscal year."""
+        WorkspaceError if the file exists or ``kind`` was already made this fiscal year (a
+        document that landed unrecorded is found by :meth:`find_artifacts` and adopted by
+        :meth:`fill`, never made twice)."""
         if kind not in SUFFIXES:
             raise WorkspaceError(f"create_file cannot make a {kind.value}; use create_folder")
         path = _template_path(template)
@@ -242,19 +297,81 @@ class LocalWorkspace:
             )
         directory, marker = self._owned_folder(person, folder)
         target = directory / _file_name(name, SUFFIXES[kind])
-        _refuse_existing(marker, directory, target, kind, fy)
+        _refuse_existing(marker, directory, target, person, kind, fy)
         data = office.fill(path, values, protect_layout=kind is ArtifactKind.GROWTH_SHEET)
+        data = stamp.stamp(data, _identity(person, kind, fy))
         with _io(f"cannot write {target}"):
             _write_new(target, data)
-        year = marker[KEY_YEARS].setdefault(fy, {})
-        year.setdefault(KEY_ARTIFACTS, {})[kind.value] = {
-            KEY_FILE: target.name,
-            KEY_NAME: name,
-            KEY_TEMPLATE: template.source,
-        }
+        if self.after_document_write is not None:
+            self.after_document_write(target)
+        entry = _record_file(marker, fy, kind, target, name, template.source)
+        _add_step(entry, STEP_FILLED)
         with _io(f"cannot write the marker in {directory}"):
             _write_marker(directory, marker)
-        return self._artifact(kind, person, fy, target, name, _shares(marker))
+        return self._file_artifact(directory, marker, person, fy, kind, target)
+
+    def fill(
+        self,
+        person: str,
+        artifact: Artifact,
+        template: TemplateRef,
+        values: Mapping[str, str],
+    ) -> Artifact:
+        """Adopt a document that landed but was not recorded (a run killed between the write and
+        the marker): a local file is filled before it lands, so only the record is missing.
+        Placeholders are never filled again, since a value may itself look like one."""
+        directory, marker, path = self._owned_file(person, artifact)
+        entry = _record_file(
+            marker, artifact.fy, artifact.kind, path, artifact.name, template.source
+        )
+        _add_step(entry, STEP_FILLED)
+        with _io(f"cannot write the marker in {directory}"):
+            _write_marker(directory, marker)
+        return self._file_artifact(directory, marker, person, artifact.fy, artifact.kind, path)
+
+    def protect(self, person: str, sheet: Artifact, template: TemplateRef) -> Artifact:
+        """Make sure the growth sheet's Conversations tab carries sheet protection (added, with
+        the file rewritten whole, only when it is missing: an older sheet, or protection removed
+        by hand) and record ``STEP_PROTECTED``. A file on disk cannot know who edits it, so this
+        guards against slips, not intent; the local tab id is not recorded (read by name)."""
+        if sheet.kind is not ArtifactKind.GROWTH_SHEET:
+            raise WorkspaceError(f"only a growth sheet can be protected, not a {sheet.kind.value}")
+        directory, marker, path = self._owned_file(person, sheet)
+        try:
+            data = office.protect_conversations(path)
+        except CareerdocsError:
+            raise
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise WorkspaceError(f"cannot protect {path}: {exc}") from None
+        if data is not None:
+            with _io(f"cannot write {path}"):
+                _write_atomically(path, stamp.stamp(data, _identity(person, sheet.kind, sheet.fy)))
+            if self.after_document_write is not None:
+                self.after_document_write(path)
+        entry = _record_file(marker, sheet.fy, sheet.kind, path, sheet.name, "")
+        _add_step(entry, STEP_PROTECTED)
+        with _io(f"cannot write the marker in {directory}"):
+            _write_marker(directory, marker)
+        return self._file_artifact(directory, marker, person, sheet.fy, sheet.kind, path)
+
+    def mark(self, person: str, artifact: Artifact, step: str, fy: str) -> Artifact:
+        """Record ``step`` in the marker: on the folder, for ``fy``; on a file, for its year."""
+        if artifact.kind is ArtifactKind.FOLDER:
+            directory, marker = self._owned_folder(person, artifact)
+            _add_step(marker[KEY_YEARS].setdefault(fy, {}), step)
+            with _io(f"cannot write the marker in {directory}"):
+                _write_marker(directory, marker)
+            return self._folder_artifact(directory, marker, person, fy)
+        directory, marker, path = self._owned_file(person, artifact)
+        entry = _record_file(marker, artifact.fy, artifact.kind, path, artifact.name, "")
+        _add_step(entry, step)
+        with _io(f"cannot write the marker in {directory}"):
+            _write_marker(directory, marker)
+        return self._file_artifact(directory, marker, person, artifact.fy, artifact.kind, path)
+
+    def heal(self, person: str, fy: str, kept: Mapping[ArtifactKind, Artifact]) -> list[str]:
+        """Nothing to heal: the run lock keeps a second run off the same folder."""
+        return []
 
     def _owned_folder(self, person: str, folder: Artifact) -> tuple[Path, dict[str, Any]]:
         """The directory of ``folder`` (or of the folder a file artifact is in) and its marker,
@@ -269,33 +386,68 @@ class LocalWorkspace:
             )
         return directory, marker
 
+    def _owned_file(self, person: str, artifact: Artifact) -> tuple[Path, dict[str, Any], Path]:
+        """Like :meth:`_owned_folder` for a document, with the document's path, checked to be
+        one careerdocs made for ``person`` (by the marker or by the id inside it)."""
+        directory, marker = self._owned_folder(person, artifact)
+        path = self.output_dir / artifact.id
+        if path.parent != directory or not path.is_file():
+            raise WorkspaceError(f"{artifact.id!r} is not a document in {directory}")
+        recorded = _recorded_file(directory, marker, artifact.fy, artifact.kind.value)
+        identity = stamp.read_stamp(path)
+        if recorded != path and identity != _identity(person, artifact.kind, artifact.fy):
+            raise WorkspaceError(f"{path} is not the {artifact.kind.value} careerdocs made")
+        return directory, marker, path
+
     # -- sharing and telling -----------------------------------------------------------------
 
     def share(self, person: str, target: Artifact, grantee: str, role: str) -> bool:
-        """Record ``role`` for ``grantee`` on the person's folder; nothing is shared on disk.
-        A stronger role already recorded is kept (reader < commenter < writer)."""
+        """Record ``role`` for ``grantee`` on the person's folder, as a careerdocs grant; nothing
+        is shared on disk. A stronger role already recorded is kept (reader < commenter <
+        writer)."""
         if role not in ROLE_RANK:
             raise WorkspaceError(f"unknown role {role!r}; expected one of {', '.join(ROLE_RANK)}")
         directory, marker = self._owned_folder(person, target)
-        shares = marker.setdefault(KEY_SHARES, {})
+        shares = marker[KEY_SHARES]
         key = grantee.strip().lower()
         held = shares.get(key)
         if held is not None and ROLE_RANK.get(held, 0) >= ROLE_RANK[role]:
             return False
         shares[key] = role
+        marker[KEY_GRANTS][key] = role
+        with _io(f"cannot write the marker in {directory}"):
+            _write_marker(directory, marker)
+        return True
+
+    def revoke(self, person: str, target: Artifact, grantee: str) -> bool:
+        """Remove the share careerdocs granted to ``grantee``; False if it granted none. A
+        share recorded without a grant (added to the marker by hand) is never touched."""
+        directory, marker = self._owned_folder(person, target)
+        key = grantee.strip().lower()
+        granted = marker[KEY_GRANTS].pop(key, None)
+        if granted is None:
+            return False
+        if marker[KEY_SHARES].get(key) == granted:
+            del marker[KEY_SHARES][key]
         with _io(f"cannot write the marker in {directory}"):
             _write_marker(directory, marker)
         return True
 
     def send_email(self, email: Email) -> None:
-        """Write the message as ``outbox/<UTC time>-<to>.eml`` (UTF-8, RFC 822) for a person or
-        a mail client to send; an existing file is never replaced."""
+        """Write the message as an .eml file (UTF-8, RFC 822) in the outbox for a person or a
+        mail client to send. A message with a ``key`` goes to ``outbox/<key>.eml`` at most once:
+        if that file exists it was sent already (a run killed before recording it), so nothing
+        is written. Without a key: ``outbox/<UTC time>-<to>.eml``, never replacing a file."""
         message = _message(email)
         outbox = self.output_dir / OUTBOX
-        now = datetime.now(timezone.utc)
-        stem = f"{now.strftime(EMAIL_TIME_FORMAT)}-{safe_name(email.to)}"
         with _io(f"cannot write to {outbox}"):
             outbox.mkdir(parents=True, exist_ok=True)
+            if email.key:
+                target = outbox / f"{safe_name(email.key)}.eml"
+                with suppress(FileExistsError):  # sent already, by this run or a killed one
+                    _write_new(target, message)
+                return
+            stem = f"{datetime.now(timezone.utc).strftime(EMAIL_TIME_FORMAT)}-{safe_name(email.to)}"
             for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
                 suffix = "" if attempt == 1 else f"-{attempt}"
                 try:
@@ -309,7 +461,8 @@ class LocalWorkspace:
     # -- reading -----------------------------------------------------------------------------
 
     def read_conversations(self, sheets: Sequence[Artifact]) -> list[SheetRead]:
-        """Values as stored: dates come back as ``datetime``, ticks as ``bool``."""
+        """Header and rows, values as stored: dates come back as ``datetime``, ticks as
+        ``bool``. Never ``untrusted``: a file on disk cannot prove who edited it."""
         return [self._read_conversations(sheet) for sheet in sheets]
 
     def _read_conversations(self, sheet: Artifact) -> SheetRead:
@@ -322,7 +475,8 @@ class LocalWorkspace:
             return SheetRead(sheet.person, error=f"cannot read {path}: {exc}")
         if table is None:
             return SheetRead(sheet.person, error=f"{path} has no {CONVERSATIONS_TAB!r} tab")
-        return SheetRead(sheet.person, rows=table[1])
+        header, rows = table
+        return SheetRead(sheet.person, rows=rows, header=header)
 
     def read_table(self, source: str) -> tuple[list[str], list[list[str]]]:
         raise WorkspaceError(
@@ -442,7 +596,28 @@ def _read_marker(folder: Path) -> dict[str, Any]:
         raise WorkspaceError(f"{path} is not a careerdocs marker; repair or delete it")
     marker.setdefault(MARKER_FY, "")
     marker.setdefault(KEY_NAME, folder.name)
+    if marker.get(KEY_VERSION, 1) < MARKER_VERSION:
+        _upgrade(marker)
+    if not isinstance(marker.setdefault(KEY_GRANTS, {}), dict):
+        raise WorkspaceError(f"{path} is not a careerdocs marker; repair or delete it")
     return marker
+
+
+def _upgrade(marker: dict[str, Any]) -> None:
+    """Read a version-1 marker as what version 1 did: every share was careerdocs' grant, every
+    recorded file was written filled (and a growth sheet protected), and a person was emailed
+    when their files were made, so a year with recorded files counts as notified."""
+    marker.setdefault(KEY_GRANTS, dict(marker[KEY_SHARES]))
+    for year in marker[KEY_YEARS].values():
+        artifacts = year.get(KEY_ARTIFACTS) if isinstance(year, dict) else None
+        if not isinstance(artifacts, dict) or not artifacts:
+            continue
+        year.setdefault(KEY_STEPS, [STEP_NOTIFIED])
+        for kind, entry in artifacts.items():
+            if isinstance(entry, dict):
+                done = [STEP_FILLED, STEP_PROTECTED] if kind == "growth_sheet" else [STEP_FILLED]
+                entry.setdefault(KEY_STEPS, done)
+    marker[KEY_VERSION] = MARKER_VERSION
 
 
 def _write_marker(folder: Path, marker: Mapping[str, Any]) -> None:
@@ -455,35 +630,116 @@ def _marker_bytes(marker: Mapping[str, Any]) -> bytes:
     return (json.dumps(marker, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
+def _year(marker: Mapping[str, Any], fy: str) -> Mapping[str, Any] | None:
+    year = marker[KEY_YEARS].get(fy)
+    return year if isinstance(year, dict) else None
+
+
+def _entry(marker: Mapping[str, Any], fy: str, kind: str) -> dict[str, Any] | None:
+    """What the marker records for the ``kind`` of ``fy``, tolerating hand-edited markers."""
+    year = _year(marker, fy)
+    artifacts = year.get(KEY_ARTIFACTS) if year is not None else None
+    entry = artifacts.get(kind) if isinstance(artifacts, dict) else None
+    return entry if isinstance(entry, dict) else None
+
+
 def _recorded_file(folder: Path, marker: Mapping[str, Any], fy: str, kind: str) -> Path | None:
     """Where the marker says the ``kind`` of ``fy`` is, tolerating hand-edited markers."""
-    year = marker[KEY_YEARS].get(fy)
-    artifacts = year.get(KEY_ARTIFACTS) if isinstance(year, dict) else None
-    entry = artifacts.get(kind) if isinstance(artifacts, dict) else None
-    file = entry.get(KEY_FILE) if isinstance(entry, dict) else None
+    entry = _entry(marker, fy, kind)
+    file = entry.get(KEY_FILE) if entry is not None else None
     if not isinstance(file, str) or "/" in file or file.startswith(TEMP_PREFIX):
         return None
     return folder / file
+
+
+def _record_file(
+    marker: dict[str, Any], fy: str, kind: ArtifactKind, path: Path, name: str, template: str
+) -> dict[str, Any]:
+    """The marker's entry for ``path`` as the ``kind`` of ``fy``, made (with no steps yet) if
+    the marker recorded another file or none: recorded steps belong to one file."""
+    year = marker[KEY_YEARS].setdefault(fy, {})
+    artifacts = year.setdefault(KEY_ARTIFACTS, {})
+    entry = artifacts.get(kind.value)
+    if not isinstance(entry, dict) or entry.get(KEY_FILE) != path.name:
+        entry = {KEY_FILE: path.name, KEY_NAME: name, KEY_TEMPLATE: template, KEY_STEPS: []}
+        artifacts[kind.value] = entry
+    if template and not entry.get(KEY_TEMPLATE):
+        entry[KEY_TEMPLATE] = template
+    return entry
+
+
+def _steps(record: Mapping[str, Any] | None) -> list[str]:
+    steps = record.get(KEY_STEPS) if record is not None else None
+    return [s for s in steps if isinstance(s, str)] if isinstance(steps, list) else []
+
+
+def _add_step(record: dict[str, Any], step: str) -> None:
+    steps = _steps(record)
+    if step not in steps:
+        steps.append(step)
+    record[KEY_STEPS] = steps
 
 
 def _shares(marker: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(marker[KEY_SHARES].items()))
 
 
+def _grants(marker: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(marker[KEY_GRANTS].items()))
+
+
+def _identity(person: str, kind: ArtifactKind, fy: str) -> dict[str, str]:
+    """The id written inside each document: whose it is, what it is, for which year."""
+    return {MARKER_PERSON: person.lower(), MARKER_KIND: kind.value, MARKER_FY: fy}
+
+
+def _stamped_files(folder: Path, person: str, fy: str) -> dict[str, Path]:
+    """Documents in ``folder`` whose id says they are ``person``'s for ``fy``, by kind. Two
+    with one id (a copy made by hand) resolve to the oldest, then the first by name."""
+    found: dict[str, tuple[float, str, Path]] = {}
+    with _io(f"cannot list {folder}"):
+        candidates = [
+            p
+            for p in folder.iterdir()
+            if p.suffix.lower() in (office.DOCX_SUFFIX, office.XLSX_SUFFIX)
+            and not p.name.startswith(TEMP_PREFIX)
+            and p.is_file()
+        ]
+        for path in candidates:
+            identity = stamp.read_stamp(path)
+            if identity is None or identity.get(MARKER_FY) != fy:
+                continue
+            if identity.get(MARKER_PERSON, "").casefold() != person.casefold():
+                continue
+            kind = identity.get(MARKER_KIND, "")
+            rank = (path.stat().st_mtime, path.name, path)
+            if kind not in found or rank < found[kind]:
+                found[kind] = rank
+    return {kind: rank[2] for kind, rank in found.items()}
+
+
 # -- files -----------------------------------------------------------------------------------
 
 
 def _refuse_existing(
-    marker: Mapping[str, Any], directory: Path, target: Path, kind: ArtifactKind, fy: str
+    marker: Mapping[str, Any],
+    directory: Path,
+    target: Path,
+    person: str,
+    kind: ArtifactKind,
+    fy: str,
 ) -> None:
-    """A person's edits are sacred: never replace a file, never make a second one of a kind."""
+    """A person's edits are sacred: never replace a file, never make a second one of a kind
+    (recorded in the marker, or found by the id inside it)."""
+    recorded = _recorded_file(directory, marker, fy, kind.value)
+    if recorded is None or not recorded.is_file():
+        recorded = _stamped_files(directory, person, fy).get(kind.value)
+    if recorded is not None:
+        raise WorkspaceError(f"the {kind.value} for {fy} already exists as {recorded}")
     if target.exists():
         raise WorkspaceError(
             f"{target} already exists; careerdocs never overwrites a person's document"
         )
-    recorded = _recorded_file(directory, marker, fy, kind.value)
-    if recorded is not None and recorded.is_file():
-        raise WorkspaceError(f"the {kind.value} for {fy} already exists as {recorded}")
 
 
 def _template_path(template: TemplateRef) -> Path:

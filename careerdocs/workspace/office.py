@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from copy import copy
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -92,6 +93,66 @@ def fill(path: Path, values: Mapping[str, str], *, protect_layout: bool = False)
     if _template_type(path) == DOCX_SUFFIX:
         return _fill_docx(path, values)
     return _fill_xlsx(path, values, protect_layout)
+
+
+@dataclass(frozen=True)
+class TabLayout:
+    """What a template sets on one tab that a person relies on, read from its .xlsx so a
+    backend can set it again where a conversion might have dropped it. Columns are zero-based;
+    formats and wrapping are those of the first data row (row 2), meant for the whole column."""
+
+    frozen_rows: int
+    widths: Mapping[int, int]  # column -> width in characters
+    choices: Mapping[int, tuple[str, ...]]  # dropdown columns (a TRUE/FALSE list is a checkbox)
+    date_formats: Mapping[int, str]  # column -> date format code, e.g. yyyy-mm-dd
+    wrapped: frozenset[int]
+
+
+_DATE_CODES = re.compile(r"[yd]|m{3,}", re.IGNORECASE)
+_QUOTED_CODE = re.compile(r'"[^"]*"')
+TICK_LIST = ("TRUE", "FALSE")
+
+
+def tab_layout(path: Path, title: str) -> TabLayout | None:
+    """The layout of tab ``title`` in the .xlsx template at ``path``; None without that tab.
+    Raises TemplateError for an unreadable template."""
+    workbook = _open_xlsx(path)
+    if title not in workbook.sheetnames:
+        return None
+    sheet = workbook[title]
+    frozen = sheet[sheet.freeze_panes].row - 1 if sheet.freeze_panes else 0
+    widths = {
+        dim.min - 1: round(dim.width)
+        for dim in sheet.column_dimensions.values()
+        if dim.customWidth and dim.width and dim.min
+    }
+    first = frozen + 1
+    date_formats: dict[int, str] = {}
+    wrapped: set[int] = set()
+    for cell in sheet[first] if sheet.max_row >= first else ():
+        code = cell.number_format
+        if code and _DATE_CODES.search(_QUOTED_CODE.sub("", code)):
+            date_formats[cell.column - 1] = code
+        if cell.alignment is not None and cell.alignment.wrap_text:
+            wrapped.add(cell.column - 1)
+    return TabLayout(frozen, widths, _dropdowns(sheet, first), date_formats, frozenset(wrapped))
+
+
+def _dropdowns(sheet: Worksheet, row: int) -> dict[int, tuple[str, ...]]:
+    """Literal list validations covering ``row``, by column (TRUE/FALSE lists left out)."""
+    found: dict[int, tuple[str, ...]] = {}
+    for validation in sheet.data_validations.dataValidation:
+        formula = validation.formula1 or ""
+        if validation.type != "list" or not (formula.startswith('"') and formula.endswith('"')):
+            continue
+        items = tuple(item.strip() for item in formula[1:-1].split(","))
+        if tuple(item.upper() for item in items) == TICK_LIST:
+            continue
+        for cells in validation.sqref.ranges:
+            if cells.min_row <= row <= cells.max_row:
+                for column in range(cells.min_col, cells.max_col + 1):
+                    found[column - 1] = items
+    return found
 
 
 def _template_type(path: Path) -> str:
@@ -666,3 +727,16 @@ def _add_chart(sheet: Worksheet, table: Table, width: int) -> None:
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(labels)
     sheet.add_chart(chart, f"{get_column_letter(width + CHART_GAP_COLUMNS + 1)}{CHART_ANCHOR_ROW}")
+
+
+def protect_conversations(path: Path) -> bytes | None:
+    """The growth sheet at ``path`` with its Conversations tab protected as :func:`fill`
+    protects a new one (``protect_layout``), as file bytes; None when the tab is protected
+    already. The caller handles unreadable files."""
+    workbook = load_workbook(path)
+    if CONVERSATIONS_TAB in workbook.sheetnames and workbook[CONVERSATIONS_TAB].protection.sheet:
+        return None
+    _protect_layout(workbook, path)
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -36,6 +36,7 @@ from .sheets import Protection, Sheets
 __all__ = ["READ_WORKERS", "GoogleOptions", "GoogleWorkspace"]
 
 GROWTH = ArtifactKind.GROWTH_SHEET
+HTTP_BAD_REQUEST = 400
 
 
 class GoogleWorkspace:
@@ -258,14 +259,26 @@ class GoogleWorkspace:
         editor anyway, so naming it says in the file what Google will do."""
         user = self.actor(person)
         layout = self.sheets.ack_layout(template)
+        editors = [person] if user == person else [person, user]
+        state = None
         if fresh_tab is not None:  # a copy just made: its template's tab id, no protection yet
             state = Protection(fresh_tab, protected=False)
-        else:  # an upload (new sheet ids) or a re-run: read the tab id and what is protected
+            try:
+                self.sheets.protect(user, sheet.id, fresh_tab, layout, editors)
+            except GoogleAPIError as exc:
+                # Google's copy is expected to keep sheet ids (the sandbox's does; no Google
+                # page says so): if this copy's differ, Sheets answers 400 and the tab is
+                # found by reading, as for an upload.
+                if exc.status != HTTP_BAD_REQUEST:
+                    raise
+                state = None
+        if (
+            state is None
+        ):  # an upload (new sheet ids) or a re-run: read the tab id and what is protected
             state = self.sheets.protection(user, sheet.id)
-        editors = [person] if user == person else [person, user]
-        self.sheets.protect(
-            user, sheet.id, state.tab_id, layout, editors, add_protection=not state.protected
-        )
+            self.sheets.protect(
+                user, sheet.id, state.tab_id, layout, editors, add_protection=not state.protected
+            )
         return self._record(person, sheet, {*steps, STEP_PROTECTED}, state.tab_id)
 
     def mark(self, person: str, artifact: Artifact, step: str, fy: str) -> Artifact:

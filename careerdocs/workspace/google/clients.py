@@ -13,8 +13,10 @@ import threading
 from functools import cache
 from typing import Any
 
+import google.auth.transport.requests
 import google_auth_httplib2
 import gspread
+import requests
 from google.auth.transport.requests import AuthorizedSession
 from googleapiclient import discovery
 
@@ -102,12 +104,26 @@ class Clients:
             )
         return cache_[key]
 
+    def token_request(self) -> google.auth.transport.requests.Request:
+        """What google-auth fetches tokens with: a plain session (no credentials of its own)
+        routed to the endpoint. A user login's token endpoint is always Google's (google-auth
+        ignores the file's ``token_uri`` for ``authorized_user``), so it is redirected like any
+        API host; one per thread, as requests sessions are not thread-safe."""
+        request = getattr(self._local, "token_request", None)
+        if request is None:
+            session = mount_endpoint(requests.Session(), self.endpoint)
+            request = self._local.token_request = google.auth.transport.requests.Request(session)
+        return request
+
     def session(self, user: str | None) -> AuthorizedSession:
-        """A requests session acting as ``user`` (gspread, raw HTTP)."""
+        """A requests session acting as ``user`` (gspread, raw HTTP); its token refreshes go
+        through :meth:`token_request`, so they reach the endpoint too."""
         key = ("session", user or "")
         cache_ = self._cache()
         if key not in cache_:
-            session = AuthorizedSession(self.user_credentials(user))
+            session = AuthorizedSession(
+                self.user_credentials(user), auth_request=self.token_request()
+            )
             cache_[key] = mount_endpoint(session, self.endpoint)
         return cache_[key]
 

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import google.auth.transport.requests
-
 from .clients import Clients
 from .pacer import Pacer
 
@@ -75,5 +73,5 @@ class GoogleContext:
         """Fetch ``user``'s access token now, so a batch can carry it in each part."""
         creds = self.clients.http(user).credentials
         if not creds.valid:
-            request = google.auth.transport.requests.Request(self.clients.session(None))
+            request = self.clients.token_request()
             self.pacer.call(lambda: creds.refresh(request), api="oauth", kind="read", user=user)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import GoogleAPIError, TemplateError, WorkspaceError
-from .. import office
+from .. import office, presentation
 from ..base import (
     ACKNOWLEDGED_COLUMN,
     CONVERSATIONS_TAB,
@@ -36,6 +36,11 @@ PROTECTIONS_FIELDS = "sheets(properties(sheetId,title),protectedRanges)"
 class _AckLayout:
     sheet_id: int | None  # the Conversations tab's id, when the template fixes it
     checkbox_columns: tuple[int, ...]  # zero-based indexes of the tick columns
+    # What an uploaded template sets on the tab (widths, frozen header, dropdowns, date formats,
+    # wrapping), set again with the protection: Google documents no list of what an .xlsx
+    # import keeps, so careerdocs does not rely on it. None for a Google template (a copy keeps
+    # everything).
+    tab: office.TabLayout | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,9 @@ class Sheets:
                 f"{ACKNOWLEDGED_COLUMN} column"
             )
         layout = _AckLayout(
-            sheet_id, tuple(i for i, h in enumerate(header) if h in CHECKBOX_COLUMNS)
+            sheet_id,
+            tuple(i for i, h in enumerate(header) if h in CHECKBOX_COLUMNS),
+            office.tab_layout(template.path, CONVERSATIONS_TAB) if template.path else None,
         )
         self._layouts[template.source] = layout
         return layout
@@ -203,9 +210,11 @@ class Sheets:
         *,
         add_protection: bool = True,
     ) -> None:
-        """Protect the whole Conversations tab for ``editors`` and make its tick columns
-        checkboxes, in one atomic batchUpdate as ``user``."""
+        """Protect the whole Conversations tab for ``editors``, make its tick columns
+        checkboxes and set the template's layout on it, in one atomic batchUpdate as ``user``."""
         requests = _checkbox_requests(tab_id, layout.checkbox_columns)
+        if layout.tab is not None:
+            requests += layout_requests(tab_id, layout.tab, skip=layout.checkbox_columns)
         if add_protection:
             requests.append(_protect_tab_request(tab_id, editors))
         self.ctx.run(
@@ -333,6 +342,83 @@ class Sheets:
             user=self.ctx.options.admin,
         )
         return f"https://docs.google.com/spreadsheets/d/{cid}/edit"
+
+
+def layout_requests(
+    tab_id: int, tab: office.TabLayout, *, skip: Sequence[int] = ()
+) -> list[dict[str, Any]]:
+    """Sheets requests that give tab ``tab_id`` the template's layout: the frozen header
+    (updateSheetProperties gridProperties.frozenRowCount), column widths
+    (updateDimensionProperties pixelSize), dropdowns (setDataValidation ONE_OF_LIST with
+    showCustomUi), date formats and wrapping (repeatCell userEnteredFormat) for every row below
+    the header. Columns in ``skip`` (checkboxes) keep their own validation. Request shapes:
+    https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request"""
+    below = tab.frozen_rows
+
+    def column(index: int) -> dict[str, Any]:
+        return {
+            "sheetId": tab_id,
+            "startRowIndex": below,
+            "startColumnIndex": index,
+            "endColumnIndex": index + 1,
+        }
+
+    requests: list[dict[str, Any]] = [
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": tab_id, "gridProperties": {"frozenRowCount": below}},
+                "fields": "gridProperties.frozenRowCount",
+            }
+        }
+    ]
+    requests += [
+        {
+            "updateDimensionProperties": {
+                "range": {
+                    "sheetId": tab_id,
+                    "dimension": "COLUMNS",
+                    "startIndex": index,
+                    "endIndex": index + 1,
+                },
+                "properties": {"pixelSize": presentation.pixels(width)},
+                "fields": "pixelSize",
+            }
+        }
+        for index, width in sorted(tab.widths.items())
+    ]
+    requests += [
+        {
+            "setDataValidation": {
+                "range": column(index),
+                "rule": {
+                    "condition": {
+                        "type": "ONE_OF_LIST",
+                        "values": [{"userEnteredValue": choice} for choice in choices],
+                    },
+                    "strict": True,
+                    "showCustomUi": True,
+                },
+            }
+        }
+        for index, choices in sorted(tab.choices.items())
+        if index not in skip
+    ]
+    for index in sorted(set(tab.date_formats) | tab.wrapped):
+        cell_format: dict[str, Any] = {}
+        if index in tab.date_formats:
+            cell_format["numberFormat"] = {"type": "DATE", "pattern": tab.date_formats[index]}
+        if index in tab.wrapped:
+            cell_format["wrapStrategy"] = "WRAP"
+        requests.append(
+            {
+                "repeatCell": {
+                    "range": column(index),
+                    "cell": {"userEnteredFormat": cell_format},
+                    "fields": "userEnteredFormat(" + ",".join(sorted(cell_format)) + ")",
+                }
+            }
+        )
+    return requests
 
 
 def _checkbox_requests(tab_id: int, columns: Sequence[int]) -> list[dict[str, Any]]:
