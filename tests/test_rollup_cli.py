@@ -759,7 +759,8 @@ def test_failed_central_write_keeps_previous_central_and_state_so_next_run_rerea
 ) -> None:
     env.rollup_ok()
     before, state = env.central_snapshot(), env.state_file.read_bytes()
-    env.log(RAHUL, [talk("2026-11-20")])
+    # two escalations: the Escalations tab (one empty row under its header until now) must grow
+    env.log(RAHUL, [talk("2026-11-20", escalation=True, notes=ESCALATION_NOTE)])
     env.log(ZOE, [talk("2026-11-02", escalation=True, notes=ESCALATION_NOTE)])
     with env.central_write_fails():
         result, report = env.rollup()

@@ -241,16 +241,26 @@ def check_cell_format(cell: Any, where: str) -> None:
         raise SheetError("A link needs a uri.")  # [unconfirmed]
 
 
-def check_frozen(grid: Mapping[str, Any], rows: int, cols: int) -> None:
-    """Frozen counts must be whole, not negative, and inside the grid."""
-    for key, limit in (("frozenRowCount", rows), ("frozenColumnCount", cols)):
+def check_frozen(
+    grid: Mapping[str, Any], rows: int, cols: int, before: Mapping[str, Any] | None = None
+) -> None:
+    """Frozen counts must not be negative, and at least one row and one column must stay
+    unfrozen: Sheets refuses to freeze row 1 of a one-row grid with "You can't freeze all
+    visible rows" (a 400 quoted in public notes on the Sheets API). Only counts that change
+    (from ``before``) are checked here; shrinking a grid onto its frozen rows is refused by
+    the resize (:meth:`~.spreadsheet.Spreadsheet.delete_dimension`)."""
+    for key, limit, noun in (
+        ("frozenRowCount", rows, "rows"),
+        ("frozenColumnCount", cols, "columns"),
+    ):
         value = int(grid.get(key) or 0)
+        if before is not None and value == int(before.get(key) or 0):
+            continue
         if value < 0:
             raise SheetError(f"Invalid {key}: {value}")  # [unconfirmed]
-        if value > limit:
-            raise SheetError(
-                f"Invalid {key}: {value} is more than the sheet's {limit}."
-            )  # [unconfirmed]
+        if value and value >= limit:
+            raise SheetError(f"You can't freeze all visible {noun} on the sheet.")
+            # [unconfirmed: "on the sheet." and the columns' wording]
 
 
 # -- dimensions and filters --------------------------------------------------------------------

@@ -823,7 +823,7 @@ def _update_sheet_properties(batch: _Batch, params: dict[str, Any]) -> Reply:
     cols = int(grid.get("columnCount", sheet.cols))
     index = updated.pop("index", None)
     if sheet.is_grid:
-        formatting.check_frozen(grid, rows, cols)
+        formatting.check_frozen(grid, rows, cols, sheet.props.get("gridProperties") or {})
     updated["sheetId"], updated["sheetType"] = sheet.id, sheet.props.get("sheetType", GRID)
     if sheet.is_grid:
         updated["gridProperties"] = {**grid, "rowCount": sheet.rows, "columnCount": sheet.cols}

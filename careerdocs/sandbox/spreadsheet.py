@@ -1297,6 +1297,14 @@ class Spreadsheet:
             raise grid_limit_error(sheet.title, band, sheet.rows, sheet.cols)
         if start == 0 and end >= limit:
             raise SheetError(f"You can't delete all the {dimension.lower()} on the sheet.")
+        frozen_key = "frozenRowCount" if dimension == ROWS else "frozenColumnCount"
+        frozen = int((sheet.props.get("gridProperties") or {}).get(frozen_key) or 0)
+        if frozen and limit - (end - start) <= frozen:
+            # Sheets keeps at least one unfrozen row (column): "Sorry, it is not possible to
+            # delete all non-frozen rows." (its 400, quoted in many public reports)
+            raise SheetError(
+                f"Sorry, it is not possible to delete all non-frozen {dimension.lower()}."
+            )
         self.check_structure(actor, sheet)
         self.check_range(actor, band)
         axis = 0 if dimension == ROWS else 1

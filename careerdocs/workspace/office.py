@@ -57,6 +57,9 @@ HEADER_FILL = PatternFill(
     fill_type="solid",
 )
 HEADER_BORDER = Border(bottom=Side(style="thin"))
+_GRID_LINE = Side(style="thin", color="FFD0D0D0")
+# Light lines round the table's cells, so the printout (which has no gridlines) reads as a table
+CELL_BORDER = Border(left=_GRID_LINE, right=_GRID_LINE, top=_GRID_LINE, bottom=_GRID_LINE)
 HEADER_LINE_HEIGHT = 15  # points per line of the default 11 pt font
 LINK_FONT = Font(
     name="Calibri", color="FF" + presentation.LINK_COLOUR.lstrip("#").upper(), underline="single"
@@ -597,8 +600,9 @@ def write_tab(
                 put_cell(cell, value)
             else:
                 _put_presented(cell, value, column_kinds[c - 1])
+                cell.border = CELL_BORDER
     widths = presentation.column_widths(header, data[1:], layout)
-    _style_header(sheet, header, widths)
+    _style_header(sheet, header, widths, column_kinds)
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = width
     sheet.freeze_panes = f"{get_column_letter(layout.frozen_columns + 1)}2"
@@ -630,12 +634,19 @@ def _put_presented(cell: Cell, value: Any, kind: ColumnKind) -> None:
     cell.alignment = Alignment(horizontal=horizontal, vertical="top", wrap_text=wrap)
 
 
-def _style_header(sheet: Worksheet, header: Sequence[str], widths: Sequence[int]) -> None:
+def _style_header(
+    sheet: Worksheet,
+    header: Sequence[str],
+    widths: Sequence[int],
+    column_kinds: Sequence[ColumnKind],
+) -> None:
+    """Bold on grey, wrapped, aligned like the column's values (numbers right, flags centred)."""
     lines = presentation.header_lines(header, widths)
-    for cell in sheet[1]:
+    for cell, kind in zip(sheet[1], column_kinds, strict=False):
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="bottom", wrap_text=True)
+        horizontal = presentation.ALIGNMENT.get(kind, presentation.LEFT).lower()
+        cell.alignment = Alignment(horizontal=horizontal, vertical="bottom", wrap_text=True)
         cell.border = HEADER_BORDER
     if lines > 1:
         sheet.row_dimensions[1].height = HEADER_LINE_HEIGHT * lines
@@ -679,7 +690,6 @@ def _print_setup(sheet: Worksheet) -> None:
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "1:1"
-    sheet.print_options.gridLines = True
     sheet.page_margins.left = sheet.page_margins.right = PRINT_MARGIN
     sheet.page_margins.top = sheet.page_margins.bottom = PRINT_MARGIN
 

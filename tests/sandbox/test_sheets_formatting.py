@@ -208,8 +208,32 @@ def test_conditional_rules_are_kept_in_order_and_deleted_by_index(sandbox: Sandb
                     "fields": "gridProperties.frozenColumnCount",
                 }
             },
-            "Invalid requests[1].updateSheetProperties: Invalid frozenColumnCount: 27 is more "
-            "than the sheet's 26.",
+            "Invalid requests[1].updateSheetProperties: You can't freeze all visible columns "
+            "on the sheet.",
+        ),
+        (
+            {
+                "addSheet": {
+                    "properties": {
+                        "title": "Empty",
+                        "gridProperties": {"rowCount": 1, "frozenRowCount": 1},
+                    }
+                }
+            },
+            "Invalid requests[1].addSheet: You can't freeze all visible rows on the sheet.",
+        ),
+        (
+            {
+                "updateSheetProperties": {
+                    "properties": {
+                        "sheetId": 0,
+                        "gridProperties": {"frozenRowCount": 1, "rowCount": 1},
+                    },
+                    "fields": "gridProperties(frozenRowCount,rowCount)",
+                }
+            },
+            "Invalid requests[1].updateSheetProperties: You can't freeze all visible rows on the "
+            "sheet.",
         ),
         (
             {"deleteSheet": {"sheetId": 0}},  # the spreadsheet's only sheet
@@ -235,6 +259,8 @@ def test_conditional_rules_are_kept_in_order_and_deleted_by_index(sandbox: Sandb
         "filter-on-missing-sheet",
         "filter-without-range",
         "frozen-past-the-grid",
+        "a-one-row-tab-with-its-row-frozen",
+        "freezing-the-only-row",
         "delete-the-only-sheet",
     ],
 )
@@ -509,3 +535,30 @@ def test_deleting_columns_moves_rules_filter_and_widths_with_them(sandbox: Sandb
         150,
         100,
     ]
+
+
+def test_shrinking_a_tab_onto_its_frozen_rows_is_refused(sandbox: SandboxKit) -> None:
+    sid = new_spreadsheet(sandbox)
+    freeze = {
+        "updateSheetProperties": {
+            "properties": {"sheetId": 0, "gridProperties": {"frozenRowCount": 1}},
+            "fields": "gridProperties.frozenRowCount",
+        }
+    }
+    batch(sandbox, sid, freeze)()
+    shrink = {
+        "updateSheetProperties": {
+            "properties": {"sheetId": 0, "gridProperties": {"rowCount": 1}},
+            "fields": "gridProperties.rowCount",
+        }
+    }
+    error = error_of(batch(sandbox, sid, shrink))
+    assert error["message"] == (
+        "Invalid requests[0].updateSheetProperties: Sorry, it is not possible to delete all "
+        "non-frozen rows."
+    )
+    delete = {"deleteDimension": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 1}}}
+    assert error_of(batch(sandbox, sid, delete))["message"] == (
+        "Invalid requests[0].deleteDimension: Sorry, it is not possible to delete all "
+        "non-frozen rows."
+    )

@@ -41,6 +41,7 @@ from ..base import ColumnKind, Layout, Link, Table
 SERIAL_EPOCH = datetime(1899, 12, 30)  # Sheets' day 0 (as Excel's, after 1 March 1900)
 SECONDS_PER_DAY = 86400
 CHART_WIDTH_COLUMNS = 2  # blank columns between a table and its chart
+FROZEN_ROWS = 1  # the header
 DEFAULT_SHEET_ID = 0  # the id of the tab a new spreadsheet starts with
 NUMBER_FORMAT_TYPES = {
     ColumnKind.DATE: "DATE",
@@ -75,11 +76,14 @@ def tab_requests(
     width = len(header)
     # a chart is anchored to the right of the table: its anchor cell must be in the grid
     columns = max(width + (CHART_WIDTH_COLUMNS + 1 if table.chart else 0), 1)
+    frozen_columns = min(layout.frozen_columns, max(width - 1, 0))
+    # Sheets will not freeze every row (or column) of a grid, nor shrink a grid onto its
+    # frozen rows: a tab with no data rows keeps one empty row under its header.
     grid = {
-        "rowCount": len(rows) + 1,
-        "columnCount": columns,
-        "frozenRowCount": 1,
-        "frozenColumnCount": min(layout.frozen_columns, width),
+        "rowCount": max(len(rows) + 1, FROZEN_ROWS + 1),
+        "columnCount": max(columns, frozen_columns + 1),
+        "frozenRowCount": FROZEN_ROWS,
+        "frozenColumnCount": frozen_columns,
     }
     requests: list[dict[str, Any]] = []
     if sheet is None:
@@ -227,16 +231,17 @@ def _column_requests(
                 }
             }
         )
-        if rows:
-            requests.append(
-                {
-                    "repeatCell": {
-                        "range": _column(sheet_id, index, len(rows)),
-                        "cell": {"userEnteredFormat": column_format(kind)},
-                        "fields": COLUMN_FORMAT_FIELDS,
-                    }
+        # the header cell too, so it lines up with its values; the header's own format
+        # (bold, grey, wrapped, at the bottom) is applied after this
+        requests.append(
+            {
+                "repeatCell": {
+                    "range": _column(sheet_id, index, len(rows), first_row=0),
+                    "cell": {"userEnteredFormat": column_format(kind)},
+                    "fields": COLUMN_FORMAT_FIELDS,
                 }
-            )
+            }
+        )
     return requests
 
 
@@ -367,11 +372,11 @@ def chart_request(sheet_id: int, table: Table, width: int) -> dict[str, Any]:
     }
 
 
-def _column(sheet_id: int, index: int, height: int) -> dict[str, int]:
-    """The data cells (below the header) of one column."""
+def _column(sheet_id: int, index: int, height: int, first_row: int = 1) -> dict[str, int]:
+    """The data cells (below the header, unless ``first_row`` is 0) of one column."""
     return {
         "sheetId": sheet_id,
-        "startRowIndex": 1,
+        "startRowIndex": first_row,
         "endRowIndex": height + 1,
         "startColumnIndex": index,
         "endColumnIndex": index + 1,
