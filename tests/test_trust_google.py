@@ -385,6 +385,7 @@ def test_a_manager_cannot_forge_an_acknowledgement(sheet: Sheet, route: str) -> 
         # Got through the sandbox: rollup must notice and count nothing from the sheet.
         assert read.untrusted is not None and read.untrusted.startswith(UNTRUSTED), read
         assert read.rows == []
+        assert after["problems"] == [f"{ZOE} {read.untrusted}"]
     else:
         # Refused: the sheet is exactly what Zoë wrote, and it still counts.
         assert read.untrusted is None, read
@@ -439,6 +440,7 @@ def test_a_tab_changed_by_its_owner_is_untrusted_and_the_reason_says_how(
     assert read.rows == []
     after = status_of(sheet.setup, ZOE)
     assert after["status"] != "acknowledged"
+    assert after["problems"] == [f"{ZOE} {read.untrusted}"]
 
 
 def _add_editor(sheet: Sheet, editor: str) -> list[Callable[[], Any]]:
@@ -477,10 +479,18 @@ def test_a_sheet_without_a_recorded_tab_id_is_untrusted_until_provision_protects
     ws = workspace(sheet.setup)
     found = ws.find_artifacts([ZOE], fy(sheet))[ZOE][ArtifactKind.GROWTH_SHEET]
     assert STEP_PROTECTED not in found.steps and found.tab_id is None
-    ws.protect(ZOE, found, GROWTH_TEMPLATE)  # what provision does for a sheet not protected
+    assert status_of(sheet.setup, ZOE)["problems"] == [f"{ZOE} {read.untrusted}"]
+    result = invoke(sheet.setup, "provision", "--only", ZOE, "--no-notify")
+    assert result.exit_code == 0, result.output
     sheet.write(ZOE, "Conversations!E3", [[True]])
     assert sheet.read().untrusted is None
     assert len(sheet.protections()) == 1
+    assert status_of(sheet.setup, ZOE) == {
+        "email": ZOE,
+        "status": "acknowledged",
+        "acknowledged": 1,
+        "problems": [],
+    }
 
 
 # -- protect and fill, step by step --------------------------------------------------------------
