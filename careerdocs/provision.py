@@ -552,28 +552,31 @@ def _change_access(
 ) -> None:
     email = pp.person.email
     folder = result.artifacts[ArtifactKind.FOLDER]
-    for revoke in pp.revokes:
-        if workspace.revoke(email, folder, revoke.grantee):
-            result.revoked.append(f"{revoke.grantee}:{revoke.role}")
-            audit.record(
-                "revoke",
-                person=email,
-                target=folder.id,
-                grantee=revoke.grantee,
-                role=revoke.role,
-                why=revoke.why,
-            )
-    for share in pp.shares:
-        if workspace.share(email, folder, share.grantee, share.role):
-            result.shared.append(f"{share.grantee}:{share.role}")
-            audit.record(
-                "share",
-                person=email,
-                target=folder.id,
-                grantee=share.grantee,
-                role=share.role,
-                why=share.why,
-            )
+    for act, changes, done, event in (
+        (
+            lambda s: workspace.revoke(email, folder, s.grantee),
+            pp.revokes,
+            result.revoked,
+            "revoke",
+        ),
+        (
+            lambda s: workspace.share(email, folder, s.grantee, s.role),
+            pp.shares,
+            result.shared,
+            "share",
+        ),
+    ):
+        for change in changes:
+            if act(change):
+                done.append(f"{change.grantee}:{change.role}")
+                audit.record(
+                    event,
+                    person=email,
+                    target=folder.id,
+                    grantee=change.grantee,
+                    role=change.role,
+                    why=change.why,
+                )
 
 
 def compose_email(
