@@ -13,7 +13,8 @@ SEND_COST = 100
 
 
 def _raw(email: Email) -> str:
-    """The RFC 2822 message Gmail's ``raw`` field takes, base64url-encoded."""
+    """The RFC 2822 message Gmail's ``raw`` field takes, base64url-encoded: plain text, or
+    multipart/alternative (text, then HTML) when the email has an HTML part."""
     msg = EmailMessage()
     msg["From"] = email.sender
     msg["To"] = email.to
@@ -21,6 +22,8 @@ def _raw(email: Email) -> str:
         msg["Cc"] = ", ".join(email.cc)
     msg["Subject"] = email.subject
     msg.set_content(email.body)
+    if email.html:
+        msg.add_alternative(email.html, subtype="html")
     return base64.urlsafe_b64encode(msg.as_bytes()).decode("ascii")
 
 
