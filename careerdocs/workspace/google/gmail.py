@@ -31,7 +31,8 @@ TOO_MANY_REQUESTS = 429
 
 
 def _raw(email: Email) -> str:
-    """The RFC 2822 message Gmail's ``raw`` field takes, base64url-encoded."""
+    """The RFC 2822 message Gmail's ``raw`` field takes, base64url-encoded: plain text, or
+    multipart/alternative (text, then HTML) when the email has an HTML part."""
     msg = EmailMessage()
     msg["From"] = email.sender
     msg["To"] = email.to
@@ -39,9 +40,8 @@ def _raw(email: Email) -> str:
         msg["Cc"] = ", ".join(email.cc)
     msg["Subject"] = email.subject
     msg.set_content(email.body)
-    html = getattr(email, "html", "")
-    if html:  # multipart/alternative: the plain text, then the same message in HTML
-        msg.add_alternative(html, subtype="html")
+    if email.html:  # multipart/alternative: the plain text, then the same message in HTML
+        msg.add_alternative(email.html, subtype="html")
     return base64.urlsafe_b64encode(msg.as_bytes()).decode("ascii")
 
 
