@@ -66,12 +66,13 @@ Personal nudges add: ``person`` (entry, below), ``manager`` and ``pbp`` (``{"nam
   ``overdue`` adds ``deadline_passed`` (True when the year itself is not over yet).
   ``acknowledge`` adds ``conversation_date``, ``with_whom`` (the names, joined with " and ")
   and ``conversations`` (entries of that date).
-``manager-digest`` adds ``team_size``, ``week``, and lists of person entries ``due``,
+Digests add ``week`` (the window, "2026-W49") and ``week_start`` (its Monday).
+``manager-digest`` adds ``team_size`` and lists of person entries ``due``,
   ``overdue``, ``waiting``, ``escalations``, ``new_hires_soon``, ``not_provisioned``,
   ``problems`` (a person appears in ``problems`` instead of ``due``/``overdue``).
-``skip-level-digest`` adds ``week``, ``org_size`` and ``escalations`` (entries with ``manager``
+``skip-level-digest`` adds ``org_size`` and ``escalations`` (entries with ``manager``
   and ``levels_below``).
-``pbp-summary`` adds ``week``, ``counts`` (:func:`cadence.summarize`: ``headcount``, each status
+``pbp-summary`` adds ``counts`` (:func:`cadence.summarize`: ``headcount``, each status
   value, ``pct_acknowledged``), ``count_rows`` ([(status value, count)], in cadence's order),
   ``overdue`` and ``problems`` (person entries).
 A person entry is ``{"name", "first_name", "email", "status", "links", "growth_sheet",
@@ -237,9 +238,8 @@ class Policy:
                 f"remind.weekly_on is {WEEKDAY_NAMES[self.weekly_on]}, but weekends are quiet: "
                 "digests would never be sent"
             )
-        unknown = [k for k in self.kinds if not isinstance(k, Kind)]
-        if unknown:
-            raise ValueError(f"remind.kinds: unknown kinds {unknown!r}")
+        object.__setattr__(self, "kinds", _kinds(self.kinds))
+        object.__setattr__(self, "holidays", frozenset(self.holidays))
 
     def is_quiet(self, day: date) -> bool:
         """True on a day nothing is sent: a weekend (with ``quiet_weekends``) or a holiday."""
@@ -249,6 +249,18 @@ class Policy:
     def spacing_days(self) -> int:
         """Days between two personal nudges to one person: never two on the same day."""
         return max(1, self.min_days_between)
+
+
+def _kinds(kinds: Iterable[Kind | str]) -> frozenset[Kind]:
+    """Kinds given as their values ("due") are taken as the Kind; anything else is refused
+    (a str Enum member is not found in a set of plain strings, so nothing is left to chance)."""
+    known = {k.value: k for k in Kind}
+    unknown = sorted(str(k) for k in kinds if not isinstance(k, Kind) and k not in known)
+    if unknown:
+        raise ValueError(
+            f"remind.kinds has unknown kinds {', '.join(unknown)}; the kinds are {', '.join(known)}"
+        )
+    return frozenset(k if isinstance(k, Kind) else known[k] for k in kinds)
 
 
 @dataclass(frozen=True)
@@ -295,6 +307,13 @@ class SentLog:
     def add(self, nudge: Nudge, at: datetime) -> None:
         """Record ``nudge`` as sent at ``at`` (call it right after the send succeeded)."""
         self._add(SentRecord(nudge.to.lower(), nudge.kind, nudge.window, nudge.key, at))
+
+    def pruned(self, keep_since: date) -> SentLog:
+        """The records sent on or after ``keep_since`` (UTC date), so the run state does not
+        grow for ever. Every window id names its fiscal year or week, so records from before
+        the previous fiscal year's start can never match a key again: pass that date (or an
+        earlier one) and nothing is ever sent twice."""
+        return SentLog(r for r in self._records if _utc_date(r.sent_at) >= keep_since)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready value; :meth:`from_json` reads it back equal."""
@@ -358,6 +377,10 @@ def _later(a: datetime, b: datetime) -> bool:
 
 def _comparable(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo is None else _naive_utc(moment)
+
+
+def _utc_date(moment: datetime) -> date:
+    return _comparable(moment).date()
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -453,6 +476,11 @@ def week_id(day: date) -> str:
     """The ISO week of ``day``, the window of weekly digests: ``2026-W49``."""
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s ISO week."""
+    return day - timedelta(days=day.weekday())
 
 
 def long_date(day: date) -> str:
@@ -730,6 +758,7 @@ class _Context:
             context = {
                 **self.base(Kind.MANAGER_DIGEST, manager),
                 "week": week,
+                **_dated("week_start", week_start(self.today)),
                 "team_size": len(team),
                 **{name: [self.entry(s) for s in section] for name, section in sections.items()},
             }
@@ -780,6 +809,8 @@ class _Context:
                     {
                         **self.base(Kind.SKIP_LEVEL_DIGEST, to),
                         "week": week,
+                        **_dated("week_start", week_start(self.today)),
+                        **_dated("week_start", week_start(self.today)),
                         "org_size": org[to],
                         "escalations": entries,
                     },
@@ -817,6 +848,8 @@ class _Context:
                     {
                         **self.base(Kind.PBP_SUMMARY, pbp),
                         "week": week,
+                        **_dated("week_start", week_start(self.today)),
+                        **_dated("week_start", week_start(self.today)),
                         "counts": counts,
                         "count_rows": [(s.value, counts[s.value]) for s in Status],
                         "overdue": [self.entry(s) for s in overdue],
