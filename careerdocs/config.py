@@ -55,6 +55,7 @@ ShareRole = Literal["reader", "commenter", "writer", "none"]
 AuthMode = Literal["service_account", "oauth"]
 Destination = Literal["my_drive", "shared_drive"]
 FillStrategy = Literal["auto", "copy", "upload"]
+SendAs = Literal["auto", "manager", "senders", "admin"]
 
 _URL = re.compile(r"https?://[^\s/]+(/\S*)?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -125,6 +126,14 @@ def _email(value: str, _context: _Context) -> str:
     if value and not is_email(value):
         raise _Invalid(f"must be an email address; got {value!r}")
     return value.lower()
+
+
+def _emails(value: list[str], _context: _Context) -> tuple[str, ...]:
+    addresses = tuple(dict.fromkeys(address.strip().lower() for address in value))
+    bad = [address for address in addresses if not is_email(address)]
+    if bad:
+        raise _Invalid(f"must be a list of email addresses; got {bad[0]!r}")
+    return addresses
 
 
 def _url(value: str, _context: _Context) -> str:
@@ -328,11 +337,20 @@ class Sharing:
 
 @dataclass(frozen=True)
 class Notify:
-    """``sender`` empty means the google admin sends; ``subject`` empty means the email
-    template's own ``Subject:`` line."""
+    """Who the emails come from (:mod:`careerdocs.senders`). ``send_as``: ``manager`` (each
+    person's manager, through domain-wide delegation), ``senders`` (round-robin over
+    ``senders``), ``admin`` (``sender``, else the google admin: one account), or ``auto``
+    (manager where the credentials can send as anyone, else admin). ``daily_limit`` is the
+    messages one account may send in any 24 hours (Gmail's Workspace limit is 2,000; 500 on a
+    trial); ``ledger`` records every message sent, so the limit holds across runs. ``subject``
+    empty means the email template's own ``Subject:`` line."""
 
     enabled: bool = field(metadata=_toml(True))
+    send_as: SendAs = field(metadata=_toml("auto"))
     sender: str = field(metadata=_toml("", convert=_email))
+    senders: tuple[str, ...] = field(metadata=_toml([], convert=_emails))
+    daily_limit: int = field(metadata=_toml(2000, minimum=1))
+    ledger: Path = field(metadata=_toml(".careerdocs-sent.json", convert=_path))
     subject: str = field(metadata=_toml(""))
 
 
@@ -639,12 +657,19 @@ def _build(
 
 def _domain_problems(settings: Settings) -> list[Problem]:
     domains = settings.allowed_domains
-    addresses = (("google.admin", settings.google.admin), ("notify.sender", settings.notify.sender))
+    addresses = [("google.admin", settings.google.admin), ("notify.sender", settings.notify.sender)]
+    addresses += [("notify.senders", sender) for sender in settings.notify.senders]
     return [
         Problem(path, f"{email} is outside allowed_domains ({', '.join(domains)})")
         for path, email in addresses
         if email and email.rpartition("@")[2] not in domains
     ]
+
+
+def _notify_problems(notify: Notify) -> list[Problem]:
+    if notify.send_as == "senders" and not notify.senders:
+        return [Problem("notify.senders", "must list at least one address when send_as is senders")]
+    return []
 
 
 def _google_problems(google: GoogleSettings) -> list[Problem]:
@@ -686,9 +711,10 @@ def _google_only_problems(settings: Settings) -> list[Problem]:
 
 def _consistency_problems(settings: Settings) -> list[Problem]:
     """Rules that tie keys together; each problem names the key to change."""
+    common = _domain_problems(settings) + _notify_problems(settings.notify)
     if settings.backend_name == BACKEND_GOOGLE:
-        return _domain_problems(settings) + _google_problems(settings.google)
-    return _domain_problems(settings) + _google_only_problems(settings)
+        return common + _google_problems(settings.google)
+    return common + _google_only_problems(settings)
 
 
 def _raise_if_any(problems: list[Problem], summary: str) -> None:

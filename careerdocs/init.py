@@ -183,8 +183,18 @@ ${columns}
 [notify]
 # Email each person the links to their documents (google backend).
 # enabled = true
-# Who the email is sent as; "" means the google admin below.
+# Who the emails come from: "manager" (each person's manager, through domain-wide
+# delegation), "senders" (the list below, in turn), "admin" (sender, else the google admin),
+# or "auto" (manager when the credentials can send as anyone, else admin).
+# send_as = "auto"
+# The one account of "admin" mode; "" means the google admin below.
 # sender = ""
+# Accounts that send in turn, and stand in for managers who cannot send.
+# senders = []
+# Messages one account may send in any 24 hours (Gmail: 2,000; 500 on a trial).
+# daily_limit = 2000
+# Every message sent in the last 24 hours, per account, so the limit holds across runs.
+# ledger = ".careerdocs-sent.json"
 # A subject replacing the email template's own "Subject:" line; "" keeps it.
 # subject = ""
 
