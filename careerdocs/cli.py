@@ -725,7 +725,7 @@ def remind_command(
         _emit_json(_timed(result.to_json(), started, clock))
     else:
         _print_remind(result, settings)
-    if result.stopped is not None:
+    if result.stopped is not None and not result.dry_run:
         raise result.stopped
     if result.failures:
         raise PartialFailure(result.failures)
@@ -798,6 +798,8 @@ def _print_remind(result: remind.RemindResult, settings: Settings) -> None:
     click.echo(summary + ".")
     if result.stopped is not None:
         left = result.planned - len(result.sent) - len(result.failures)
+        if result.dry_run:
+            click.echo(f"A real run would stop there: {result.stopped}", err=True)
         click.echo(f"{_plural(left, 'message')} left for the next run.", err=True)
     elif not result.dry_run and result.sent and settings.backend_name == BACKEND_LOCAL:
         click.echo(f"Emails to send are in {settings.local.output_dir / OUTBOX}.")

@@ -31,7 +31,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from .config import Settings
 from .errors import ConfigError, InvalidInput, Problem, TemplateError, WorkspaceError
 from .nudges import Kind, Nudge, PersonState, Policy, SentLog, long_date, plan
 from .roster import Roster
-from .senders import DailyLimitReached, SenderPool, SendLedger
+from .senders import DailyLimitReached, SenderPool, open_pool
 from .workspace.base import ArtifactKind, Email, Workspace
 
 log = logging.getLogger(__name__)
@@ -475,31 +475,29 @@ def run(
     result.problems = [f"{s.person.email}: {s.problem}" for s in states if s.problem]
     if planned is not None:
         planned(len(messages))
-    ledger_path = _ledger_path(settings)
-    ledger = SendLedger.load(ledger_path)
-    pool = SenderPool(settings, ledger, now=now)
+    pool = open_pool(settings, workspace, now=now)
     journal = None if dry_run else Journal(settings.remind.state_file)
     try:
         for message in messages:
             if (stop is not None and stop.is_set()) or result.stopped is not None:
                 break
-            done = _send_one(
-                message, pool, roster, workspace, sent_log, journal, audit, today, now, result
-            )
-            if done is not None and progress is not None:
-                progress(done)
+            done = _send_one(message, pool, roster, workspace, journal, audit, result)
+            if done is not None:
+                if journal is not None and done.at is not None:
+                    # The rules' clock is the run's day (--date rehearses or catches up).
+                    recorded_at = datetime.combine(today, done.at.timetz())
+                    sent_log.add(done.message.nudge, recorded_at)
+                    journal.record(done.message.nudge, recorded_at)
+                if progress is not None:
+                    progress(done)
     finally:
         if journal is not None:
             journal.close()
             if result.sent:
-                save_sent(settings.remind.state_file, sent_log)
-                ledger.save(ledger_path)
+                keep_since = fiscal_year(fy.start - timedelta(days=1), fy.start_month).start
+                save_sent(settings.remind.state_file, sent_log.pruned(keep_since))
+            pool.ledger.save(settings.notify.ledger, now=now())
     return result
-
-
-def _ledger_path(settings: Settings) -> Path:
-    # PENDING sender-pool's config key for the ledger
-    return settings.rollup.state_file.with_name(".careerdocs-send-ledger.json")
 
 
 def _send_one(
@@ -507,47 +505,44 @@ def _send_one(
     pool: SenderPool,
     roster: Roster,
     workspace: Workspace,
-    sent_log: SentLog,
     journal: Journal | None,
     audit: AuditLog,
-    today: date,
-    now: Callable[[], datetime],
     result: RemindResult,
 ) -> Sent | None:
-    """Choose From, send, record. Returns what was sent, or None (failed, or the run stops)."""
+    """Choose From, send, count it against the sender. Returns what was sent (a dry run: what
+    would be), or None: the send failed (in ``result.failures``) or no sender has daily budget
+    left (``result.stopped``)."""
     nudge = message.nudge
     recipient = roster.get(nudge.to)
+    manager = recipient.manager_email if recipient else None
     try:
-        sender = pool.choose(manager=recipient.manager_email if recipient else None)
+        if journal is None:  # dry run: the choice counts in memory only, so From shows the spread
+            sender = pool.choose(manager=manager)
+            email = replace(message.email, sender=sender)
+            at = None
+        else:
+            email = pool.deliver(
+                lambda sender: replace(message.email, sender=sender),
+                workspace.send_email,
+                manager=manager,
+            )
+            at = pool.now()
     except DailyLimitReached as exc:
         result.stopped = exc
         return None
-    email = replace(message.email, sender=sender)
-    at = now()
-    if journal is None:  # dry run: counted in memory only, so From shows the spread
-        pool.sent(sender, at)
-        done = Sent(replace(message, email=email), sender, None)
-        result.sent.append(done)
-        return done
-    try:
-        workspace.send_email(email)
     except WorkspaceError as exc:
         result.failures[nudge.to] = f"{nudge.kind.value}: {exc}"
         audit.record("remind_failed", to=nudge.to, kind=nudge.kind.value, error=str(exc))
         return None
-    pool.sent(sender, at)
-    # The rules' clock is the run's day (--date rehearses or catches up on another day).
-    recorded_at = datetime.combine(today, at.timetz())
-    sent_log.add(nudge, recorded_at)
-    journal.record(nudge, recorded_at)
-    audit.record(
-        "remind",
-        to=nudge.to,
-        kind=nudge.kind.value,
-        window=nudge.window,
-        sender=sender,
-        key=nudge.key,
-    )
-    done = Sent(replace(message, email=email), sender, at)
+    if at is not None:
+        audit.record(
+            "remind",
+            to=nudge.to,
+            kind=nudge.kind.value,
+            window=nudge.window,
+            sender=email.sender,
+            key=nudge.key,
+        )
+    done = Sent(replace(message, email=email), email.sender, at)
     result.sent.append(done)
     return done
