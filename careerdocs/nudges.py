@@ -779,17 +779,20 @@ class _Context:
         if Kind.SKIP_LEVEL_DIGEST not in self.policy.kinds:
             return []
         found: dict[str, list[tuple[PersonState, int]]] = defaultdict(list)
+        for state in self.states:
+            if state.escalation:
+                for above, levels in self.chain(state.person):
+                    if levels >= 2 and self.wanted(Kind.SKIP_LEVEL_DIGEST, week, above):
+                        found[above].append((state, levels))
+        if not found:
+            return []  # most days: the week's digests are out, or nobody escalated
         org: dict[str, int] = defaultdict(int)
         for state in self.states:
             for above, levels in self.chain(state.person):
                 if levels >= 2:
                     org[above] += 1
-                    if state.escalation:
-                        found[above].append((state, levels))
         nudges = []
         for to, escalated in found.items():
-            if not self.wanted(Kind.SKIP_LEVEL_DIGEST, week, to):
-                continue
             entries = [
                 {
                     **self.entry(s),

@@ -61,6 +61,9 @@ PERSONAL_KINDS = frozenset({Kind.DUE, Kind.OVERDUE, Kind.ACKNOWLEDGE})
 DIGEST_KINDS = frozenset({Kind.MANAGER_DIGEST, Kind.SKIP_LEVEL_DIGEST, Kind.PBP_SUMMARY})
 PERSONAL_ONLY = Policy(kinds=PERSONAL_KINDS)
 DIGESTS_ONLY = Policy(kinds=DIGEST_KINDS)
+SECTIONS = (
+    "due", "overdue", "waiting", "escalations", "new_hires_soon", "not_provisioned", "problems"
+)  # fmt: skip
 LINKS = {
     "igp": "https://docs.example/igp",
     "tracker": "https://docs.example/tracker",
@@ -492,9 +495,7 @@ def test_a_manager_digest_lists_only_the_managers_own_team_by_section() -> None:
     ]
     (digest,) = [n for n in run(states, MONDAY, DIGESTS_ONLY, roster=org) if n.to == MGR.email]
     ctx = digest.context
-    names = {section: [e["email"] for e in ctx[section]] for section in (
-        "due", "overdue", "waiting", "escalations", "new_hires_soon", "not_provisioned", "problems"
-    )}  # fmt: skip
+    names = {section: [e["email"] for e in ctx[section]] for section in SECTIONS}
     assert names == {
         "due": [ANN.email],
         "overdue": [cal.email],
@@ -512,6 +513,18 @@ def test_a_manager_digest_lists_only_the_managers_own_team_by_section() -> None:
     assert ctx["recipient"]["first_name"] == "Siobhán"
     assert digest.window == week_id(MONDAY) == "2026-W23"
     assert ctx["week_start_text"] == "1 June 2026"
+
+
+def test_a_manager_outside_the_roster_still_gets_their_teams_digest() -> None:
+    ann = replace(ANN, manager_email="lead@partner.example")
+    (digest,) = only(run([state(ann)], MONDAY, DIGESTS_ONLY), Kind.MANAGER_DIGEST)
+    assert digest.to == "lead@partner.example"
+    assert digest.context["recipient"] == {
+        "name": "lead@partner.example",
+        "first_name": "",
+        "email": "lead@partner.example",
+    }
+    assert [e["email"] for e in digest.context["due"]] == [ANN.email]
 
 
 def test_a_manager_with_nothing_to_say_gets_no_digest() -> None:
@@ -744,8 +757,11 @@ def test_property_a_year_of_daily_runs(
                     for c in talks[who.email]
                 )
             if n.kind is Kind.MANAGER_DIGEST:
-                assert {by_email[e].manager_email for e in n.about} == {n.to}
+                listed = {e["email"] for key in SECTIONS for e in n.context[key]}
+                assert listed == set(n.about)
+                assert {by_email[e].manager_email for e in listed} == {n.to}
             if n.kind is Kind.SKIP_LEVEL_DIGEST:
+                assert [e["email"] for e in n.context["escalations"]] == list(n.about)
                 for email in n.about:
                     chain = _chain(by_email, email)
                     assert n.to in chain[1:]
