@@ -259,7 +259,9 @@ class Sheets:
             requests: list[dict[str, Any]] = []
             if template.google_id:
                 known = self._google_template(template.google_id)
-                requests += _value_requests(known, values, known.tab_ids)
+                cells = _value_requests(known, values, known.tab_ids)
+                requests += _title_checks(known.tab_ids, {CONVERSATIONS_TAB, *_titles(cells)})
+                requests += [request for _, request in cells]
             elif layout.built is not None:
                 requests += layout.built.requests(guess)
             requests += _ack_requests(guess, layout, editors, add_protection=True)
@@ -301,7 +303,8 @@ class Sheets:
         ids = _tab_ids(meta)
         requests: list[dict[str, Any]] = []
         if values is not None and template.google_id:
-            requests += _value_requests(self._google_template(template.google_id), values, ids)
+            known = self._google_template(template.google_id)
+            requests += [r for _, r in _value_requests(known, values, ids)]
         tab = conversations.tab_titled(meta, CONVERSATIONS_TAB)
         if tab is not None:
             tab_id = int(tab["properties"].get("sheetId", 0))
@@ -536,28 +539,50 @@ def _ack_requests(
     return requests
 
 
+def _title_checks(tab_ids: Mapping[str, int], titles: set[str]) -> list[dict[str, Any]]:
+    """Each tab of ``titles`` given its own title again, by the id this run expects: a no-op
+    when the id is that tab's, and a refusal of the whole batchUpdate when it is another tab's
+    (two tabs cannot share a title), so a fill or a protection never lands on the wrong tab."""
+    return [
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": tab_ids[title], "title": title},
+                "fields": "title",
+            }
+        }
+        for title in sorted(titles)
+    ]
+
+
+def _titles(cells: Sequence[tuple[str, dict[str, Any]]]) -> set[str]:
+    return {title for title, _ in cells}
+
+
 def _value_requests(
     template: _GoogleTemplate, values: Mapping[str, str], tab_ids: Mapping[str, int]
-) -> list[dict[str, Any]]:
-    """updateCells for each template cell a placeholder fills, by the tab ids ``tab_ids``:
-    a stringValue is stored as given (what valueInputOption RAW does)."""
+) -> list[tuple[str, dict[str, Any]]]:
+    """(tab title, updateCells) for each template cell a placeholder fills, by the tab ids
+    ``tab_ids``: a stringValue is stored as given (what valueInputOption RAW does)."""
     requests = []
     for cell in template.cells:
         filled = fill_text(cell.text, values)
         if filled == cell.text:
             continue
         requests.append(
-            {
-                "updateCells": {
-                    "start": {
-                        "sheetId": tab_ids[cell.title],
-                        "rowIndex": cell.row,
-                        "columnIndex": cell.column,
-                    },
-                    "rows": [{"values": [{"userEnteredValue": {"stringValue": filled}}]}],
-                    "fields": "userEnteredValue",
-                }
-            }
+            (
+                cell.title,
+                {
+                    "updateCells": {
+                        "start": {
+                            "sheetId": tab_ids[cell.title],
+                            "rowIndex": cell.row,
+                            "columnIndex": cell.column,
+                        },
+                        "rows": [{"values": [{"userEnteredValue": {"stringValue": filled}}]}],
+                        "fields": "userEnteredValue",
+                    }
+                },
+            )
         )
     return requests
 
