@@ -70,8 +70,8 @@ Digests add ``week`` (the window, "2026-W49") and ``week_start`` (its Monday).
 ``manager-digest`` adds ``team_size`` and lists of person entries ``due``,
   ``overdue``, ``waiting``, ``escalations``, ``new_hires_soon``, ``not_provisioned``,
   ``problems`` (a person appears in ``problems`` instead of ``due``/``overdue``).
-``skip-level-digest`` adds ``org_size`` and ``escalations`` (entries with ``manager``
-  and ``levels_below``).
+``skip-level-digest`` adds ``org_size`` (the people two or more levels below them) and
+  ``escalations`` (entries with ``manager`` and ``levels_below``).
 ``pbp-summary`` adds ``counts`` (:func:`cadence.summarize`: ``headcount``, each status
   value, ``pct_acknowledged``), ``count_rows`` ([(status value, count)], in cadence's order),
   ``overdue`` and ``problems`` (person entries).
@@ -123,6 +123,16 @@ ONLY_YOU_TICK = (
 )
 
 GROWTH_SHEET_LINK = "growth_sheet"
+# How --dry-run's one line names each section of a manager digest: (one, many).
+SECTION_WORDS = {
+    "due": ("due", "due"),
+    "overdue": ("overdue", "overdue"),
+    "waiting": ("waiting for a tick", "waiting for a tick"),
+    "escalations": ("escalation", "escalations"),
+    "new_hires_soon": ("new hire at day 90 soon", "new hires at day 90 soon"),
+    "not_provisioned": ("not provisioned", "not provisioned"),
+    "problems": ("data problem", "data problems"),
+}
 LINK_KEYS = ("igp", "tracker", GROWTH_SHEET_LINK)
 
 
@@ -762,14 +772,14 @@ class _Context:
                 "team_size": len(team),
                 **{name: [self.entry(s) for s in section] for name, section in sections.items()},
             }
-            said = ", ".join(f"{len(v)} {k.replace('_', ' ')}" for k, v in sections.items() if v)
+            said = ", ".join(_count(len(v), *SECTION_WORDS[k]) for k, v in sections.items() if v)
             nudges.append(
                 Nudge(
                     Kind.MANAGER_DIGEST,
                     manager,
                     week,
                     tuple(dict.fromkeys(s.person.email for s in listed)),
-                    f"weekly digest of {len(team)} direct reports: {said}",
+                    f"weekly digest of {_count(len(team), 'direct report')}: {said}",
                     context,
                 )
             )
@@ -807,8 +817,8 @@ class _Context:
                     to,
                     week,
                     tuple(s.person.email for s, _ in escalated),
-                    f"{len(escalated)} escalation(s) in their org of {org[to]} "
-                    "(two or more levels below)",
+                    f"{_count(len(escalated), 'escalation')} two or more levels below them, "
+                    f"in an org of {org[to]}",
                     {
                         **self.base(Kind.SKIP_LEVEL_DIGEST, to),
                         "week": week,
@@ -846,8 +856,8 @@ class _Context:
                     pbp,
                     week,
                     tuple(s.person.email for s in overdue + problems),
-                    f"weekly summary of {len(population)} people: {len(overdue)} overdue, "
-                    f"{len(problems)} with data problems",
+                    f"weekly summary of {_count(len(population), 'person', 'people')}: "
+                    f"{len(overdue)} overdue, {_count(len(problems), 'data problem')}",
                     {
                         **self.base(Kind.PBP_SUMMARY, pbp),
                         "week": week,
@@ -861,6 +871,10 @@ class _Context:
                 )
             )
         return nudges
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def _last_career(state: PersonState) -> date | None:

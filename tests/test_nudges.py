@@ -506,6 +506,10 @@ def test_a_manager_digest_lists_only_the_managers_own_team_by_section() -> None:
         "problems": [eve.email],
     }
     assert ctx["team_size"] == 7
+    assert digest.why == (
+        "weekly digest of 7 direct reports: 1 due, 1 overdue, 1 waiting for a tick, "
+        "1 escalation, 1 new hire at day 90 soon, 1 not provisioned, 1 data problem"
+    )
     assert set(digest.about) <= {p.email for p in org if p.manager_email == MGR.email}
     assert ctx["waiting"][0]["waiting"][0]["date_text"] == "4 May 2026"
     assert ctx["problems"][0]["problem"] == "could not read the sheet: 403"
