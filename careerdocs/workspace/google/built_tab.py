@@ -56,6 +56,7 @@ BORDER_STYLES = {
     "dotted": "DOTTED",
 }
 CELL_FIELDS = "userEnteredValue,userEnteredFormat,note"
+MIN_RUN = 2  # equal cells down a column that are worth one repeatCell
 PLACEHOLDER_MARKS = ("{{", "{%")
 DATE_CODES = re.compile(r"[yd]|m{3,}", re.IGNORECASE)
 LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]')  # quoted text and [colour] / [condition] parts
@@ -180,10 +181,13 @@ def _open(data: bytes, path: Path) -> Any:
 
 def cell_data(cell: Cell) -> dict[str, Any]:
     """The Sheets CellData of one .xlsx cell (value, note, format); {} for a blank default
-    cell. Strings are written as strings (RAW), never parsed as formulas."""
+    cell. A formula stays a formula (as an import keeps it: the template is the organisation's
+    own, and the tab holds no person's values); other text is written as text, never parsed."""
     data: dict[str, Any] = {}
     value = cell.value
-    if isinstance(value, bool):
+    if cell.data_type == "f" and isinstance(value, str):
+        data["userEnteredValue"] = {"formulaValue": value}
+    elif isinstance(value, bool):
         data["userEnteredValue"] = {"boolValue": value}
     elif isinstance(value, int | float):
         data["userEnteredValue"] = {"numberValue": value}
@@ -288,7 +292,7 @@ def _cell_requests(
     requests: list[dict[str, Any]] = []
     for column, runs in _column_runs(cells):
         for start, end, data in runs:
-            if end - start >= 2 and "userEnteredValue" not in data and "note" not in data:
+            if end - start >= MIN_RUN and "userEnteredValue" not in data and "note" not in data:
                 requests.append(
                     {
                         "repeatCell": {
