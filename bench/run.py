@@ -34,7 +34,6 @@ import json
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -52,10 +51,8 @@ from _common import (
     SandboxSpec,
     calls_by_method,
     google_config,
-    local_config,
     management_tree,
     open_google_workspace,
-    peak_rss_mb,
     provision_all,
     quota_use,
     rate_limited,
@@ -68,11 +65,11 @@ from _common import (
     write_roster,
 )
 from latency import FLAT, GOOGLE, PROFILES, LatencyProfile
+from local import measure_local
 from naive import RETRY_SLEEP_SECONDS, NaivePerson, run_naive
 from rollup import MAX_CONVERSATIONS, Company
 
 from careerdocs.config import Settings, load_settings
-from careerdocs.workspace import open_workspace
 from careerdocs.workspace.base import ArtifactKind
 
 PROVISION, ROLLUP, LOCAL, SANDBOX, NAIVE = "provision", "rollup", "local", "sandbox", "naive"
@@ -83,7 +80,6 @@ DEFAULT_WORKERS = 16
 DEFAULT_NAIVE_PEOPLE = 200
 CHANGED = 20  # sheets changed before the incremental rollup (the issue's setting)
 SETUP_WORKERS = 8
-LOCAL_WORKERS = 4  # the CLI's default
 SEED = 13
 # Modelled time runs this many times faster than the wall clock (quota refills and the added
 # latency are divided by it; CPU is not). Compression only pays where a run waits far longer
@@ -104,7 +100,6 @@ LARGE_TIME_SCALE = 2.0
 BOTH_PROFILES_UP_TO = 500
 QUOTAS_OFF, QUOTAS_GOOGLE = "off", "google"
 API_FAILED = 400
-MEASURE_LOCAL_FLAG = "--measure-local"
 SANDBOX_RSS = "sandbox_peak_rss_mb"
 
 
@@ -325,48 +320,6 @@ def naive_run(
 # -- local backend -------------------------------------------------------------------------------
 
 
-def measure_local_fallback(n: int) -> dict[str, Any]:
-    """Local provision of ``n`` people in a fresh process: wall, CPU, peak RSS."""
-    with scratch_dir(f"local-{n}") as directory:
-        config = local_config(directory, write_roster(directory / "roster.csv", management_tree(n)))
-        child = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), MEASURE_LOCAL_FLAG, str(config)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    return json.loads(child.stdout.strip().splitlines()[-1])
-
-
-def _measure_local_child(config: Path) -> None:
-    settings = load_settings(config)
-    workspace = open_workspace(settings)
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    with stopwatch() as clock:
-        provision_all(settings, workspace, LOCAL_WORKERS)
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    print(
-        json.dumps(
-            {
-                "wall_s": round(clock.seconds, 2),
-                "cpu_s": round(cpu, 2),
-                "peak_rss_mb": round(peak_rss_mb(), 1),
-                "workers": LOCAL_WORKERS,
-                "measured_by": "bench/run.py (fallback)",
-            }
-        )
-    )
-
-
-def measure_local(n: int) -> dict[str, Any]:
-    try:
-        from local import measure_local as measured  # bench/local.py, when it exists
-    except ImportError:
-        return measure_local_fallback(n)
-    return measured(n)
-
-
 def measure_sandbox_memory(n: int) -> dict[str, Any]:
     try:
         from memory import measure_sandbox_memory as measured  # bench/memory.py
@@ -531,7 +484,5 @@ def main() -> None:
         args.out.write_text(text + "\n", encoding="utf-8")
 
 
-if __name__ == "__main__" and sys.argv[1:2] == [MEASURE_LOCAL_FLAG]:
-    _measure_local_child(Path(sys.argv[2]))
-elif __name__ == "__main__":
+if __name__ == "__main__":
     main()
