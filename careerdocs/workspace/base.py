@@ -180,7 +180,11 @@ class ChartSpec:
 class Email:
     """One message. ``key`` names it among everything careerdocs sends (the notification of one
     person for one fiscal year: ``notify-<fy>-<person>``): a backend that can tell a message
-    with that key was already sent sends it at most once (local: the outbox file's name)."""
+    with that key was already sent sends it at most once (local: the outbox file's name).
+
+    ``body`` is the plain text every mail client shows. ``html``, when set, is the same
+    message as an HTML document: the backend sends multipart/alternative (plain first, HTML
+    last, so a client that shows HTML picks it and any other shows the text)."""
 
     sender: str
     to: str
@@ -188,6 +192,7 @@ class Email:
     body: str
     cc: tuple[str, ...] = ()
     key: str = ""
+    html: str = ""
 
 
 @dataclass

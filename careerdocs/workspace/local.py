@@ -434,10 +434,11 @@ class LocalWorkspace:
         return True
 
     def send_email(self, email: Email) -> None:
-        """Write the message as an .eml file (UTF-8, RFC 822) in the outbox for a person or a
-        mail client to send. A message with a ``key`` goes to ``outbox/<key>.eml`` at most once:
-        if that file exists it was sent already (a run killed before recording it), so nothing
-        is written. Without a key: ``outbox/<UTC time>-<to>.eml``, never replacing a file."""
+        """Write the message as an .eml file (UTF-8, RFC 822; multipart/alternative when it has
+        an HTML part) in the outbox for a person or a mail client to send. A message with a
+        ``key`` goes to ``outbox/<key>.eml`` at most once: if that file exists it was sent
+        already (a run killed before recording it), so nothing is written. Without a key:
+        ``outbox/<UTC time>-<to>.eml``, never replacing a file."""
         message = _message(email)
         outbox = self.output_dir / OUTBOX
         with _io(f"cannot write to {outbox}"):
@@ -792,6 +793,8 @@ def _message(email: Email) -> bytes:
         message["Subject"] = email.subject
         message["Date"] = format_datetime(datetime.now(timezone.utc))
         message.set_content(email.body, charset="utf-8")
+        if email.html:
+            message.add_alternative(email.html, subtype="html", charset="utf-8")
     except (ValueError, TypeError) as exc:
         raise WorkspaceError(f"cannot write the email to {email.to}: {exc}") from None
     return message.as_bytes()

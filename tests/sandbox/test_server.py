@@ -223,6 +223,27 @@ def test_latency_is_added_to_each_call(sandbox_factory) -> None:
     assert time.perf_counter() - started >= 0.06
 
 
+def _seconds(call) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def test_a_method_can_have_its_own_latency_and_the_token_endpoint_too(sandbox_factory) -> None:
+    kit = sandbox_factory(
+        SandboxOptions(
+            latency_ms=0,
+            method_latency_ms={"drive files.list": (250, 0), "oauth token": (200, 0)},
+        )
+    )
+    first = _seconds(lambda: kit.drive.files().list().execute(http=kit.http(ALICE)))
+    listed = _seconds(lambda: kit.drive.files().list().execute(http=kit.http(ALICE)))
+    created = _seconds(lambda: _create_folder(kit, ALICE))
+    assert first >= 0.45  # the token request, then the list
+    assert 0.25 <= listed < 0.45
+    assert created < 0.25  # files.create falls back to latency_ms, here none
+
+
 def test_counters_are_readable_over_http(sandbox: SandboxKit) -> None:
     _create_folder(sandbox, ALICE)
     counters = requests.get(sandbox.endpoint + "/_sandbox/counters").json()["counters"]
