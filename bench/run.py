@@ -69,6 +69,7 @@ from _common import (
 )
 from latency import FLAT, GOOGLE, PROFILES, LatencyProfile
 from local import measure_local
+from memory import measure_sandbox_memory
 from naive import RETRY_SLEEP_SECONDS, NaivePerson, run_naive
 from rollup import MAX_CONVERSATIONS, Company
 
@@ -326,38 +327,16 @@ def naive_run(
 # -- the sandbox's memory ------------------------------------------------------------------------
 
 
-def measure_sandbox_memory(n: int) -> dict[str, Any]:
-    try:
-        from memory import measure_sandbox_memory as measured  # bench/memory.py
-    except ImportError:
-        return measure_sandbox_memory_fallback(n)
-    return measured(n)
-
-
-def measure_sandbox_memory_fallback(n: int) -> dict[str, Any]:
-    """A fresh sandbox child, everyone provisioned (config defaults, email on) and one full
-    rollup, unpaced with quotas off: the child's peak RSS."""
-    members = management_tree(n)
-    with (
-        scratch_dir(f"sandbox-{n}") as directory,
-        running_sandbox([m.email for m in members], SandboxSpec()) as bench,
-    ):
-        roster = write_roster(directory / "roster.csv", members)
-        settings = load_settings(google_config(directory, bench, roster))
-        workspace = open_google_workspace(settings, paced=False)
-        provision_all(settings, workspace, SETUP_WORKERS)
-        rollup_once(settings, workspace, full=True)
-        return {"peak_rss_mb": round(bench.peak_rss_mb() or 0.0, 1), "measured_by": "fallback"}
-
-
 def sandbox_memory(n: int, google: Mapping[str, Any]) -> dict[str, Any]:
-    """The sandbox's peak RSS holding ``n`` provisioned people. When this report's own
-    provision and rollups filled a sandbox with them, that child's peak is the measurement (the
-    same work bench/memory.py would repeat: minutes at 2,000 people); else bench/memory.py."""
+    """The sandbox's peak RSS holding ``n`` provisioned people: ``measure_sandbox_memory(n)``
+    from bench/memory.py (a fresh sandbox, everyone provisioned, one full rollup). From
+    :data:`LARGE` people, when this report's own provision and rollups already filled a sandbox
+    with them, that child's peak is the measurement instead: the same work again takes minutes
+    at 2,000 people."""
     peaks = [runs[SANDBOX_RSS] for runs in google.values() if SANDBOX_RSS in runs]
-    if peaks:
+    if peaks and n >= LARGE:
         return {
-            "peak_rss_mb": max(peaks),
+            "sandbox_peak_rss_mb": max(peaks),
             "measured_by": "the sandbox child of the provision and rollup runs above (VmHWM)",
         }
     return measure_sandbox_memory(n)
