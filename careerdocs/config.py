@@ -361,6 +361,76 @@ class Rollup:
     state_file: Path = field(metadata=_toml(".careerdocs-rollup-state.json", convert=_path))
 
 
+REMIND_TEMPLATES_DIR = "remind"
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)  # in date.weekday() order: Monday is 0
+
+
+def _remind_kinds(value: list[str], _context: _Context) -> tuple[str, ...]:
+    from careerdocs.nudges import Kind  # the rules' own names; nudges imports no config
+
+    known = [kind.value for kind in Kind]
+    kinds = tuple(dict.fromkeys(item.strip().lower() for item in value))
+    bad = [kind for kind in kinds if kind not in known]
+    if bad:
+        raise _Invalid(f"must be some of {', '.join(known)}; got {bad[0]!r}")
+    return kinds
+
+
+def _holidays(value: list[str], _context: _Context) -> tuple[date, ...]:
+    days: set[date] = set()
+    for text in value:
+        try:
+            if _ISO_DATE.fullmatch(text.strip()):
+                days.add(date.fromisoformat(text.strip()))
+                continue
+        except ValueError:
+            pass
+        raise _Invalid(f"must be dates as YYYY-MM-DD; got {text!r}")
+    return tuple(sorted(days))
+
+
+def _remind_templates(value: str, context: _Context) -> Path:
+    if value in ("", BUILTIN):
+        return builtin_templates_dir() / REMIND_TEMPLATES_DIR
+    return _path(value, context)
+
+
+@dataclass(frozen=True)
+class Remind:
+    """``careerdocs remind``: which reminders and digests go out, and how politely. ``kinds``
+    are the ones sent (the others are off); ``weekly_on`` is the day digests and summaries go
+    out; ``templates`` is a folder with ``<kind>.txt`` and ``<kind>.html`` for each kind
+    ("builtin": the shipped ``templates/remind``)."""
+
+    kinds: tuple[str, ...] = field(
+        metadata=_toml(
+            [
+                "due",
+                "overdue",
+                "acknowledge",
+                "manager-digest",
+                "skip-level-digest",
+                "pbp-summary",
+            ],
+            convert=_remind_kinds,
+        )
+    )
+    min_days_between: int = field(metadata=_toml(3, minimum=0, maximum=366))
+    quiet_weekends: bool = field(metadata=_toml(True))
+    holidays: tuple[date, ...] = field(metadata=_toml([], convert=_holidays))
+    weekly_on: Weekday = field(metadata=_toml("monday"))
+    new_hire_soon_days: int = field(metadata=_toml(14, minimum=0, maximum=366))
+    acknowledge_after_days: int = field(metadata=_toml(2, minimum=0, maximum=366))
+    templates: Path = field(metadata=_toml(BUILTIN, convert=_remind_templates))
+    state_file: Path = field(metadata=_toml(".careerdocs-remind-state.json", convert=_path))
+
+    @property
+    def weekday(self) -> int:
+        """``weekly_on`` as a date's ``weekday()`` number: Monday is 0."""
+        return WEEKDAYS.index(self.weekly_on)
+
+
 @dataclass(frozen=True)
 class Local:
     output_dir: Path = field(metadata=_toml("careerdocs-output", convert=_path))
@@ -425,6 +495,7 @@ class Settings:
     sharing: Sharing
     notify: Notify
     rollup: Rollup
+    remind: Remind
     local: Local
     google: GoogleSettings
     config_path: Path | None = None  # the file these came from; None for built-in defaults

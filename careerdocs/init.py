@@ -206,6 +206,22 @@ ${columns}
 # lock_file = ".careerdocs-rollup.lock"
 # state_file = ".careerdocs-rollup-state.json"
 
+[remind]
+# `careerdocs remind` (daily, from cron): the kinds sent; leave one out to turn it off.
+# kinds = ["due", "overdue", "acknowledge", "manager-digest", "skip-level-digest", "pbp-summary"]
+# Days between two messages to one person; quiet on weekends and these "YYYY-MM-DD" days.
+# min_days_between = 3
+# quiet_weekends = true
+# holidays = []
+# The day digests go out, and how far ahead they list new hires passing 90 days.
+# weekly_on = "monday"
+# new_hire_soon_days = 14
+# Days a logged, unticked conversation waits before its "acknowledge" reminder.
+# acknowledge_after_days = 2
+# Your own message templates (<kind>.txt and <kind>.html), and what was already sent.
+# templates = "builtin"
+# state_file = ".careerdocs-remind-state.json"
+
 [local]
 # The local backend's folder: one sub-folder per person with .docx and .xlsx files.
 ${output_dir}

@@ -66,12 +66,13 @@ Personal nudges add: ``person`` (entry, below), ``manager`` and ``pbp`` (``{"nam
   ``overdue`` adds ``deadline_passed`` (True when the year itself is not over yet).
   ``acknowledge`` adds ``conversation_date``, ``with_whom`` (the names, joined with " and ")
   and ``conversations`` (entries of that date).
-``manager-digest`` adds ``team_size``, ``week``, and lists of person entries ``due``,
+Digests add ``week`` (the window, "2026-W49") and ``week_start`` (its Monday).
+``manager-digest`` adds ``team_size`` and lists of person entries ``due``,
   ``overdue``, ``waiting``, ``escalations``, ``new_hires_soon``, ``not_provisioned``,
   ``problems`` (a person appears in ``problems`` instead of ``due``/``overdue``).
-``skip-level-digest`` adds ``week``, ``org_size`` and ``escalations`` (entries with ``manager``
-  and ``levels_below``).
-``pbp-summary`` adds ``week``, ``counts`` (:func:`cadence.summarize`: ``headcount``, each status
+``skip-level-digest`` adds ``org_size`` (the people two or more levels below them) and
+  ``escalations`` (entries with ``manager`` and ``levels_below``).
+``pbp-summary`` adds ``counts`` (:func:`cadence.summarize`: ``headcount``, each status
   value, ``pct_acknowledged``), ``count_rows`` ([(status value, count)], in cadence's order),
   ``overdue`` and ``problems`` (person entries).
 A person entry is ``{"name", "first_name", "email", "status", "links", "growth_sheet",
@@ -122,6 +123,16 @@ ONLY_YOU_TICK = (
 )
 
 GROWTH_SHEET_LINK = "growth_sheet"
+# How --dry-run's one line names each section of a manager digest: (one, many).
+SECTION_WORDS = {
+    "due": ("due", "due"),
+    "overdue": ("overdue", "overdue"),
+    "waiting": ("waiting for a tick", "waiting for a tick"),
+    "escalations": ("escalation", "escalations"),
+    "new_hires_soon": ("new hire at day 90 soon", "new hires at day 90 soon"),
+    "not_provisioned": ("not provisioned", "not provisioned"),
+    "problems": ("data problem", "data problems"),
+}
 LINK_KEYS = ("igp", "tracker", GROWTH_SHEET_LINK)
 
 
@@ -237,9 +248,8 @@ class Policy:
                 f"remind.weekly_on is {WEEKDAY_NAMES[self.weekly_on]}, but weekends are quiet: "
                 "digests would never be sent"
             )
-        unknown = [k for k in self.kinds if not isinstance(k, Kind)]
-        if unknown:
-            raise ValueError(f"remind.kinds: unknown kinds {unknown!r}")
+        object.__setattr__(self, "kinds", _kinds(self.kinds))
+        object.__setattr__(self, "holidays", frozenset(self.holidays))
 
     def is_quiet(self, day: date) -> bool:
         """True on a day nothing is sent: a weekend (with ``quiet_weekends``) or a holiday."""
@@ -249,6 +259,18 @@ class Policy:
     def spacing_days(self) -> int:
         """Days between two personal nudges to one person: never two on the same day."""
         return max(1, self.min_days_between)
+
+
+def _kinds(kinds: Iterable[Kind | str]) -> frozenset[Kind]:
+    """Kinds given as their values ("due") are taken as the Kind; anything else is refused
+    (a str Enum member is not found in a set of plain strings, so nothing is left to chance)."""
+    known = {k.value: k for k in Kind}
+    unknown = sorted(str(k) for k in kinds if not isinstance(k, Kind) and k not in known)
+    if unknown:
+        raise ValueError(
+            f"remind.kinds has unknown kinds {', '.join(unknown)}; the kinds are {', '.join(known)}"
+        )
+    return frozenset(k if isinstance(k, Kind) else known[k] for k in kinds)
 
 
 @dataclass(frozen=True)
@@ -295,6 +317,13 @@ class SentLog:
     def add(self, nudge: Nudge, at: datetime) -> None:
         """Record ``nudge`` as sent at ``at`` (call it right after the send succeeded)."""
         self._add(SentRecord(nudge.to.lower(), nudge.kind, nudge.window, nudge.key, at))
+
+    def pruned(self, keep_since: date) -> SentLog:
+        """The records sent on or after ``keep_since`` (UTC date), so the run state does not
+        grow for ever. Every window id names its fiscal year or week, so records from before
+        the previous fiscal year's start can never match a key again: pass that date (or an
+        earlier one) and nothing is ever sent twice."""
+        return SentLog(r for r in self._records if _utc_date(r.sent_at) >= keep_since)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready value; :meth:`from_json` reads it back equal."""
@@ -358,6 +387,10 @@ def _later(a: datetime, b: datetime) -> bool:
 
 def _comparable(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo is None else _naive_utc(moment)
+
+
+def _utc_date(moment: datetime) -> date:
+    return _comparable(moment).date()
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -453,6 +486,11 @@ def week_id(day: date) -> str:
     """The ISO week of ``day``, the window of weekly digests: ``2026-W49``."""
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s ISO week."""
+    return day - timedelta(days=day.weekday())
 
 
 def long_date(day: date) -> str:
@@ -730,17 +768,18 @@ class _Context:
             context = {
                 **self.base(Kind.MANAGER_DIGEST, manager),
                 "week": week,
+                **_dated("week_start", week_start(self.today)),
                 "team_size": len(team),
                 **{name: [self.entry(s) for s in section] for name, section in sections.items()},
             }
-            said = ", ".join(f"{len(v)} {k.replace('_', ' ')}" for k, v in sections.items() if v)
+            said = ", ".join(_count(len(v), *SECTION_WORDS[k]) for k, v in sections.items() if v)
             nudges.append(
                 Nudge(
                     Kind.MANAGER_DIGEST,
                     manager,
                     week,
                     tuple(dict.fromkeys(s.person.email for s in listed)),
-                    f"weekly digest of {len(team)} direct reports: {said}",
+                    f"weekly digest of {_count(len(team), 'direct report')}: {said}",
                     context,
                 )
             )
@@ -750,17 +789,20 @@ class _Context:
         if Kind.SKIP_LEVEL_DIGEST not in self.policy.kinds:
             return []
         found: dict[str, list[tuple[PersonState, int]]] = defaultdict(list)
+        for state in self.states:
+            if state.escalation:
+                for above, levels in self.chain(state.person):
+                    if levels >= 2 and self.wanted(Kind.SKIP_LEVEL_DIGEST, week, above):
+                        found[above].append((state, levels))
+        if not found:
+            return []  # most days: the week's digests are out, or nobody escalated
         org: dict[str, int] = defaultdict(int)
         for state in self.states:
             for above, levels in self.chain(state.person):
                 if levels >= 2:
                     org[above] += 1
-                    if state.escalation:
-                        found[above].append((state, levels))
         nudges = []
         for to, escalated in found.items():
-            if not self.wanted(Kind.SKIP_LEVEL_DIGEST, week, to):
-                continue
             entries = [
                 {
                     **self.entry(s),
@@ -775,11 +817,13 @@ class _Context:
                     to,
                     week,
                     tuple(s.person.email for s, _ in escalated),
-                    f"{len(escalated)} escalation(s) in their org of {org[to]} "
-                    "(two or more levels below)",
+                    f"{_count(len(escalated), 'escalation')} two or more levels below them, "
+                    f"in an org of {org[to]}",
                     {
                         **self.base(Kind.SKIP_LEVEL_DIGEST, to),
                         "week": week,
+                        **_dated("week_start", week_start(self.today)),
+                        **_dated("week_start", week_start(self.today)),
                         "org_size": org[to],
                         "escalations": entries,
                     },
@@ -812,11 +856,13 @@ class _Context:
                     pbp,
                     week,
                     tuple(s.person.email for s in overdue + problems),
-                    f"weekly summary of {len(population)} people: {len(overdue)} overdue, "
-                    f"{len(problems)} with data problems",
+                    f"weekly summary of {_count(len(population), 'person', 'people')}: "
+                    f"{len(overdue)} overdue, {_count(len(problems), 'data problem')}",
                     {
                         **self.base(Kind.PBP_SUMMARY, pbp),
                         "week": week,
+                        **_dated("week_start", week_start(self.today)),
+                        **_dated("week_start", week_start(self.today)),
                         "counts": counts,
                         "count_rows": [(s.value, counts[s.value]) for s in Status],
                         "overdue": [self.entry(s) for s in overdue],
@@ -825,6 +871,10 @@ class _Context:
                 )
             )
         return nudges
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def _last_career(state: PersonState) -> date | None:

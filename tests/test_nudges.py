@@ -43,6 +43,7 @@ from careerdocs.roster import Person, Roster
 
 FEB = 2
 FY = FiscalYear(date(2026, 2, 1), date(2027, 1, 31))
+FY_BEFORE = FiscalYear(date(2025, 2, 1), date(2026, 1, 31))
 VETERAN = date(2020, 1, 6)
 MONDAY = date(2026, 6, 1)  # Q2, ISO week 23
 TUESDAY = MONDAY + timedelta(days=1)
@@ -60,6 +61,9 @@ PERSONAL_KINDS = frozenset({Kind.DUE, Kind.OVERDUE, Kind.ACKNOWLEDGE})
 DIGEST_KINDS = frozenset({Kind.MANAGER_DIGEST, Kind.SKIP_LEVEL_DIGEST, Kind.PBP_SUMMARY})
 PERSONAL_ONLY = Policy(kinds=PERSONAL_KINDS)
 DIGESTS_ONLY = Policy(kinds=DIGEST_KINDS)
+SECTIONS = (
+    "due", "overdue", "waiting", "escalations", "new_hires_soon", "not_provisioned", "problems"
+)  # fmt: skip
 LINKS = {
     "igp": "https://docs.example/igp",
     "tracker": "https://docs.example/tracker",
@@ -491,9 +495,7 @@ def test_a_manager_digest_lists_only_the_managers_own_team_by_section() -> None:
     ]
     (digest,) = [n for n in run(states, MONDAY, DIGESTS_ONLY, roster=org) if n.to == MGR.email]
     ctx = digest.context
-    names = {section: [e["email"] for e in ctx[section]] for section in (
-        "due", "overdue", "waiting", "escalations", "new_hires_soon", "not_provisioned", "problems"
-    )}  # fmt: skip
+    names = {section: [e["email"] for e in ctx[section]] for section in SECTIONS}
     assert names == {
         "due": [ANN.email],
         "overdue": [cal.email],
@@ -504,12 +506,29 @@ def test_a_manager_digest_lists_only_the_managers_own_team_by_section() -> None:
         "problems": [eve.email],
     }
     assert ctx["team_size"] == 7
+    assert digest.why == (
+        "weekly digest of 7 direct reports: 1 due, 1 overdue, 1 waiting for a tick, "
+        "1 escalation, 1 new hire at day 90 soon, 1 not provisioned, 1 data problem"
+    )
     assert set(digest.about) <= {p.email for p in org if p.manager_email == MGR.email}
     assert ctx["waiting"][0]["waiting"][0]["date_text"] == "4 May 2026"
     assert ctx["problems"][0]["problem"] == "could not read the sheet: 403"
     assert ctx["due"][0]["growth_sheet"] == LINKS["growth_sheet"]
     assert ctx["recipient"]["first_name"] == "Siobhán"
     assert digest.window == week_id(MONDAY) == "2026-W23"
+    assert ctx["week_start_text"] == "1 June 2026"
+
+
+def test_a_manager_outside_the_roster_still_gets_their_teams_digest() -> None:
+    ann = replace(ANN, manager_email="lead@partner.example")
+    (digest,) = only(run([state(ann)], MONDAY, DIGESTS_ONLY), Kind.MANAGER_DIGEST)
+    assert digest.to == "lead@partner.example"
+    assert digest.context["recipient"] == {
+        "name": "lead@partner.example",
+        "first_name": "",
+        "email": "lead@partner.example",
+    }
+    assert [e["email"] for e in digest.context["due"]] == [ANN.email]
 
 
 def test_a_manager_with_nothing_to_say_gets_no_digest() -> None:
@@ -592,12 +611,29 @@ def test_a_damaged_sent_log_is_refused_not_emptied(data: object) -> None:
         ({"weekly_on": 7}, "weekly_on"),
         ({"min_days_between": -1}, "min_days_between"),
         ({"new_hire_soon_days": True}, "new_hire_soon_days"),
-        ({"kinds": frozenset({"due"})}, "kinds"),
+        ({"kinds": frozenset({"due", "nag"})}, "unknown kinds nag; the kinds are due, "),
     ],
 )
 def test_a_policy_that_cannot_work_is_refused(changes: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Policy(**changes)  # type: ignore[arg-type]
+
+
+def test_kinds_may_be_given_by_their_values() -> None:
+    policy = Policy(kinds=frozenset({"due", Kind.PBP_SUMMARY}))  # type: ignore[arg-type]
+    assert policy.kinds == {Kind.DUE, Kind.PBP_SUMMARY}
+    assert all(isinstance(k, Kind) for k in policy.kinds)
+
+
+def test_a_pruned_sent_log_keeps_what_can_still_match() -> None:
+    log = SentLog()
+    old = run([state(ANN, today=date(2025, 6, 2), fy=FY_BEFORE)], date(2025, 6, 2), fy=FY_BEFORE)
+    new = run([state(ANN)])
+    record(log, old, date(2025, 6, 2))
+    record(log, new, MONDAY)
+    kept = log.pruned(FY.start)
+    assert [r.key for r in kept.records] == keys(new) == ["remind-due-FY2027-Q2-ann@example.com"]
+    assert not kept.has(old[0].key) and log.has(old[0].key)
 
 
 def test_weekend_digests_are_fine_when_weekends_are_not_quiet() -> None:
@@ -684,7 +720,7 @@ def test_property_no_personal_nudge_before_day_90(
             assert today >= who.start_date + timedelta(days=NEW_HIRE_GRACE_DAYS)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     scenario=scenarios(),
     deadline_day=st.none() | st.integers(0, 364),
@@ -725,8 +761,11 @@ def test_property_a_year_of_daily_runs(
                     for c in talks[who.email]
                 )
             if n.kind is Kind.MANAGER_DIGEST:
-                assert {by_email[e].manager_email for e in n.about} == {n.to}
+                listed = {e["email"] for key in SECTIONS for e in n.context[key]}
+                assert listed == set(n.about)
+                assert {by_email[e].manager_email for e in listed} == {n.to}
             if n.kind is Kind.SKIP_LEVEL_DIGEST:
+                assert [e["email"] for e in n.context["escalations"]] == list(n.about)
                 for email in n.about:
                     chain = _chain(by_email, email)
                     assert n.to in chain[1:]
