@@ -30,10 +30,12 @@ naive script's templates) runs with quotas and latency off.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -53,6 +55,7 @@ from _common import (
     google_config,
     management_tree,
     open_google_workspace,
+    print_table,
     provision_all,
     quota_use,
     rate_limited,
@@ -311,13 +314,16 @@ def naive_run(
             round(corrected / out["floor"]["steady_min"], 2) if out.get("floor") else None
         ),
         "modelled_min_for_all_cpu_corrected": round(corrected * scale_to_all, 3),
+        "floor_for_all_steady_min": (
+            round(out["floor"]["steady_min"] * scale_to_all, 3) if out.get("floor") else None
+        ),
         "projected": scale_to_all != 1,
     }
     log(f"    naive: {timing.wall:.1f} s wall for {len(sample)} people, {result.retries} retries")
     return out
 
 
-# -- local backend -------------------------------------------------------------------------------
+# -- the sandbox's memory ------------------------------------------------------------------------
 
 
 def measure_sandbox_memory(n: int) -> dict[str, Any]:
@@ -384,6 +390,57 @@ def environment() -> dict[str, Any]:
     }
 
 
+def summary(report: Mapping[str, Any]) -> None:
+    """The report's key numbers as a table, on standard error (standard output is the JSON)."""
+    rows = []
+    for n, entry in report["runs"].items():
+        for profile, runs in entry["google"].items():
+            for name in (PROVISION, "rollup_full", "rollup_incremental", NAIVE):
+                run = runs.get(name)
+                if run is None:
+                    continue
+                floor = run.get("floor", {})
+                modelled = run.get("modelled_min_for_all_cpu_corrected", run["modelled_min"])
+                steady = run.get("floor_for_all_steady_min", floor.get("steady_min"))
+                rows.append(
+                    [
+                        n,
+                        profile,
+                        name + (f" ({run['people_measured']} measured)" if name == NAIVE else ""),
+                        run["wall_s"],
+                        run["time_scale"],
+                        modelled,
+                        f"{floor.get('bucket', '-')} {floor.get('scope', '')}".strip(),
+                        steady if steady is not None else "-",
+                        round(modelled / steady, 2) if steady else "-",
+                        run["rate_limited_403_or_429"],
+                        round(run["calls"] / int(run.get("people_measured", n)), 2),
+                        run["tokens"],
+                        run["cores_busy"],
+                    ]
+                )
+    with contextlib.redirect_stdout(sys.stderr):
+        print_table(
+            "Key numbers (modelled min: naive projected to N, CPU-corrected)",
+            [
+                "N",
+                "latency",
+                "run",
+                "wall s",
+                "scale",
+                "modelled min",
+                "busiest bucket",
+                "floor min",
+                "ratio",
+                "429/403",
+                "calls/p",
+                "tokens",
+                "cores busy",
+            ],
+            rows,
+        )
+
+
 def profiles_for(n: int, chosen: Sequence[str] | None) -> list[str]:
     if chosen:
         return list(chosen)
@@ -426,6 +483,8 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     args = parser.parse_args()
+    # Stopped with SIGTERM, still stop the sandbox children (the context managers' exits).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     people = list(QUICK_PEOPLE) if args.quick else args.people
     parts = set(args.only)
 
@@ -480,6 +539,7 @@ def main() -> None:
     report["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     text = json.dumps(report, indent=2)
     print(text)
+    summary(report)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
 
