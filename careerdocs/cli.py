@@ -24,11 +24,11 @@ from typing import Any
 
 import click
 
-from . import __version__, endpoint, provision, rehearsal, rollup
+from . import __version__, endpoint, provision, rehearsal, remind, rollup
 from . import init as init_module
 from . import roster as roster_module
 from . import status as status_module
-from .audit import AuditLog
+from .audit import NO_AUDIT, AuditLog
 from .cadence import COUNTING_RULE, FiscalYear, fiscal_year, fiscal_year_from_label
 from .config import BACKEND_GOOGLE, BACKEND_LOCAL, DEFAULT_CONFIG_FILE, Settings, load_settings
 from .errors import CareerdocsError, ExitCode, InvalidInput, LockBusy, PartialFailure, Problem
@@ -653,6 +653,163 @@ def status_command(
         _print_table(status_module.TABLE_FIELDS, status_module.columns(records))
         click.echo(f"\n{status_module.totals_line(records)} {status_module.as_of_line(table)}")
         click.echo(COUNTING_RULE)
+
+
+# -- remind -----------------------------------------------------------------------------------
+
+REMIND_HELP = """Email the right reminder to the right person, once; and a weekly digest.
+
+\b
+Run it daily from cron; it works out what is due today from the growth sheets (the same
+status rules as rollup and status) and sends each message at most once per reason and
+window, recorded in remind.state_file. What goes out:
+  due                a team member whose conversation window is open (Q2, Q4, or a new
+                     hire's first 90 days just ended) and who has no acknowledged career
+                     conversation in it: once per window.
+  overdue            a team member whose deadline or fiscal year passed without one: once.
+  acknowledge        someone who logged a conversation but has not ticked Acknowledged:
+                     once per window.
+  manager-digest     each manager, weekly (remind.weekly_on): their own team only — who is
+                     due, overdue, waiting to acknowledge, has an escalation, and which new
+                     hires pass 90 days soon — with a link to each growth sheet.
+  skip-level-digest  a manager's manager, weekly: the escalations raised in their org.
+  pbp-summary        each PBP, weekly: counts by status and the overdue list.
+
+\b
+Politely: nobody gets two messages within remind.min_days_between days; nothing goes out
+on weekends (remind.quiet_weekends) or remind.holidays. To turn a kind off, leave it out
+of remind.kinds in the config, e.g. kinds = ["due", "overdue", "acknowledge"].
+Messages come from the person's manager, a pool of senders or the admin (notify.send_as),
+within each sender's Gmail limits; a run that would pass a daily limit stops, says when
+to resume, and exits 3. Local backend: messages are .eml files in the outbox folder.
+
+\b
+Exit codes: 0 done (or nothing to send), 2 invalid config or input (nothing sent),
+3 some messages failed or a daily limit stopped the run (run again to finish).
+"""
+
+
+@cli.command(name="remind", help=REMIND_HELP)
+@common_options
+@roster_option
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print each message that would go out (to, from, kind, why, subject); send and "
+    "record nothing.",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="EMAIL",
+    help="Send only to this address (repeatable): a person, manager or PBP.",
+)
+@click.option(
+    "--date",
+    "on_date",
+    type=TODAY_TYPE,
+    metavar="YYYY-MM-DD",
+    expose_value=False,
+    callback=_set_today,
+    help="Act as of this day (to rehearse, or to catch up on a missed day); same as --today.",
+)
+@json_option
+@click.pass_context
+def remind_command(
+    ctx: click.Context, roster: str | None, dry_run: bool, only: tuple[str, ...], as_json: bool
+) -> None:
+    started, clock = datetime.now(timezone.utc), time.monotonic()
+    settings = _settings(ctx, roster)
+    if dry_run:
+        result = _remind(ctx, settings, only, dry_run=True, as_json=as_json)
+    else:
+        require_writable(settings)
+        with exclusive(settings.rollup.lock_file, "remind"):
+            result = _remind(ctx, settings, only, dry_run=False, as_json=as_json)
+    if as_json:
+        _emit_json(_timed(result.to_json(), started, clock))
+    else:
+        _print_remind(result, settings)
+    if result.stopped is not None and not result.dry_run:
+        raise result.stopped
+    if result.failures:
+        raise PartialFailure(result.failures)
+
+
+def _remind(
+    ctx: click.Context, settings: Settings, only: Sequence[str], *, dry_run: bool, as_json: bool
+) -> remind.RemindResult:
+    workspace = _open(settings)
+    today = _today(ctx)
+    the_roster = load_roster(settings, workspace, today)
+    bar: Any = None
+    stop = threading.Event()
+
+    def planned(total: int) -> None:
+        nonlocal bar
+        bar = _progress("Sending", total, not (as_json or dry_run) and total > 0)
+
+    def tick(_done: remind.Sent) -> None:
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        with _stop_on_interrupt(stop):
+            result = remind.run(
+                settings,
+                workspace,
+                the_roster,
+                today=today,
+                dry_run=dry_run,
+                only=only,
+                audit=NO_AUDIT if dry_run else AuditLog(settings.audit_log, "remind"),
+                progress=tick,
+                planned=planned,
+                stop=stop,
+            )
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    if stop.is_set():
+        _stopped(ctx, len(result.sent), result.planned)
+    return result
+
+
+def _print_remind(result: remind.RemindResult, settings: Settings) -> None:
+    day = f"{result.today.isoformat()} ({result.fy.label})"
+    if result.dry_run:
+        click.echo(f"Reminders for {day}, dry run: nothing sent, nothing recorded.")
+    if result.sent:
+        rows = [
+            (
+                s.message.nudge.to,
+                s.sender,
+                s.message.nudge.kind.value,
+                s.message.nudge.why,
+                s.message.email.subject,
+            )
+            for s in result.sent
+        ]
+        _print_table(("To", "From", "Kind", "Why", "Subject"), rows)
+        click.echo("")
+    kinds = ", ".join(f"{n} {kind}" for kind, n in result.counts().items() if n)
+    senders = result.senders()
+    verb = "would send" if result.dry_run else "sent"
+    summary = f"{day}: {verb} {_plural(len(result.sent), 'message')}"
+    if kinds:
+        summary += f" ({kinds}) from {_plural(len(senders), 'sender')}"
+    if result.quiet:
+        summary += f"; quiet day: {result.quiet}"
+    click.echo(summary + ".")
+    if result.stopped is not None:
+        left = result.planned - len(result.sent) - len(result.failures)
+        if result.dry_run:
+            click.echo(f"A real run would stop there: {result.stopped}", err=True)
+        click.echo(f"{_plural(left, 'message')} left for the next run.", err=True)
+    elif not result.dry_run and result.sent and settings.backend_name == BACKEND_LOCAL:
+        click.echo(f"Emails to send are in {settings.local.output_dir / OUTBOX}.")
+    for problem in result.problems:
+        click.echo(f"data problem: {problem}", err=True)
 
 
 # -- preview ----------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ ShareRole = Literal["reader", "commenter", "writer", "none"]
 AuthMode = Literal["service_account", "oauth"]
 Destination = Literal["my_drive", "shared_drive"]
 FillStrategy = Literal["auto", "copy", "upload"]
+SendAs = Literal["auto", "manager", "senders", "admin"]
 
 _URL = re.compile(r"https?://[^\s/]+(/\S*)?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -125,6 +126,14 @@ def _email(value: str, _context: _Context) -> str:
     if value and not is_email(value):
         raise _Invalid(f"must be an email address; got {value!r}")
     return value.lower()
+
+
+def _emails(value: list[str], _context: _Context) -> tuple[str, ...]:
+    addresses = tuple(dict.fromkeys(address.strip().lower() for address in value))
+    bad = [address for address in addresses if not is_email(address)]
+    if bad:
+        raise _Invalid(f"must be a list of email addresses; got {bad[0]!r}")
+    return addresses
 
 
 def _url(value: str, _context: _Context) -> str:
@@ -328,11 +337,20 @@ class Sharing:
 
 @dataclass(frozen=True)
 class Notify:
-    """``sender`` empty means the google admin sends; ``subject`` empty means the email
-    template's own ``Subject:`` line."""
+    """Who the emails come from (:mod:`careerdocs.senders`). ``send_as``: ``manager`` (each
+    person's manager, through domain-wide delegation), ``senders`` (round-robin over
+    ``senders``), ``admin`` (``sender``, else the google admin: one account), or ``auto``
+    (manager where the credentials can send as anyone, else admin). ``daily_limit`` is the
+    messages one account may send in any 24 hours (Gmail's Workspace limit is 2,000; 500 on a
+    trial); ``ledger`` records every message sent, so the limit holds across runs. ``subject``
+    empty means the email template's own ``Subject:`` line."""
 
     enabled: bool = field(metadata=_toml(True))
+    send_as: SendAs = field(metadata=_toml("auto"))
     sender: str = field(metadata=_toml("", convert=_email))
+    senders: tuple[str, ...] = field(metadata=_toml([], convert=_emails))
+    daily_limit: int = field(metadata=_toml(2000, minimum=1))
+    ledger: Path = field(metadata=_toml(".careerdocs-sent.json", convert=_path))
     subject: str = field(metadata=_toml(""))
 
 
@@ -341,6 +359,76 @@ class Rollup:
     deadline: date | None = field(metadata=_toml("", convert=_deadline))
     lock_file: Path = field(metadata=_toml(".careerdocs-rollup.lock", convert=_path))
     state_file: Path = field(metadata=_toml(".careerdocs-rollup-state.json", convert=_path))
+
+
+REMIND_TEMPLATES_DIR = "remind"
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)  # in date.weekday() order: Monday is 0
+
+
+def _remind_kinds(value: list[str], _context: _Context) -> tuple[str, ...]:
+    from careerdocs.nudges import Kind  # the rules' own names; nudges imports no config
+
+    known = [kind.value for kind in Kind]
+    kinds = tuple(dict.fromkeys(item.strip().lower() for item in value))
+    bad = [kind for kind in kinds if kind not in known]
+    if bad:
+        raise _Invalid(f"must be some of {', '.join(known)}; got {bad[0]!r}")
+    return kinds
+
+
+def _holidays(value: list[str], _context: _Context) -> tuple[date, ...]:
+    days: set[date] = set()
+    for text in value:
+        try:
+            if _ISO_DATE.fullmatch(text.strip()):
+                days.add(date.fromisoformat(text.strip()))
+                continue
+        except ValueError:
+            pass
+        raise _Invalid(f"must be dates as YYYY-MM-DD; got {text!r}")
+    return tuple(sorted(days))
+
+
+def _remind_templates(value: str, context: _Context) -> Path:
+    if value in ("", BUILTIN):
+        return builtin_templates_dir() / REMIND_TEMPLATES_DIR
+    return _path(value, context)
+
+
+@dataclass(frozen=True)
+class Remind:
+    """``careerdocs remind``: which reminders and digests go out, and how politely. ``kinds``
+    are the ones sent (the others are off); ``weekly_on`` is the day digests and summaries go
+    out; ``templates`` is a folder with ``<kind>.txt`` and ``<kind>.html`` for each kind
+    ("builtin": the shipped ``templates/remind``)."""
+
+    kinds: tuple[str, ...] = field(
+        metadata=_toml(
+            [
+                "due",
+                "overdue",
+                "acknowledge",
+                "manager-digest",
+                "skip-level-digest",
+                "pbp-summary",
+            ],
+            convert=_remind_kinds,
+        )
+    )
+    min_days_between: int = field(metadata=_toml(3, minimum=0, maximum=366))
+    quiet_weekends: bool = field(metadata=_toml(True))
+    holidays: tuple[date, ...] = field(metadata=_toml([], convert=_holidays))
+    weekly_on: Weekday = field(metadata=_toml("monday"))
+    new_hire_soon_days: int = field(metadata=_toml(14, minimum=0, maximum=366))
+    acknowledge_after_days: int = field(metadata=_toml(2, minimum=0, maximum=366))
+    templates: Path = field(metadata=_toml(BUILTIN, convert=_remind_templates))
+    state_file: Path = field(metadata=_toml(".careerdocs-remind-state.json", convert=_path))
+
+    @property
+    def weekday(self) -> int:
+        """``weekly_on`` as a date's ``weekday()`` number: Monday is 0."""
+        return WEEKDAYS.index(self.weekly_on)
 
 
 @dataclass(frozen=True)
@@ -416,6 +504,7 @@ class Settings:
     sharing: Sharing
     notify: Notify
     rollup: Rollup
+    remind: Remind
     local: Local
     google: GoogleSettings
     config_path: Path | None = None  # the file these came from; None for built-in defaults
@@ -577,16 +666,23 @@ def _build(
 
 def _domain_problems(settings: Settings) -> list[Problem]:
     domains = settings.allowed_domains
-    addresses = (
+    addresses = [
         ("google.admin", settings.google.admin),
         ("google.reader", settings.google.reader),
         ("notify.sender", settings.notify.sender),
-    )
+    ]
+    addresses += [("notify.senders", sender) for sender in settings.notify.senders]
     return [
         Problem(path, f"{email} is outside allowed_domains ({', '.join(domains)})")
         for path, email in addresses
         if email and email.rpartition("@")[2] not in domains
     ]
+
+
+def _notify_problems(notify: Notify) -> list[Problem]:
+    if notify.send_as == "senders" and not notify.senders:
+        return [Problem("notify.senders", "must list at least one address when send_as is senders")]
+    return []
 
 
 def _google_problems(google: GoogleSettings) -> list[Problem]:
@@ -628,9 +724,10 @@ def _google_only_problems(settings: Settings) -> list[Problem]:
 
 def _consistency_problems(settings: Settings) -> list[Problem]:
     """Rules that tie keys together; each problem names the key to change."""
+    common = _domain_problems(settings) + _notify_problems(settings.notify)
     if settings.backend_name == BACKEND_GOOGLE:
-        return _domain_problems(settings) + _google_problems(settings.google)
-    return _domain_problems(settings) + _google_only_problems(settings)
+        return common + _google_problems(settings.google)
+    return common + _google_only_problems(settings)
 
 
 def _raise_if_any(problems: list[Problem], summary: str) -> None:

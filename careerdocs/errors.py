@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from enum import IntEnum
 
 
@@ -119,3 +120,29 @@ class PartialFailure(CareerdocsError):
         self.failures = dict(failures)
         names = ", ".join(sorted(self.failures))
         super().__init__(f"{len(self.failures)} failed: {names}")
+
+
+RESUME_FORMAT = "%Y-%m-%d %H:%M UTC"
+
+
+class DailyLimitReached(CareerdocsError):
+    """Every account that could send the next email has sent its daily limit (Gmail: 2,000
+    messages in any 24 hours per Workspace user). Nothing more is sent; what was done stays
+    done, and a run at or after ``resume_at`` (UTC) sends the rest. Exit code 3, as a partial
+    run: the summary names who is still to be emailed."""
+
+    exit_code = ExitCode.PARTIAL
+
+    def __init__(self, resume_at: datetime, detail: str = "") -> None:
+        self.resume_at = resume_at.astimezone(timezone.utc)
+        self.detail = detail
+        reason = detail or "every sender has reached its daily sending limit"
+        super().__init__(f"{reason}; run again after {resume_text(self.resume_at)}")
+
+
+def resume_text(moment: datetime) -> str:
+    """``moment`` in UTC to the minute, rounded up so that the time said is never too early."""
+    moment = moment.astimezone(timezone.utc)
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moment.strftime(RESUME_FORMAT)

@@ -283,3 +283,33 @@ def render_email(
         subject=" ".join(rendered_subject.split()),  # one line: a value must not add headers
         body=render_text(rest.lstrip("\n"), context, where=where),
     )
+
+
+# HTML email parts: the same sandbox and strict undefined values, with every value escaped (a
+# name like ``<b>Ana</b>`` or ``Tom & Jerry`` shows as written, never as markup).
+_HTML_ENVIRONMENT = SandboxedEnvironment(
+    undefined=_Undefined,
+    autoescape=True,
+    keep_trailing_newline=True,
+    finalize=_text_or_empty,
+)
+
+
+@lru_cache(maxsize=64)
+def _compile_html(source: str) -> jinja2.Template:
+    return _HTML_ENVIRONMENT.from_string(source)
+
+
+def render_html(template_text: str, context: Mapping[str, Any], *, where: str) -> str:
+    """Render an HTML template (an email's HTML part) with every value HTML-escaped.
+
+    Errors are reported as :func:`render_text` reports them: a :class:`TemplateError` naming
+    ``where`` and the line of a syntax error or what cannot be rendered."""
+    try:
+        return _compile_html(template_text).render(context)
+    except jinja2.TemplateSyntaxError as error:
+        problem = Problem(where, f"line {error.lineno}: {error.message}")
+        raise TemplateError("a template has a syntax error", [problem]) from None
+    except _EXPRESSION_ERRORS as error:
+        problem = Problem(where, _message(error))
+        raise TemplateError("a template cannot be rendered", [problem]) from None

@@ -183,8 +183,18 @@ ${columns}
 [notify]
 # Email each person the links to their documents (google backend).
 # enabled = true
-# Who the email is sent as; "" means the google admin below.
+# Who the emails come from: "manager" (each person's manager, through domain-wide
+# delegation), "senders" (the list below, in turn), "admin" (sender, else the google admin),
+# or "auto" (manager when the credentials can send as anyone, else admin).
+# send_as = "auto"
+# The one account of "admin" mode; "" means the google admin below.
 # sender = ""
+# Accounts that send in turn, and stand in for managers who cannot send.
+# senders = []
+# Messages one account may send in any 24 hours (Gmail: 2,000; 500 on a trial).
+# daily_limit = 2000
+# Every message sent in the last 24 hours, per account, so the limit holds across runs.
+# ledger = ".careerdocs-sent.json"
 # A subject replacing the email template's own "Subject:" line; "" keeps it.
 # subject = ""
 
@@ -195,6 +205,22 @@ ${columns}
 # The lock that keeps two rollups from overlapping, and what the last rollup read.
 # lock_file = ".careerdocs-rollup.lock"
 # state_file = ".careerdocs-rollup-state.json"
+
+[remind]
+# `careerdocs remind` (daily, from cron): the kinds sent; leave one out to turn it off.
+# kinds = ["due", "overdue", "acknowledge", "manager-digest", "skip-level-digest", "pbp-summary"]
+# Days between two messages to one person; quiet on weekends and these "YYYY-MM-DD" days.
+# min_days_between = 3
+# quiet_weekends = true
+# holidays = []
+# The day digests go out, and how far ahead they list new hires passing 90 days.
+# weekly_on = "monday"
+# new_hire_soon_days = 14
+# Days a logged, unticked conversation waits before its "acknowledge" reminder.
+# acknowledge_after_days = 2
+# Your own message templates (<kind>.txt and <kind>.html), and what was already sent.
+# templates = "builtin"
+# state_file = ".careerdocs-remind-state.json"
 
 [local]
 # The local backend's folder: one sub-folder per person with .docx and .xlsx files.

@@ -172,6 +172,7 @@ class Outcome:
     escalations: list[cadence.Conversation] = field(default_factory=list)
     read_error: str | None = None
     untrusted: str | None = None  # why nothing of the sheet counted ("acknowledgements can't…")
+    conversations: tuple[cadence.Conversation, ...] = ()  # the FY's rows, as cadence read them
 
 
 @dataclass
@@ -345,7 +346,7 @@ def compute(
         problems=problems,
     )
     escalations = [c for c in conversations or [] if c.escalation and c.acknowledged]
-    return Outcome(person, status, artifacts, escalations)
+    return Outcome(person, status, artifacts, escalations, conversations=tuple(conversations or ()))
 
 
 def _problems(o: Outcome) -> list[str]:

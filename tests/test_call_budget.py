@@ -161,15 +161,17 @@ def test_the_reviewed_cassette_holds_no_secrets() -> None:
 
 def test_budget_per_person_is_what_the_cassette_says() -> None:
     """The numbers a reviewer checks, for two people: per person one folder, three uploads
-    (converted to Docs and Sheets, each recording its fill in the upload itself), one Sheets
-    read (a converted upload's new tab id) and one write to protect the Conversations tab, one
-    Drive update recording that protection and the tab id, one Drive search for duplicates a
-    concurrent run made (heal), one email and one Drive update recording it (so a re-run never
-    sends it again); per share the grant's record on the folder, then the permission — and the
-    same for the rollup reader's grant on each growth sheet but the reader's own (the reader is
-    the admin here, in the roster: Mei's sheet alone); for the run, one batched Drive search and
-    the central sheet (a new one: its tabs, a read that its empty first tab is still empty, and
-    one atomic write that adds the People tab and deletes that first tab)."""
+    (converted to Docs and Sheets, each recording its fill in the upload itself), ONE Sheets
+    call (a batchUpdate that adds the Conversations tab under an id careerdocs chooses, makes
+    its checkboxes and layout and protects it: no read of a converted upload's new tab ids),
+    one Drive update recording that protection and the tab id, one Drive search for
+    duplicates a concurrent run made (heal), one email and one Drive update recording it (so a
+    re-run never sends it again); per share the grant's record on the folder, then the
+    permission — and the same for the rollup reader's grant on each growth sheet but the
+    reader's own (the reader is the admin here, in the roster: Mei's sheet alone); for the run,
+    one batched Drive search and the central sheet (a new one: its tabs, a read that its empty
+    first tab is still empty, and one atomic write that adds the People tab and deletes that
+    first tab)."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
@@ -178,8 +180,30 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     assert per_host == {
         "oauth2.googleapis.com": 2,  # one token per acting user (the admin is in the roster)
         "www.googleapis.com": 22,
-        "sheets.googleapis.com": 7,
+        "sheets.googleapis.com": 5,
         "gmail.googleapis.com": 2,
     }
     uploads = [c for c in calls if c.startswith("POST www.googleapis.com/upload/drive/v3/files")]
     assert len(uploads) == 6
+
+
+def test_a_person_costs_one_sheets_write_and_no_sheets_read() -> None:
+    """Sheets' per-minute write quota is what binds a provision run (300 a minute per project:
+    2,000 people take at least 6.7 minutes at one write each), so each person's growth sheet
+    gets exactly one Sheets call, a write, and no read. Only the central sheet (written as the
+    admin, once per run) reads. Adding a Sheets call per person back fails here."""
+    data = json.loads(CASSETTE.read_text(encoding="utf-8"))
+    by_sheet: dict[str, list[str]] = {}
+    for interaction in data["interactions"]:
+        request = interaction["request"]
+        parts = urlsplit(request["uri"])
+        if not parts.path.startswith("/v4/spreadsheets/"):
+            continue
+        sheet = parts.path.removeprefix("/v4/spreadsheets/").split("/")[0].split(":")[0]
+        by_sheet.setdefault(sheet, []).append(shape(request["method"], request["uri"]))
+    central = [s for s, calls in by_sheet.items() if any(c.startswith("GET") for c in calls)]
+    assert len(central) == 1, by_sheet  # the only spreadsheet careerdocs reads
+    growth = {s: calls for s, calls in by_sheet.items() if s not in central}
+    assert len(growth) == 2  # two people
+    for calls in growth.values():
+        assert calls == ["POST sheets.googleapis.com/v4/spreadsheets/{id}:batchUpdate ?"]

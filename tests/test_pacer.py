@@ -527,7 +527,7 @@ def test_default_limits_are_googles_published_quotas() -> None:
         ("sheets", "write"): Limit(60, 300),
         ("docs", "read"): Limit(300, 3_000),
         ("docs", "write"): Limit(60, 600),
-        ("gmail", "write"): Limit(15_000, 1_200_000),
+        ("gmail", "write"): Limit(15_000, 1_200_000, 2000),
     }
 
 
@@ -546,6 +546,7 @@ def test_default_limits_are_googles_published_quotas() -> None:
         ("docs_write_per_project", [("docs", "write")], "per_project"),
         ("gmail_units_per_user", [("gmail", "write")], "per_user"),
         ("gmail_units_per_project", [("gmail", "write")], "per_project"),
+        ("gmail_sends_per_user_per_day", [("gmail", "write")], "per_user_per_day"),
     ],
 )
 def test_each_quota_name_sets_exactly_its_limit(

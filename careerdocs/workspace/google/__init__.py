@@ -27,8 +27,9 @@ def open_google(settings: Settings) -> GoogleWorkspace:
         )
     credentials = CredentialFactory(load_key(g.credentials), source=str(g.credentials or "ADC"))
     credentials.require_delegation(g.destination)
+    quotas = {**asdict(g.quotas), "gmail_sends_per_user_per_day": settings.notify.daily_limit}
     pacer = Pacer(
-        limits_from_quotas(asdict(g.quotas)),
+        limits_from_quotas(quotas),
         max_tries=g.max_tries,
         max_backoff=g.max_backoff_seconds,
     )

@@ -33,12 +33,11 @@ from .fill import pending
 from .gmail import Gmail
 from .pacer import Pacer
 from .reader import Reader
-from .sheets import Protection, Sheets
+from .sheets import Sheets
 
 __all__ = ["READ_WORKERS", "GoogleOptions", "GoogleWorkspace"]
 
 GROWTH = ArtifactKind.GROWTH_SHEET
-HTTP_BAD_REQUEST = 400
 
 
 class GoogleWorkspace:
@@ -186,7 +185,8 @@ class GoogleWorkspace:
         """Copy (and fill) or upload a filled file, recording STEP_FILLED with it.
 
         A growth sheet is also protected here, its protection recorded in the same Drive
-        update as its fill, which saves a call per person; :meth:`protect` stays the separate,
+        update as its fill, which saves a call per person; its one Sheets call fills a copy's
+        cells too (:meth:`.sheets.Sheets.first_write`). :meth:`protect` stays the separate,
         idempotent step that a re-run after a crash uses (it returns at once for a sheet that
         already records STEP_PROTECTED)."""
         missing = [t for t in template.tokens if t not in values]
@@ -198,31 +198,23 @@ class GoogleWorkspace:
         marks = markers(person, kind, fy, template)
         if self._strategy(template) == "copy":
             assert template.google_id is not None
+            if kind is GROWTH:
+                self.sheets.ack_layout(template)  # a template that cannot be used: before copying
             body["appProperties"] = {**cleared_steps(), **marks}
             f = self.drive.copy(user, template.google_id, body, recover)
-            self._fill_copy(user, kind, f["id"], template, values)
             made = artifact(kind, person, fy, f)
-            fresh_tab = self.sheets.ack_layout(template).sheet_id if kind is GROWTH else None
-            return self._finish(person, made, template, {STEP_FILLED}, fresh_tab)
+            if kind is GROWTH:
+                return self._protect(person, made, template, {STEP_FILLED}, values=values)
+            self._fill_copy(user, kind, f["id"], template, values)
+            return self._record(person, made, {STEP_FILLED})
         assert template.path is not None
         body["appProperties"] = {**marks, **step_markers([STEP_FILLED], fy)}
-        f = self.drive.upload(user, kind, body, office.fill(template.path, values), recover)
+        source = self.sheets.upload_source(template) if kind is GROWTH else template.path
+        f = self.drive.upload(user, kind, body, office.fill(source, values), recover)
         made = artifact(kind, person, fy, f)
-        return self._finish(person, made, template, set(), None)
-
-    def _finish(
-        self,
-        person: str,
-        made: Artifact,
-        template: TemplateRef,
-        steps: set[str],
-        fresh_tab: int | None,
-    ) -> Artifact:
-        """Protect a new growth sheet and record ``steps`` (plus the protection) in one Drive
-        update. ``fresh_tab``: the tab id of a copy just made, which cannot be protected yet."""
-        if made.kind is GROWTH:
-            return self._protect(person, made, template, steps, fresh_tab)
-        return self._record(person, made, steps)
+        if kind is GROWTH:
+            return self._protect(person, made, template, set(), values={})
+        return made
 
     def _fill_copy(
         self,
@@ -270,7 +262,7 @@ class GoogleWorkspace:
     def protect(self, person: str, sheet: Artifact, template: TemplateRef) -> Artifact:
         if STEP_PROTECTED in sheet.steps and sheet.tab_id is not None:
             return sheet
-        return self._protect(person, sheet, template, set(), None)
+        return self._protect(person, sheet, template, set())
 
     def _protect(
         self,
@@ -278,37 +270,24 @@ class GoogleWorkspace:
         sheet: Artifact,
         template: TemplateRef,
         steps: set[str],
-        fresh_tab: int | None,
+        *,
+        values: Mapping[str, str] | None = None,
     ) -> Artifact:
         """Protect the whole Conversations tab for the person, then record STEP_PROTECTED, the
-        tab id and ``steps`` in one Drive update.
+        tab id and ``steps`` in one Drive update. ``values``: the sheet was just made (values
+        for a copy's cells, {} for an upload), so its ids are known and one Sheets write does
+        it all; otherwise (a re-run) its tabs are read first.
 
         Editors are the person and, when someone else runs careerdocs for them (a shared drive,
         a user login), that account too: Google keeps the account that adds a protection as an
         editor anyway, so naming it says in the file what Google will do."""
         user = self.actor(person)
-        layout = self.sheets.ack_layout(template)
         editors = [person] if user == person else [person, user]
-        state = None
-        if fresh_tab is not None:  # a copy just made: its template's tab id, no protection yet
-            state = Protection(fresh_tab, protected=False)
-            try:
-                self.sheets.protect(user, sheet.id, fresh_tab, layout, editors)
-            except GoogleAPIError as exc:
-                # Google's copy is expected to keep sheet ids (the sandbox's does; no Google
-                # page says so): if this copy's differ, Sheets answers 400 and the tab is
-                # found by reading, as for an upload.
-                if exc.status != HTTP_BAD_REQUEST:
-                    raise
-                state = None
-        if (
-            state is None
-        ):  # an upload (new sheet ids) or a re-run: read the tab id and what is protected
-            state = self.sheets.protection(user, sheet.id)
-            self.sheets.protect(
-                user, sheet.id, state.tab_id, layout, editors, add_protection=not state.protected
-            )
-        return self._record(person, sheet, {*steps, STEP_PROTECTED}, state.tab_id)
+        if values is not None:
+            tab_id = self.sheets.first_write(user, sheet.id, template, values, editors)
+        else:
+            tab_id = self.sheets.protect(user, sheet.id, template, editors)
+        return self._record(person, sheet, {*steps, STEP_PROTECTED}, tab_id)
 
     def mark(self, person: str, artifact: Artifact, step: str, fy: str) -> Artifact:
         if step in artifact.steps:  # a folder's steps are those of the year it was found for

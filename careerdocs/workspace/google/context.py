@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clients import Clients
+from .errors import Failure
 from .pacer import Pacer
 
 READ_WORKERS = 8
@@ -64,8 +65,10 @@ class GoogleContext:
         user: str,
         cost: float = 1.0,
         recover: Callable[[], Any] | None = None,
+        final: Callable[[Failure], BaseException | None] | None = None,
     ) -> Any:
-        """Execute one discovery ``request`` as ``user``, paced and retried."""
+        """Execute one discovery ``request`` as ``user``, paced and retried (``recover`` and
+        ``final``: see :meth:`.pacer.Pacer.call`)."""
         http = self.clients.http(user)
         return self.pacer.call(
             lambda: request.execute(http=http),
@@ -74,6 +77,7 @@ class GoogleContext:
             user=user,
             cost=cost,
             recover=recover,
+            final=final,
         )
 
     def drive_common(self) -> dict[str, Any]:

@@ -3,10 +3,13 @@ reading it) and the central sheet (its tabs, values and chart)."""
 
 from __future__ import annotations
 
+import secrets
+import tempfile
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ...errors import AccountUnreachable, GoogleAPIError, TemplateError, WorkspaceError
@@ -19,7 +22,7 @@ from ..base import (
     Table,
     TemplateRef,
 )
-from . import conversations, dashboard
+from . import built_tab, conversations, dashboard
 from .context import GoogleContext
 from .fill import fill_text
 
@@ -31,17 +34,46 @@ CONVERSATIONS_READ_FIELDS = (
     "rowData(values(effectiveValue))))"
 )
 PROTECTIONS_FIELDS = "sheets(properties(sheetId,title),protectedRanges)"
+HTTP_BAD_REQUEST = 400
+MAX_SHEET_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
 class _AckLayout:
-    sheet_id: int | None  # the Conversations tab's id, when the template fixes it
+    """What every new growth sheet of one template needs, learned once per run."""
+
+    # The Conversations tab's id in a new sheet, known without a read: a copy keeps its
+    # template's ids (the sandbox's does; no Google page says so, so a refusal is handled), and
+    # a tab careerdocs adds itself has the id it chose. None: a converted upload that keeps the
+    # tab (new random ids: read per sheet).
+    sheet_id: int | None
     checkbox_columns: tuple[int, ...]  # zero-based indexes of the tick columns
     # What an uploaded template sets on the tab (widths, frozen header, dropdowns, date formats,
     # wrapping), set again with the protection: Google documents no list of what an .xlsx
     # import keeps, so careerdocs does not rely on it. None for a Google template (a copy keeps
     # everything).
     tab: office.TabLayout | None = None
+    # An upload's Conversations tab, added by the protecting batchUpdate, and the template
+    # without that tab (what is filled and uploaded). None: the upload carries the tab.
+    built: built_tab.BuiltTab | None = None
+    upload_source: Path | None = None
+
+
+@dataclass(frozen=True)
+class _TemplateCell:
+    """A string cell of a Google template, by A1 and by grid position."""
+
+    a1: str
+    text: str
+    title: str
+    row: int
+    column: int
+
+
+@dataclass(frozen=True)
+class _GoogleTemplate:
+    cells: tuple[_TemplateCell, ...]
+    tab_ids: Mapping[str, int]  # title -> sheet id
 
 
 @dataclass(frozen=True)
@@ -52,16 +84,23 @@ class Protection:
     protected: bool
 
 
-def _tab_id(meta: Mapping[str, Any], title: str) -> int | None:
-    tab = conversations.tab_titled(meta, title)
-    return None if tab is None else int(tab["properties"].get("sheetId", 0))
+def _tab_ids(meta: Mapping[str, Any]) -> dict[str, int]:
+    return {
+        s["properties"]["title"]: int(s["properties"].get("sheetId", 0))
+        for s in meta.get("sheets", [])
+    }
 
 
 class Sheets:
     def __init__(self, ctx: GoogleContext) -> None:
         self.ctx = ctx
-        self._template_cells: dict[str, list[tuple[str, str]]] = {}
+        self._templates: dict[str, _GoogleTemplate] = {}
         self._layouts: dict[str, _AckLayout] = {}
+        self._lock = threading.Lock()
+        # False once Sheets refused a copy's template tab ids: later copies read theirs first
+        # rather than spend a refused write each.
+        self._copies_keep_ids: bool | None = None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._central_seen: dict[str, list[dict[str, Any]]] = {}  # see central_meta
         self._central_lock = threading.Lock()
 
@@ -73,21 +112,28 @@ class Sheets:
 
     # -- growth sheets -----------------------------------------------------------------------
 
-    def template_cells(self, spreadsheet_id: str) -> list[tuple[str, str]]:
-        """(A1 cell, text) of every string cell of a template, read once per run as the admin."""
-        if spreadsheet_id not in self._template_cells:
+    def _google_template(self, spreadsheet_id: str) -> _GoogleTemplate:
+        """A Google template's string cells and tab ids, read once per run as the admin."""
+        if spreadsheet_id not in self._templates:
             result = self.ctx.run(
                 self._spreadsheets().get(
                     spreadsheetId=spreadsheet_id,
                     includeGridData=True,
-                    fields="sheets(properties(title),data(rowData(values(userEnteredValue))))",
+                    fields="sheets(properties(sheetId,title),"
+                    "data(rowData(values(userEnteredValue))))",
                 ),
                 api="sheets",
                 kind="read",
                 user=self.ctx.options.admin,
             )
-            self._template_cells[spreadsheet_id] = list(_sheet_strings(result))
-        return self._template_cells[spreadsheet_id]
+            self._templates[spreadsheet_id] = _GoogleTemplate(
+                tuple(_sheet_strings(result)), _tab_ids(result)
+            )
+        return self._templates[spreadsheet_id]
+
+    def template_cells(self, spreadsheet_id: str) -> list[tuple[str, str]]:
+        """(A1 cell, text) of every string cell of a template, read once per run as the admin."""
+        return [(c.a1, c.text) for c in self._google_template(spreadsheet_id).cells]
 
     def fill(
         self,
@@ -100,7 +146,8 @@ class Sheets:
     ) -> None:
         """Write each template cell that holds a placeholder, filled in one pass, into the copy
         (RAW). With ``only_unfilled``, first read those cells and leave any that no longer hold
-        the template's text (already filled, or edited since)."""
+        the template's text (already filled, or edited since). A new copy's growth sheet is
+        filled by :meth:`first_write` instead, in the call that protects it."""
         cells = [(a1, text) for a1, text in self.template_cells(template_id) if text]
         data = [
             {"range": a1, "values": [[filled]]}
@@ -137,89 +184,147 @@ class Sheets:
         return out
 
     def ack_layout(self, template: TemplateRef) -> _AckLayout:
-        """Where the Conversations tab and its tick columns are, read once per template.
-
-        A copy keeps its template's sheet ids, so for a Google template the tab's id is known
-        too; a converted upload gets new ids, found per file (``sheet_id`` None)."""
-        cached = self._layouts.get(template.source)
-        if cached is not None:
+        """Where the Conversations tab and its tick columns are, learned once per template and
+        run (threads share it): a Google template's one read, or the .xlsx on disk."""
+        with self._lock:
+            cached = self._layouts.get(template.source)
+            if cached is None:
+                cached = self._layouts[template.source] = self._learn_layout(template)
             return cached
-        sheet_id: int | None = None
+
+    def _learn_layout(self, template: TemplateRef) -> _AckLayout:
         if template.google_id:
-            admin = self.ctx.options.admin
-            meta = self.ctx.run(
-                self._spreadsheets().get(
-                    spreadsheetId=template.google_id, fields="sheets(properties(sheetId,title))"
-                ),
-                api="sheets",
-                kind="read",
-                user=admin,
-            )
-            sheet_id = _tab_id(meta, CONVERSATIONS_TAB)
-            header = self.ctx.run(
-                self._values().get(
-                    spreadsheetId=template.google_id, range=f"{CONVERSATIONS_TAB}!1:1"
-                ),
-                api="sheets",
-                kind="read",
-                user=admin,
-            ).get("values", [[]])[0]
-        else:
-            assert template.path is not None
-            tab = office.read_tab(template.path, CONVERSATIONS_TAB)
-            header = tab[0] if tab else []
-        if (sheet_id is None and template.google_id) or not header:
+            known = self._google_template(template.google_id)
+            sheet_id = known.tab_ids.get(CONVERSATIONS_TAB)
+            if sheet_id is None:
+                raise TemplateError(f"template {template.source} has no {CONVERSATIONS_TAB} tab")
+            header = _header(known.cells, CONVERSATIONS_TAB)
+            self._check_header(template, header)
+            return _AckLayout(sheet_id, _checkbox_columns(header))
+        assert template.path is not None
+        tab = office.read_tab(template.path, CONVERSATIONS_TAB)
+        header = [str(h) for h in tab[0]] if tab else []
+        self._check_header(template, header)
+        built = built_tab.read(template.path, CONVERSATIONS_TAB)
+        source = None
+        if built is not None:
+            source = self._scratch_dir() / f"{len(self._layouts)}-{template.path.name}"
+            source.write_bytes(built_tab.without(template.path, CONVERSATIONS_TAB))
+        return _AckLayout(
+            built_tab.BUILT_TAB_ID if built else None,
+            _checkbox_columns(header),
+            office.tab_layout(template.path, CONVERSATIONS_TAB),
+            built,
+            source,
+        )
+
+    def _scratch_dir(self) -> Path:
+        if self._scratch is None:  # removed when this object goes (or at exit)
+            self._scratch = tempfile.TemporaryDirectory(prefix="careerdocs-templates-")
+        return Path(self._scratch.name)
+
+    @staticmethod
+    def _check_header(template: TemplateRef, header: Sequence[str]) -> None:
+        if not header:
             raise TemplateError(f"template {template.source} has no {CONVERSATIONS_TAB} tab")
         if ACKNOWLEDGED_COLUMN not in header:
             raise TemplateError(
                 f"template {template.source}: {CONVERSATIONS_TAB} has no "
                 f"{ACKNOWLEDGED_COLUMN} column"
             )
-        layout = _AckLayout(
-            sheet_id,
-            tuple(i for i, h in enumerate(header) if h in CHECKBOX_COLUMNS),
-            office.tab_layout(template.path, CONVERSATIONS_TAB) if template.path else None,
-        )
-        self._layouts[template.source] = layout
-        return layout
 
-    def protection(self, user: str, spreadsheet_id: str) -> Protection:
-        """The Conversations tab's id and whether a careerdocs protection already covers it
-        (one read: a converted upload has new sheet ids, and a re-run must not protect twice)."""
+    def upload_source(self, template: TemplateRef) -> Path:
+        """The .xlsx to fill and upload for a growth sheet: the template without the
+        Conversations tab when careerdocs adds that tab itself (see :mod:`.built_tab`)."""
+        assert template.path is not None
+        return self.ack_layout(template).upload_source or template.path
+
+    def first_write(
+        self,
+        user: str,
+        spreadsheet_id: str,
+        template: TemplateRef,
+        values: Mapping[str, str],
+        editors: Sequence[str],
+    ) -> int:
+        """The one Sheets call a new growth sheet costs, as ``user``: a copy's placeholder
+        cells filled (updateCells, strings as typed: RAW), the Conversations tab added when
+        careerdocs makes it (an upload), its checkboxes, the template's layout and the whole-tab
+        protection for ``editors``, in one atomic ``spreadsheets.batchUpdate``. Returns the
+        Conversations tab's id. No read, unless Sheets refuses the ids this run expects (then
+        one read finds them, and a copy refused once reads first from then on)."""
+        layout = self.ack_layout(template)
+        guess = layout.sheet_id
+        if template.google_id and self._copies_keep_ids is False:
+            guess = None
+        if guess is not None:
+            requests: list[dict[str, Any]] = []
+            if template.google_id:
+                known = self._google_template(template.google_id)
+                cells = _value_requests(known, values, known.tab_ids)
+                requests += _title_checks(known.tab_ids, {CONVERSATIONS_TAB, *_titles(cells)})
+                requests += [request for _, request in cells]
+            elif layout.built is not None:
+                requests += layout.built.requests(guess)
+            requests += _ack_requests(guess, layout, editors, add_protection=True)
+            try:
+                self._batch_update(user, spreadsheet_id, requests)
+            except GoogleAPIError as exc:
+                if exc.status != HTTP_BAD_REQUEST:
+                    raise
+                if template.google_id:
+                    self._copies_keep_ids = False
+            else:
+                if template.google_id:
+                    self._copies_keep_ids = True
+                return guess
+        return self.protect(user, spreadsheet_id, template, editors, values=values)
+
+    def protect(
+        self,
+        user: str,
+        spreadsheet_id: str,
+        template: TemplateRef,
+        editors: Sequence[str],
+        *,
+        values: Mapping[str, str] | None = None,
+    ) -> int:
+        """Protect an existing growth sheet's Conversations tab for ``editors`` (unless a
+        careerdocs protection is already there), make its tick columns checkboxes and set the
+        template's layout on it, after one read of its tabs; add the tab first if careerdocs
+        makes it and it is missing (a crash between upload and protection). With ``values``
+        (a new copy whose ids were not its template's), its placeholder cells are filled in
+        the same call. Returns the tab's id."""
+        layout = self.ack_layout(template)
         meta = self.ctx.run(
             self._spreadsheets().get(spreadsheetId=spreadsheet_id, fields=PROTECTIONS_FIELDS),
             api="sheets",
             kind="read",
             user=user,
         )
+        ids = _tab_ids(meta)
+        requests: list[dict[str, Any]] = []
+        if values is not None and template.google_id:
+            known = self._google_template(template.google_id)
+            requests += [r for _, r in _value_requests(known, values, ids)]
         tab = conversations.tab_titled(meta, CONVERSATIONS_TAB)
-        if tab is None:
+        if tab is not None:
+            tab_id = int(tab["properties"].get("sheetId", 0))
+            protected = any(
+                conversations.is_careerdocs_whole_tab(p, tab_id)
+                for p in tab.get("protectedRanges") or []
+            )
+        elif layout.built is not None:
+            tab_id = _free_id(set(ids.values()))
+            requests += layout.built.requests(tab_id)
+            protected = False
+        else:
             raise WorkspaceError(f"{spreadsheet_id} has no {CONVERSATIONS_TAB} tab to protect")
-        tab_id = int(tab["properties"].get("sheetId", 0))
-        ours = [
-            p
-            for p in tab.get("protectedRanges") or []
-            if conversations.is_careerdocs_whole_tab(p, tab_id)
-        ]
-        return Protection(tab_id, bool(ours))
+        requests += _ack_requests(tab_id, layout, editors, add_protection=not protected)
+        self._batch_update(user, spreadsheet_id, requests)
+        return tab_id
 
-    def protect(
-        self,
-        user: str,
-        spreadsheet_id: str,
-        tab_id: int,
-        layout: _AckLayout,
-        editors: Sequence[str],
-        *,
-        add_protection: bool = True,
-    ) -> None:
-        """Protect the whole Conversations tab for ``editors``, make its tick columns
-        checkboxes and set the template's layout on it, in one atomic batchUpdate as ``user``."""
-        requests = _checkbox_requests(tab_id, layout.checkbox_columns)
-        if layout.tab is not None:
-            requests += layout_requests(tab_id, layout.tab, skip=layout.checkbox_columns)
-        if add_protection:
-            requests.append(_protect_tab_request(tab_id, editors))
+    def _batch_update(self, user: str, spreadsheet_id: str, requests: list[dict[str, Any]]) -> None:
         self.ctx.run(
             self._spreadsheets().batchUpdate(
                 spreadsheetId=spreadsheet_id, body={"requests": requests}
@@ -450,6 +555,84 @@ def layout_requests(
     return requests
 
 
+def _ack_requests(
+    tab_id: int, layout: _AckLayout, editors: Sequence[str], *, add_protection: bool
+) -> list[dict[str, Any]]:
+    """Checkboxes, the template's layout (an upload's) and the whole-tab protection."""
+    requests = _checkbox_requests(tab_id, layout.checkbox_columns)
+    if layout.tab is not None:
+        requests += layout_requests(tab_id, layout.tab, skip=layout.checkbox_columns)
+    if add_protection:
+        requests.append(_protect_tab_request(tab_id, editors))
+    return requests
+
+
+def _title_checks(tab_ids: Mapping[str, int], titles: set[str]) -> list[dict[str, Any]]:
+    """Each tab of ``titles`` given its own title again, by the id this run expects: a no-op
+    when the id is that tab's, and a refusal of the whole batchUpdate when it is another tab's
+    (two tabs cannot share a title), so a fill or a protection never lands on the wrong tab."""
+    return [
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": tab_ids[title], "title": title},
+                "fields": "title",
+            }
+        }
+        for title in sorted(titles)
+    ]
+
+
+def _titles(cells: Sequence[tuple[str, dict[str, Any]]]) -> set[str]:
+    return {title for title, _ in cells}
+
+
+def _value_requests(
+    template: _GoogleTemplate, values: Mapping[str, str], tab_ids: Mapping[str, int]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(tab title, updateCells) for each template cell a placeholder fills, by the tab ids
+    ``tab_ids``: a stringValue is stored as given (what valueInputOption RAW does)."""
+    requests = []
+    for cell in template.cells:
+        filled = fill_text(cell.text, values)
+        if filled == cell.text:
+            continue
+        requests.append(
+            (
+                cell.title,
+                {
+                    "updateCells": {
+                        "start": {
+                            "sheetId": tab_ids[cell.title],
+                            "rowIndex": cell.row,
+                            "columnIndex": cell.column,
+                        },
+                        "rows": [{"values": [{"userEnteredValue": {"stringValue": filled}}]}],
+                        "fields": "userEnteredValue",
+                    }
+                },
+            )
+        )
+    return requests
+
+
+def _header(cells: Sequence[_TemplateCell], title: str) -> list[str]:
+    """Row 1 of tab ``title`` as text, gaps kept ('' for a cell without text)."""
+    found = {c.column: c.text for c in cells if c.title == title and c.row == 0}
+    return [found.get(i, "") for i in range(max(found) + 1)] if found else []
+
+
+def _checkbox_columns(header: Sequence[str]) -> tuple[int, ...]:
+    return tuple(i for i, h in enumerate(header) if h in CHECKBOX_COLUMNS)
+
+
+def _free_id(used: set[int]) -> int:
+    """A sheet id no tab of the spreadsheet has: careerdocs' own, else a random one."""
+    candidate = built_tab.BUILT_TAB_ID
+    while candidate in used:
+        candidate = secrets.randbelow(MAX_SHEET_ID) + 1
+    return candidate
+
+
 def _checkbox_requests(tab_id: int, columns: Sequence[int]) -> list[dict[str, Any]]:
     return [
         {
@@ -482,8 +665,8 @@ def _protect_tab_request(tab_id: int, editors: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def _sheet_strings(spreadsheet: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(A1 cell, text) of every string cell of a spreadsheet read with grid data."""
+def _sheet_strings(spreadsheet: Mapping[str, Any]) -> Iterator[_TemplateCell]:
+    """Every string cell of a spreadsheet read with grid data."""
     for sheet in spreadsheet.get("sheets", []):
         title = sheet["properties"]["title"]
         quoted = "'" + title.replace("'", "''") + "'"
@@ -492,7 +675,9 @@ def _sheet_strings(spreadsheet: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
                 for c, cell in enumerate(row.get("values", [])):
                     text = (cell.get("userEnteredValue") or {}).get("stringValue")
                     if text:
-                        yield f"{quoted}!{_column_letter(c)}{r + 1}", text
+                        yield _TemplateCell(
+                            f"{quoted}!{_column_letter(c)}{r + 1}", text, title, r, c
+                        )
 
 
 def _column_letter(index: int) -> str:
