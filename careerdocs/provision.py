@@ -15,16 +15,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from . import fields
 from .audit import NO_AUDIT, AuditLog
 from .cadence import FiscalYear, fiscal_year
 from .config import BACKEND_GOOGLE, SHARED_DRIVE, Settings
-from .errors import CareerdocsError, Problem, TemplateError, WorkspaceError
+from .errors import CareerdocsError, DailyLimitReached, Problem, TemplateError, WorkspaceError
 from .roster import Person, Roster
+from .senders import SenderPool, admin_sender, open_pool
 from .workspace.base import (
     FILE_KINDS,
     PEOPLE_TAB,
@@ -422,6 +424,8 @@ class Result:
     people: list[PersonResult]
     central: str = ""
     central_error: str | None = None
+    resume_at: datetime | None = None  # when the emails a daily sending limit held back can go
+    held_back: int = 0  # people whose email waits for resume_at
 
     @property
     def failures(self) -> dict[str, str]:
@@ -448,6 +452,8 @@ class Result:
             "counts": self.counts(),
             "central": self.central,
             "failures": self.failures,
+            "resume_at": self.resume_at.isoformat() if self.resume_at else None,
+            "held_back": self.held_back,
             "people": [
                 {
                     "email": p.email,
@@ -477,15 +483,26 @@ def apply(
     workers: int = 1,
     progress: Callable[[PersonResult], None] | None = None,
     stop: threading.Event | None = None,
+    senders: SenderPool | None = None,
 ) -> Result:
     """Carry out ``the_plan``; people run concurrently on ``workers`` threads. Once ``stop``
     is set (Ctrl-C), people not yet started are skipped: the result holds only those done,
     and the central sheet is left for the re-run that finishes the job.
 
+    Emails come from ``senders``, else from a pool opened here (:func:`.senders.open_pool`)
+    whose ledger is saved when the run ends, however it ends. A person no account can email
+    today (every candidate at its daily limit) keeps the documents made and fails with when to
+    run again; ``Result.resume_at`` is the earliest such time.
+
     The caller holds the run lock (:mod:`careerdocs.lock`): the plan was surveyed under it, so
     no other run is making the same things."""
-    email_template = read_email_template(settings) if any(p.notify for p in the_plan.people) else ""
+    emails = any(p.notify for p in the_plan.people)
+    email_template = read_email_template(settings) if emails else ""
+    own_pool = senders is None and emails
+    if own_pool:
+        senders = open_pool(settings, workspace)
     lock = threading.Lock()
+    held_back: list[datetime] = []
 
     def one(pp: PersonPlan) -> PersonResult | None:
         if stop is not None and stop.is_set():
@@ -495,8 +512,22 @@ def apply(
             if pp.unreachable is not None:
                 raise WorkspaceError(f"cannot act as {pp.person.email}: {pp.unreachable}")
             _provision_person(
-                pp, the_plan, workspace, settings, roster, result, audit, email_template, today
+                pp,
+                the_plan,
+                workspace,
+                settings,
+                roster,
+                result,
+                audit,
+                email_template,
+                today,
+                senders,
             )
+        except DailyLimitReached as exc:
+            result.error = f"documents ready; {exc}"
+            audit.record("failed", person=pp.person.email, error=result.error)
+            with lock:
+                held_back.append(exc.resume_at)
         except CareerdocsError as exc:
             result.error = str(exc)
             audit.record("failed", person=pp.person.email, error=result.error)
@@ -505,24 +536,74 @@ def apply(
                 progress(result)
         return result
 
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            ran = list(pool.map(one, the_plan.people))
-    else:
-        ran = [one(pp) for pp in the_plan.people]
+    try:
+        with _batch(workspace):
+            if workers > 1:
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    ran = list(pool.map(one, the_plan.people))
+            else:
+                ran = [one(pp) for pp in the_plan.people]
+    finally:
+        if own_pool and senders is not None:
+            senders.save()
     results = [r for r in ran if r is not None]
-    outcome = Result(the_plan.fy, results)
+    outcome = Result(
+        the_plan.fy, results, resume_at=min(held_back, default=None), held_back=len(held_back)
+    )
     if stop is not None and stop.is_set():
         return outcome
     try:
         previous = workspace.read_central(PEOPLE_TAB)
-        outcome.central = workspace.write_central(
-            [people_table(the_plan, results, previous, roster)]
-        )
-        audit.record("write_central", tabs=[PEOPLE_TAB], target=outcome.central)
+        table = people_table(the_plan, results, previous, roster)
+        if table_unchanged(table, previous):
+            outcome.central = _central_location(workspace)
+        else:
+            outcome.central = workspace.write_central([table])
+            audit.record("write_central", tabs=[PEOPLE_TAB], target=outcome.central)
     except CareerdocsError as exc:
         outcome.central_error = str(exc)
     return outcome
+
+
+def _batch(workspace: Workspace) -> AbstractContextManager[None]:
+    """The workspace's ``batch()`` if it has one (the local backend: one flush to disk per
+    batch of people instead of one per file), else nothing."""
+    batch = getattr(workspace, "batch", None)
+    return batch() if callable(batch) else nullcontext()
+
+
+def _central_location(workspace: Workspace) -> str:
+    """Where the central sheet is, for a run that did not write it ("" if the backend cannot
+    say without writing)."""
+    locate = getattr(workspace, "central_url", None)
+    return str(locate()) if callable(locate) else ""
+
+
+def table_unchanged(
+    table: Table, previous: tuple[Sequence[str], Sequence[Sequence[Any]]] | None
+) -> bool:
+    """Whether writing ``table`` over the tab as last read (``previous``, header and rows as
+    ``read_central`` returns them) would leave its content as it is: the same managed header,
+    and the same rows in the same order, cell for cell (an empty cell reads back as "" or
+    None, and trailing empty cells are not read at all). Columns a user added to the right
+    follow their rows by key, so they are unchanged too. A run with nothing to do thus writes
+    nothing; a tab in an older layout is rewritten."""
+    if previous is None:
+        return False
+    header, rows = previous
+    width = len(table.header)
+    if [str(h) for h in header[:width]] != list(table.header) or len(rows) != len(table.rows):
+        return False
+    return all(
+        _cells(old[:width]) == _cells(new) for old, new in zip(rows, table.rows, strict=True)
+    )
+
+
+def _cells(row: Sequence[Any]) -> list[Any]:
+    cells = ["" if cell is None else cell for cell in row]
+    while cells and cells[-1] == "":
+        cells.pop()
+    return cells
 
 
 def _provision_person(
@@ -535,6 +616,7 @@ def _provision_person(
     audit: AuditLog,
     email_template: str,
     today: date,
+    senders: SenderPool | None,
 ) -> None:
     """Folder, files, fill, protect, revokes, shares, email, then the email recorded. Each step
     is recorded by the workspace as it is done, so a run killed between any two finds the rest
@@ -570,11 +652,15 @@ def _provision_person(
         audit.record("protect", person=email, id=sheet.id, tab_id=sheet.tab_id, fy=fy)
     _change_access(pp, workspace, result, audit)
     if pp.notify:
-        message = compose_email(
-            pp.person, roster, the_plan.fy, settings, email_template, arts, today
+        assert senders is not None  # apply opens a pool whenever the plan has emails
+        message = senders.deliver(
+            lambda sender: compose_email(
+                pp.person, roster, the_plan.fy, settings, email_template, arts, today, sender
+            ),
+            workspace.send_email,
+            manager=pp.person.manager_email,
         )
-        workspace.send_email(message)
-        audit.record("notify", person=email, fy=fy)
+        audit.record("notify", person=email, fy=fy, sender=message.sender)
         arts[ArtifactKind.FOLDER] = workspace.mark(
             email, arts[ArtifactKind.FOLDER], STEP_NOTIFIED, fy
         )
@@ -655,8 +741,10 @@ def compose_email(
     template: str,
     artifacts: Mapping[ArtifactKind, Artifact],
     today: date,
+    sender: str = "",
 ) -> Email:
-    """The one email a person gets, with the links to their three documents."""
+    """The one email a person gets, with the links to their three documents, from ``sender``
+    (chosen by the run's :class:`~careerdocs.senders.SenderPool`; "" for :func:`sender_for`)."""
     context = fields.person_context(
         person, roster, fy, settings, today=today, links=_links(artifacts)
     )
@@ -664,7 +752,7 @@ def compose_email(
         template, context, where=str(settings.templates.email), subject=settings.notify.subject
     )
     return Email(
-        sender=sender_for(settings),
+        sender=sender or sender_for(settings),
         to=person.email,
         subject=rendered.subject,
         body=rendered.body,
@@ -673,13 +761,9 @@ def compose_email(
 
 
 def sender_for(settings: Settings) -> str:
-    """Who the notification comes from: notify.sender, else the google admin, else a
-    no-reply address in the first allowed domain (the local backend only writes files)."""
-    return (
-        settings.notify.sender
-        or settings.google.admin
-        or f"careerdocs@{settings.allowed_domains[0]}"
-    )
+    """The account of ``notify.send_as = "admin"``: notify.sender, else the google admin, else
+    a no-reply address in the first allowed domain (the local backend only writes files)."""
+    return admin_sender(settings)
 
 
 def people_table(
