@@ -167,9 +167,11 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     one Drive update recording that protection and the tab id, one Drive search for
     duplicates a concurrent run made (heal), one email and one Drive update recording it (so a
     re-run never sends it again); per share the grant's record on the folder, then the
-    permission; for the run, one batched Drive search and the central sheet (a new one: its
-    tabs, a read that its empty first tab is still empty, and one atomic write that adds the
-    People tab and deletes that first tab)."""
+    permission — and the same for the rollup reader's grant on each growth sheet but the
+    reader's own (the reader is the admin here, in the roster: Mei's sheet alone); for the run,
+    one batched Drive search and the central sheet (a new one: its tabs, a read that its empty
+    first tab is still empty, and one atomic write that adds the People tab and deletes that
+    first tab)."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
@@ -177,7 +179,7 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
         per_host[host] = per_host.get(host, 0) + 1
     assert per_host == {
         "oauth2.googleapis.com": 2,  # one token per acting user (the admin is in the roster)
-        "www.googleapis.com": 20,
+        "www.googleapis.com": 22,
         "sheets.googleapis.com": 5,
         "gmail.googleapis.com": 2,
     }

@@ -46,6 +46,7 @@ def open_google(
     )
     options = GoogleOptions(
         admin=g.admin,
+        reader=g.rollup_reader,
         destination=g.destination,
         shared_drive_id=g.shared_drive_id,
         central_sheet_id=g.central_sheet_id,
