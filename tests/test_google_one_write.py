@@ -305,3 +305,31 @@ def test_a_copy_whose_ids_are_not_its_templates_is_read_once_and_later_ones_read
         assert not any("{{" in text for text in text_of(got["About"]).values())
         (read,) = ws.read_conversations([sheet])
         assert read.untrusted is None, read.untrusted
+
+
+def test_a_conversations_tab_with_a_placeholder_is_uploaded_whole_and_read_once(
+    google_setup: GoogleSetup,
+) -> None:
+    """The tab careerdocs adds is the same for everyone; a tab that names the person cannot be,
+    so it travels in the upload (filled) and its new id costs one read."""
+    workbook = openpyxl.load_workbook(TEMPLATE_XLSX)
+    workbook[CONVERSATIONS_TAB]["H1"] = "Log of {{ person.name }}"
+    custom = google_setup.config.parent / "growth.xlsx"
+    workbook.save(custom)
+    text = google_setup.config.read_text(encoding="utf-8")
+    google_setup.config.write_text(
+        text + f'\n[templates]\ngrowth_sheet = "{custom}"\n', encoding="utf-8"
+    )
+    kit = google_setup.kit
+    kit.counters.reset()
+    result = invoke(google_setup, "provision", "--only", ZOE, "--no-notify")
+    assert result.exit_code == 0, result.output
+    assert sheets_calls(kit, ZOE) == {"spreadsheets.get": 1, "spreadsheets.batchUpdate": 1}
+    found = growth_file(kit, ZOE)
+    conversations = tabs(kit, ZOE, found["id"])[CONVERSATIONS_TAB]
+    assert text_of(conversations)[(0, 7)].endswith("Zoë Lambert")  # the roster says "=Zoë…"
+    assert found["appProperties"]["careerdocs_tab"] == str(conversations["properties"]["sheetId"])
+    ws = workspace(google_setup)
+    sheet = ws.find_artifacts([ZOE], found["appProperties"]["careerdocs_fy"])[ZOE][GROWTH]
+    (read,) = ws.read_conversations([sheet])
+    assert read.untrusted is None, read.untrusted
