@@ -172,9 +172,9 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
 
     Per run: one batched Drive search; per shipped template one Drive search for its installed
     copy (here none yet, so per template one upload with conversion and one domain reader
-    permission, and for the growth sheet one read of the new template and one write of its
-    Conversations layout), one read of each Doc template's text; and the central sheet (a new
-    one: its tabs, a read that its empty first tab is still empty, and one atomic write)."""
+    permission), one read of each template (the Docs' text, the sheet's cells and tab ids);
+    and the central sheet (a new one: its tabs, a read that its empty first tab is still empty,
+    and one atomic write)."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
@@ -183,7 +183,7 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     assert per_host == {
         "oauth2.googleapis.com": 2,  # one token per acting user (the admin is in the roster)
         "www.googleapis.com": 33,
-        "sheets.googleapis.com": 7,  # 2 people x 1, the installed template 2, central 3
+        "sheets.googleapis.com": 6,  # 2 people x 1, the installed template 1, central 3
         "docs.googleapis.com": 6,  # 2 people x 2, the two Doc templates read once
         "gmail.googleapis.com": 2,
     }

@@ -48,7 +48,7 @@ class GoogleWorkspace:
         self.docs = Docs(self.ctx)
         self.sheets = Sheets(self.ctx)
         self.gmail = Gmail(self.ctx)
-        self.installer = Installer(self.ctx, self.drive, self.sheets)
+        self.installer = Installer(self.ctx, self.drive)
 
     # -- plumbing ----------------------------------------------------------------------------
 

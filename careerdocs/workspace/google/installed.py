@@ -9,10 +9,10 @@ its bytes), so a run finds the copy a previous run installed with one Drive sear
 changed shipped template (a careerdocs upgrade) installs a new version beside the old one.
 
 Installing one is an upload with conversion as the admin (into their My Drive, or the shared
-drive), for the growth sheet the template's Conversations layout set once on it (a copy keeps
-it), and, when careerdocs acts as each person (domain-wide delegation in My Drive), one domain
-reader permission, not discoverable, so that each person can copy it. Nothing is shared with
-"anyone with the link".
+drive) and, when careerdocs acts as each person (domain-wide delegation in My Drive), one domain
+reader permission, not discoverable, so that each person can copy it. (The Conversations layout
+the .xlsx sets is set again on each copy, in its one Sheets call, as on an upload.) Nothing is
+shared with "anyone with the link".
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from dataclasses import replace
 from typing import Any
 
 from ...errors import TemplateError
-from ..base import CONVERSATIONS_TAB, ArtifactKind, TemplateRef
+from ..base import TemplateRef
 from .context import GoogleContext
 from .drive import Drive
-from .sheets import Sheets, layout_requests
 
 MARKER_INSTALLED = "careerdocs_installed"
 MARKER_HASH = "careerdocs_template_hash"
@@ -48,10 +47,9 @@ def content_hash(data: bytes) -> str:
 class Installer:
     """Finds or installs the Google copy of each shipped template, once per run."""
 
-    def __init__(self, ctx: GoogleContext, drive: Drive, sheets: Sheets) -> None:
+    def __init__(self, ctx: GoogleContext, drive: Drive) -> None:
         self.ctx = ctx
         self.drive = drive
-        self.sheets = sheets
         self._ids: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -90,25 +88,9 @@ class Installer:
         if self.ctx.shared_drive:
             body["parents"] = [self.ctx.options.shared_drive_id]
         made = self.drive.upload(admin, template.kind, body, data, recover=lambda: None)
-        if template.kind is ArtifactKind.GROWTH_SHEET:
-            self._set_layout(replace(template, google_id=made["id"]))
         if not self.ctx.shared_drive and self.ctx.clients.credentials.can_impersonate:
             self._share_with_domain(made["id"])
         return str(made["id"])
-
-    def _set_layout(self, installed: TemplateRef) -> None:
-        """The Conversations layout the .xlsx sets (widths, frozen header, dropdowns, date
-        formats, wrapping) set on the installed sheet: Google documents no list of what an
-        .xlsx import keeps, and every copy keeps what the template has."""
-        from .. import office
-
-        assert installed.path is not None and installed.google_id is not None
-        tab = office.tab_layout(installed.path, CONVERSATIONS_TAB)
-        layout = self.sheets.ack_layout(installed)
-        if tab is None or layout.sheet_id is None:
-            return
-        requests = layout_requests(layout.sheet_id, tab, skip=layout.checkbox_columns)
-        self.sheets.batch_update(self.ctx.options.admin, installed.google_id, requests)
 
     def _share_with_domain(self, file_id: str) -> None:
         """Readable by the admin's domain (each person copies it as themselves), not listed

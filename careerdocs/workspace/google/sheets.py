@@ -48,10 +48,10 @@ class _AckLayout:
     # tab (new random ids: read per sheet).
     sheet_id: int | None
     checkbox_columns: tuple[int, ...]  # zero-based indexes of the tick columns
-    # What an uploaded template sets on the tab (widths, frozen header, dropdowns, date formats,
+    # What an .xlsx template sets on the tab (widths, frozen header, dropdowns, date formats,
     # wrapping), set again with the protection: Google documents no list of what an .xlsx
-    # import keeps, so careerdocs does not rely on it. None for a Google template (a copy keeps
-    # everything).
+    # import keeps, so careerdocs does not rely on it (an upload, or a copy of an installed
+    # shipped template). None for an organisation's Google template (a copy keeps everything).
     tab: office.TabLayout | None = None
     # An upload's Conversations tab, added by the protecting batchUpdate, and the template
     # without that tab (what is filled and uploaded). None: the upload carries the tab.
@@ -199,7 +199,10 @@ class Sheets:
                 raise TemplateError(f"template {template.source} has no {CONVERSATIONS_TAB} tab")
             header = _header(known.cells, CONVERSATIONS_TAB)
             self._check_header(template, header)
-            return _AckLayout(sheet_id, _checkbox_columns(header))
+            # An installed shipped template came from an .xlsx import too: its layout is set
+            # on each copy as on an upload.
+            tab = office.tab_layout(template.path, CONVERSATIONS_TAB) if template.path else None
+            return _AckLayout(sheet_id, _checkbox_columns(header), tab)
         assert template.path is not None
         tab = office.read_tab(template.path, CONVERSATIONS_TAB)
         header = [str(h) for h in tab[0]] if tab else []
