@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
@@ -235,6 +235,8 @@ class SandboxSpec:
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     separate: bool = True
+    # "api method" -> (latency ms, jitter ms), overriding the two above for that method
+    method_latency_ms: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
     def options(self) -> SandboxOptions:
         return SandboxOptions(
@@ -242,6 +244,7 @@ class SandboxSpec:
             time_scale=self.time_scale,
             latency_ms=self.latency_ms,
             jitter_ms=self.jitter_ms,
+            method_latency_ms=_method_latency(self.method_latency_ms),
         )
 
     def describe(self) -> str:
@@ -250,8 +253,14 @@ class SandboxSpec:
             parts.append(f"time_scale {self.time_scale:g}")
         if self.latency_ms or self.jitter_ms:
             parts.append(f"latency {self.latency_ms:g}+{self.jitter_ms:g} ms")
+        if self.method_latency_ms:
+            parts.append(f"latency per method for {len(self.method_latency_ms)} methods")
         parts.append("sandbox in a child process" if self.separate else "sandbox in-process")
         return ", ".join(parts)
+
+
+def _method_latency(table: Mapping[str, Sequence[float]]) -> dict[str, tuple[float, float]]:
+    return {method: (float(ms), float(jitter)) for method, (ms, jitter) in table.items()}
 
 
 @cache
@@ -310,11 +319,31 @@ class BenchSandbox:
         if self.sandbox is not None:
             self.sandbox.configure_quotas(mode, time_scale)
             return
+        self._command({"quotas": mode, "time_scale": time_scale})
+
+    def configure_latency(
+        self,
+        latency_ms: float = 0.0,
+        jitter_ms: float = 0.0,
+        method_latency_ms: Mapping[str, Sequence[float]] | None = None,
+    ) -> None:
+        """Switch the added per-call latency (for instance off for an untimed set-up)."""
+        latency = {
+            "latency_ms": latency_ms,
+            "jitter_ms": jitter_ms,
+            "method_latency_ms": _method_latency(method_latency_ms or {}),
+        }
+        if self.sandbox is not None:
+            _set_latency(self.sandbox, latency)
+            return
+        self._command({"latency": latency})
+
+    def _command(self, command: Mapping[str, Any]) -> None:
         assert self.child is not None and self.child.stdin and self.child.stdout
-        self.child.stdin.write(json.dumps({"quotas": mode, "time_scale": time_scale}) + "\n")
+        self.child.stdin.write(json.dumps(command) + "\n")
         self.child.stdin.flush()
         if self.child.stdout.readline().strip() != CHILD_DONE:
-            raise RuntimeError("the sandbox child did not switch its quotas")
+            raise RuntimeError(f"the sandbox child did not carry out {sorted(command)}")
 
     def reset_counters(self) -> None:
         if self.sandbox is not None:
@@ -383,9 +412,19 @@ def _serve_child() -> None:
     print(json.dumps({"endpoint": sandbox.endpoint, "key": key}), flush=True)
     for line in sys.stdin:
         command = json.loads(line)
-        sandbox.configure_quotas(command["quotas"], command["time_scale"])
+        if "quotas" in command:
+            sandbox.configure_quotas(command["quotas"], command["time_scale"])
+        if "latency" in command:
+            _set_latency(sandbox, command["latency"])
         print(CHILD_DONE, flush=True)
     sandbox.stop()
+
+
+def _set_latency(sandbox: Sandbox, latency: Mapping[str, Any]) -> None:
+    """The sandbox reads its options on every call, so a change applies to the next call."""
+    sandbox.options.latency_ms = latency["latency_ms"]
+    sandbox.options.jitter_ms = latency["jitter_ms"]
+    sandbox.options.method_latency_ms = _method_latency(latency["method_latency_ms"])
 
 
 @contextmanager

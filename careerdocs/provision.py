@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -445,24 +446,68 @@ def apply(
                 progress(result)
         return result
 
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            ran = list(pool.map(one, the_plan.people))
-    else:
-        ran = [one(pp) for pp in the_plan.people]
+    with _batch(workspace):
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                ran = list(pool.map(one, the_plan.people))
+        else:
+            ran = [one(pp) for pp in the_plan.people]
     results = [r for r in ran if r is not None]
     outcome = Result(the_plan.fy, results)
     if stop is not None and stop.is_set():
         return outcome
     try:
         previous = workspace.read_central(PEOPLE_TAB)
-        outcome.central = workspace.write_central(
-            [people_table(the_plan, results, previous, roster)]
-        )
-        audit.record("write_central", tabs=[PEOPLE_TAB], target=outcome.central)
+        table = people_table(the_plan, results, previous, roster)
+        if table_unchanged(table, previous):
+            outcome.central = _central_location(workspace)
+        else:
+            outcome.central = workspace.write_central([table])
+            audit.record("write_central", tabs=[PEOPLE_TAB], target=outcome.central)
     except CareerdocsError as exc:
         outcome.central_error = str(exc)
     return outcome
+
+
+def _batch(workspace: Workspace) -> AbstractContextManager[None]:
+    """The workspace's ``batch()`` if it has one (the local backend: one flush to disk per
+    batch of people instead of one per file), else nothing."""
+    batch = getattr(workspace, "batch", None)
+    return batch() if callable(batch) else nullcontext()
+
+
+def _central_location(workspace: Workspace) -> str:
+    """Where the central sheet is, for a run that did not write it ("" if the backend cannot
+    say without writing)."""
+    locate = getattr(workspace, "central_url", None)
+    return str(locate()) if callable(locate) else ""
+
+
+def table_unchanged(
+    table: Table, previous: tuple[Sequence[str], Sequence[Sequence[Any]]] | None
+) -> bool:
+    """Whether writing ``table`` over the tab as last read (``previous``, header and rows as
+    ``read_central`` returns them) would leave its content as it is: the same managed header,
+    and the same rows in the same order, cell for cell (an empty cell reads back as "" or
+    None, and trailing empty cells are not read at all). Columns a user added to the right
+    follow their rows by key, so they are unchanged too. A run with nothing to do thus writes
+    nothing; a tab in an older layout is rewritten."""
+    if previous is None:
+        return False
+    header, rows = previous
+    width = len(table.header)
+    if [str(h) for h in header[:width]] != list(table.header) or len(rows) != len(table.rows):
+        return False
+    return all(
+        _cells(old[:width]) == _cells(new) for old, new in zip(rows, table.rows, strict=True)
+    )
+
+
+def _cells(row: Sequence[Any]) -> list[Any]:
+    cells = ["" if cell is None else cell for cell in row]
+    while cells and cells[-1] == "":
+        cells.pop()
+    return cells
 
 
 def _provision_person(

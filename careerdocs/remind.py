@@ -212,13 +212,20 @@ def save_sent(path: Path, sent: SentLog) -> None:
 
 
 class Journal:
-    """Appends one line per send, synced, so a kill between sends loses no record."""
+    """Records each send in the run's SentLog and appends it to the journal file, synced,
+    so a run killed right after a send still knows it happened."""
 
-    def __init__(self, state_path: Path) -> None:
+    def __init__(self, state_path: Path, sent: SentLog, today: date) -> None:
         self.path = _journal(state_path)
+        self.sent = sent
+        self.today = today
         self._fh: Any = None
 
-    def record(self, nudge: Nudge, at: datetime) -> None:
+    def record(self, nudge: Nudge, sent_at: datetime) -> None:
+        """``nudge`` went out at ``sent_at``. The SentLog is the rules' clock: the run's day
+        (``--date`` rehearses a day or catches up on a missed one) at the time of the send."""
+        at = datetime.combine(self.today, sent_at.timetz())
+        self.sent.add(nudge, at)
         line = {
             "kind": nudge.kind.value,
             "to": nudge.to,
@@ -378,6 +385,8 @@ class RemindResult:
     stopped: DailyLimitReached | None = None
     quiet: str | None = None
     problems: list[str] = field(default_factory=list)
+    sheets_read: int = 0  # growth sheets read this run (the others came from rollup's cache)
+    sheets_cached: int = 0
 
     def counts(self) -> dict[str, int]:
         kinds = Counter(s.message.nudge.kind.value for s in self.sent)
@@ -399,6 +408,8 @@ class RemindResult:
             "stopped": str(self.stopped) if self.stopped else None,
             "resume_at": self.stopped.resume_at.isoformat() if self.stopped else None,
             "quiet": self.quiet,
+            "sheets_read": self.sheets_read,
+            "sheets_cached": self.sheets_cached,
             "messages": [
                 {
                     "to": s.message.nudge.to,
@@ -473,23 +484,18 @@ def run(
     result = RemindResult(fy, today, dry_run, planned=len(messages))
     result.quiet = quiet_day(settings, today) if not messages else None
     result.problems = [f"{s.person.email}: {s.problem}" for s in states if s.problem]
+    result.sheets_read, result.sheets_cached = gathered.sheets_read, gathered.sheets_cached
     if planned is not None:
         planned(len(messages))
     pool = open_pool(settings, workspace, now=now)
-    journal = None if dry_run else Journal(settings.remind.state_file)
+    journal = None if dry_run else Journal(settings.remind.state_file, sent_log, today)
     try:
         for message in messages:
             if (stop is not None and stop.is_set()) or result.stopped is not None:
                 break
             done = _send_one(message, pool, roster, workspace, journal, audit, result)
-            if done is not None:
-                if journal is not None and done.at is not None:
-                    # The rules' clock is the run's day (--date rehearses or catches up).
-                    recorded_at = datetime.combine(today, done.at.timetz())
-                    sent_log.add(done.message.nudge, recorded_at)
-                    journal.record(done.message.nudge, recorded_at)
-                if progress is not None:
-                    progress(done)
+            if done is not None and progress is not None:
+                progress(done)
     finally:
         if journal is not None:
             journal.close()
@@ -534,7 +540,8 @@ def _send_one(
         result.failures[nudge.to] = f"{nudge.kind.value}: {exc}"
         audit.record("remind_failed", to=nudge.to, kind=nudge.kind.value, error=str(exc))
         return None
-    if at is not None:
+    if journal is not None and at is not None:
+        journal.record(nudge, at)  # before anything else can fail: the send happened
         audit.record(
             "remind",
             to=nudge.to,

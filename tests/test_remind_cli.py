@@ -13,7 +13,7 @@ import email.policy
 import json
 import re
 import shutil
-from datetime import date
+from datetime import date, datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from careerdocs.nudges import Kind
 from careerdocs.workspace.base import ArtifactKind
 from careerdocs.workspace.local import OUTBOX, LocalWorkspace
 
-from .conftest import EXAMPLE_ROSTER, LOCAL_CONFIG, talk, write_config
+from .conftest import EXAMPLE_ROSTER, LOCAL_CONFIG, Killed, KillSwitch, talk, write_config
 
 MONDAY = "2026-12-07"
 SATURDAY = "2026-12-05"
@@ -357,3 +357,71 @@ def test_a_damaged_state_file_stops_the_run_rather_than_resend_everything(env: P
     assert result.exit_code == ExitCode.FAILURE
     assert "repair it or move it away" in result.output
     assert outbox(env) == {}
+
+
+# -- sending limits and interrupted runs --------------------------------------------------------
+
+
+def set_notify(config: Path, **values: Any) -> None:
+    lines = "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
+    config.write_text(config.read_text(encoding="utf-8") + "[notify]\n" + lines, encoding="utf-8")
+
+
+def test_a_sender_at_its_daily_limit_stops_the_run_cleanly_and_says_when_to_resume(
+    env: Path,
+) -> None:
+    planned = len(table_rows(remind(env, "--dry-run").output))
+    set_notify(env, daily_limit=3)
+    result = remind(env)
+    assert result.exit_code == ExitCode.PARTIAL, result.output
+    assert "reached the limit of 3 messages in 24 hours; run again after" in result.output
+    assert f"{planned - 3} messages left for the next run" in result.output
+    assert len(outbox(env)) == 3
+    state = json.loads((env.parent / "remind-state.json").read_text(encoding="utf-8"))
+    assert len(state["sent"]["sent"]) == 3
+    again = remind(env)  # the ledger remembers: still nothing more today
+    assert again.exit_code == ExitCode.PARTIAL and len(outbox(env)) == 3
+
+
+def test_a_dry_run_shows_where_a_daily_limit_would_stop_a_run(env: Path) -> None:
+    set_notify(env, daily_limit=2)
+    result = remind(env, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert len(table_rows(result.output)) == 2
+    assert "A real run would stop there: not emailed" in result.output
+
+
+def test_a_run_killed_after_a_send_repeats_nothing_the_next_time(
+    env: Path, kill_switch: KillSwitch
+) -> None:
+    planned = len(table_rows(remind(env, "--dry-run").output))
+    kill_switch.at_event(3)  # the third message is sent and recorded, its audit event not
+    with pytest.raises(Killed, match="killed before audit event 3"):
+        CliRunner().invoke(
+            cli, ["--config", str(env), "remind", "--date", MONDAY], catch_exceptions=False
+        )
+    rest = sent_json(env)
+    assert len(rest) == planned - 3
+    assert not (env.parent / "remind-state.json.journal").exists()
+    assert sent_json(env) == []
+
+
+def test_sends_journalled_by_a_killed_run_count_as_sent(tmp_path: Path) -> None:
+    """A kill -9 runs no `finally`: the state file then lacks the last sends, and the journal
+    (one synced line per send) has them; a torn last line is skipped."""
+    from careerdocs.nudges import Nudge, SentLog
+    from careerdocs.remind import Journal, load_sent, save_sent
+
+    state = tmp_path / "remind-state.json"
+    first = Nudge(Kind.DUE, ZOE, "FY2027-Q4", (ZOE,), "why")
+    save_sent(state, SentLog())
+    journal = Journal(state, SentLog(), date(2026, 12, 7))
+    journal.record(first, datetime(2026, 12, 7, 9, 30, tzinfo=timezone.utc))
+    journal.close()
+    with open(f"{state}.journal", "a", encoding="utf-8") as torn:
+        torn.write('{"kind": "overdue", "to": "kwa')
+    loaded = load_sent(state)
+    assert loaded.has(first.key) and len(loaded) == 1
+    assert loaded.last_to(ZOE) == datetime(2026, 12, 7, 9, 30, tzinfo=timezone.utc)
+    save_sent(state, loaded)
+    assert not Path(f"{state}.journal").exists() and load_sent(state).has(first.key)

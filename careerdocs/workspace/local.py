@@ -23,6 +23,18 @@ document is ever overwritten: a person's edits are sacred.
 
 Two runs at once over the same folder would both see a person as missing: every writing command
 holds the configuration's run lock (:mod:`careerdocs.lock`) for its whole run.
+
+Speed at a company's scale (thousands of people) comes from three things. Templates are parsed
+once per run (:func:`careerdocs.workspace.office.prepared`). Markers are read once per run:
+:meth:`LocalWorkspace.find_artifacts` indexes every folder by person, so making a folder does
+not read every other marker again. And inside :meth:`LocalWorkspace.batch` (what ``provision``
+uses) durability is one flush per batch of people instead of one ``fsync`` per file: documents
+and emails land at once (temporary name, then rename) without waiting for the disk; their
+markers are kept in memory and, every :data:`FLUSH_EVERY` folders and when the batch ends,
+written after one flush has made every document and email durable, and then flushed again.
+So a marker never records a file the disk might not have, whatever stops the run; a kill
+loses only marker updates, and the next run finds their documents by the id inside each and
+adopts them, as it does after any kill between a write and its record.
 """
 
 from __future__ import annotations
@@ -31,6 +43,8 @@ import json
 import os
 import re
 import shutil
+import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -85,6 +99,9 @@ MAX_NAME_ATTEMPTS = 1000
 EMAIL_TIME_FORMAT = "%Y%m%dT%H%M%S.%fZ"
 TEMP_PREFIX = "."
 TEMP_SUFFIX = ".tmp"
+# Inside a batch, markers are written (after a flush) once this many folders have changes
+# waiting: what a kill can cost the next run is adopting that many people's documents again.
+FLUSH_EVERY = 64
 
 # Keys of the marker file, besides the shared MARKER_* constants.
 KEY_VERSION = "version"
@@ -118,6 +135,93 @@ class LocalWorkspace:
         self.output_dir = Path(output_dir).expanduser().resolve()
         self.central_workbook = Path(central_workbook).expanduser().resolve()
         self.unreachable: dict[str, str] = {}
+        self._lock = threading.RLock()
+        # person (casefolded) -> their folder, from the last full read of the markers plus the
+        # folders made since; None until the first read. The run lock keeps other runs out.
+        self._folders: dict[str, Path] | None = None
+        # Inside batch(): markers changed but not yet written, and files written but not yet
+        # flushed to disk. None outside a batch (every write is then durable at once).
+        self._pending: dict[Path, dict[str, Any]] | None = None
+        self._unsynced: list[Path] = []
+        self._batches = 0
+        # Growth sheets this workspace wrote protected, with their stat when written: while
+        # a file's stat is unchanged, its protection need not be read back.
+        self._written_protected: dict[Path, tuple[int, int, int]] = {}
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Within the block, durability is per batch (see the module's docstring): markers
+        are written every :data:`FLUSH_EVERY` folders and when the block ends, each time
+        after one flush of everything written before them. An exception or Ctrl-C ends the
+        block with a flush, keeping what was done; a kill keeps every file but loses the
+        marker updates not yet written, which the next run recovers. Blocks can nest."""
+        with self._lock:
+            self._batches += 1
+            if self._pending is None:
+                self._pending = {}
+        try:
+            yield
+        except (Exception, KeyboardInterrupt):
+            self._end_batch()
+            raise
+        else:
+            self._end_batch()
+        finally:
+            with self._lock:
+                self._batches -= 1
+                if self._batches == 0:
+                    self._pending = None
+
+    def _end_batch(self) -> None:
+        with self._lock:
+            if self._batches == 1:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Make every file written so far durable, then write the waiting markers and make
+        them durable too. The caller holds the lock."""
+        pending = self._pending or {}
+        if not pending and not self._unsynced:
+            return
+        _make_durable(self._unsynced)
+        self._unsynced = []
+        written = []
+        for folder, marker in pending.items():
+            with _io(f"cannot write the marker in {folder}"):
+                _write_marker(folder, marker, durable=False)
+            written.append(folder / MARKER_FILE)
+        pending.clear()
+        _make_durable(written)
+
+    def _load_marker(self, folder: Path) -> dict[str, Any]:
+        """The marker of ``folder`` as this workspace last left it: waiting in a batch, or on
+        disk."""
+        with self._lock:
+            if self._pending is not None and folder in self._pending:
+                return self._pending[folder]
+        return _read_marker(folder)
+
+    def _save_marker(self, folder: Path, marker: dict[str, Any]) -> None:
+        """Record ``marker``: at once, durably, outside a batch; inside one, when the batch
+        flushes (see :meth:`batch`)."""
+        with self._lock:
+            if self._pending is None:
+                with _io(f"cannot write the marker in {folder}"):
+                    _write_marker(folder, marker)
+                return
+            self._pending[folder] = marker
+            if len(self._pending) >= FLUSH_EVERY:
+                self._flush()
+
+    def _write_file(self, target: Path, data: bytes, *, replace: bool = True) -> None:
+        """Write a document or an email: durable at once outside a batch; inside one, at the
+        next flush, which comes before any marker that records it is written."""
+        with self._lock:
+            durable = self._pending is None
+        _write_atomically(target, data, replace=replace, durable=durable)
+        if not durable:
+            with self._lock:
+                self._unsynced.append(target)
 
     def describe(self) -> str:
         return f"folder {self.output_dir}"
@@ -147,19 +251,43 @@ class LocalWorkspace:
         return found
 
     def _markers(self) -> list[tuple[Path, dict[str, Any]]]:
-        """(folder, marker) of every careerdocs folder, oldest first."""
+        """(folder, marker) of every careerdocs folder, oldest first; also indexes the folders
+        by person (the oldest folder of a person wins, as in :meth:`find_artifacts`)."""
         with _io(f"cannot list {self.output_dir}"):
             if not self.output_dir.is_dir():
-                return []
-            folders = [p for p in self.output_dir.iterdir() if _is_person_folder(p)]
-        markers = [(folder, _read_marker(folder)) for folder in folders]
-        return sorted(markers, key=lambda fm: (str(fm[1].get(KEY_CREATED, "")), fm[0].name))
+                folders = []
+            else:
+                folders = [p for p in self.output_dir.iterdir() if _is_person_folder(p)]
+        markers = [(folder, self._load_marker(folder)) for folder in folders]
+        markers.sort(key=lambda fm: (str(fm[1].get(KEY_CREATED, "")), fm[0].name))
+        index: dict[str, Path] = {}
+        for folder, marker in markers:
+            index.setdefault(marker[MARKER_PERSON].casefold(), folder)
+        with self._lock:
+            self._folders = index
+        return markers
 
     def _folder_of(self, person: str) -> tuple[Path, dict[str, Any]] | None:
-        return next(
-            (fm for fm in self._markers() if fm[1][MARKER_PERSON].casefold() == person.casefold()),
-            None,
-        )
+        """The person's folder and marker, from the index when it has them (checked against
+        the marker; a folder gone or changed by hand sends it back to reading every marker)."""
+        key = person.casefold()
+        with self._lock:
+            index = self._folders
+        if index is None:
+            self._markers()
+            with self._lock:
+                index = self._folders or {}
+        folder = index.get(key)
+        if folder is None:
+            return None
+        if _is_person_folder(folder):
+            try:
+                marker = self._load_marker(folder)
+            except WorkspaceError:
+                marker = None
+            if marker is not None and marker[MARKER_PERSON].casefold() == key:
+                return folder, marker
+        return next((fm for fm in self._markers() if fm[1][MARKER_PERSON].casefold() == key), None)
 
     def _artifacts(
         self, folder: Path, marker: Mapping[str, Any], person: str, fy: str
@@ -261,10 +389,12 @@ class LocalWorkspace:
             finally:
                 if staging.exists():
                     shutil.rmtree(staging)
+        with self._lock:
+            if self._folders is not None:
+                self._folders.setdefault(person.casefold(), folder)
         if folder.name != base:
             marker[KEY_FOLDER] = folder.name
-            with _io(f"cannot write the marker in {folder}"):
-                _write_marker(folder, marker)
+            self._save_marker(folder, marker)
         return folder, marker
 
     def create_file(
@@ -298,16 +428,21 @@ class LocalWorkspace:
         directory, marker = self._owned_folder(person, folder)
         target = directory / _file_name(name, SUFFIXES[kind])
         _refuse_existing(marker, directory, target, person, kind, fy)
-        data = office.fill(path, values, protect_layout=kind is ArtifactKind.GROWTH_SHEET)
-        data = stamp.stamp(data, _identity(person, kind, fy))
+        protected = kind is ArtifactKind.GROWTH_SHEET
+        data = office.fill(
+            path, values, protect_layout=protected, identity=_identity(person, kind, fy)
+        )
         with _io(f"cannot write {target}"):
-            _write_new(target, data)
+            self._write_file(target, data, replace=False)
+            if protected:
+                with self._lock:
+                    self._written_protected[target] = _signature(target)
         if self.after_document_write is not None:
             self.after_document_write(target)
-        entry = _record_file(marker, fy, kind, target, name, template.source)
-        _add_step(entry, STEP_FILLED)
-        with _io(f"cannot write the marker in {directory}"):
-            _write_marker(directory, marker)
+        with self._lock:
+            entry = _record_file(marker, fy, kind, target, name, template.source)
+            _add_step(entry, STEP_FILLED)
+            self._save_marker(directory, marker)
         return self._file_artifact(directory, marker, person, fy, kind, target)
 
     def fill(
@@ -321,12 +456,12 @@ class LocalWorkspace:
         the marker): a local file is filled before it lands, so only the record is missing.
         Placeholders are never filled again, since a value may itself look like one."""
         directory, marker, path = self._owned_file(person, artifact)
-        entry = _record_file(
-            marker, artifact.fy, artifact.kind, path, artifact.name, template.source
-        )
-        _add_step(entry, STEP_FILLED)
-        with _io(f"cannot write the marker in {directory}"):
-            _write_marker(directory, marker)
+        with self._lock:
+            entry = _record_file(
+                marker, artifact.fy, artifact.kind, path, artifact.name, template.source
+            )
+            _add_step(entry, STEP_FILLED)
+            self._save_marker(directory, marker)
         return self._file_artifact(directory, marker, person, artifact.fy, artifact.kind, path)
 
     def protect(self, person: str, sheet: Artifact, template: TemplateRef) -> Artifact:
@@ -337,36 +472,40 @@ class LocalWorkspace:
         if sheet.kind is not ArtifactKind.GROWTH_SHEET:
             raise WorkspaceError(f"only a growth sheet can be protected, not a {sheet.kind.value}")
         directory, marker, path = self._owned_file(person, sheet)
+        with self._lock:
+            written = self._written_protected.pop(path, None)
         try:
-            data = office.protect_conversations(path)
+            unchanged = written is not None and written == _signature(path)
+            data = None if unchanged else office.protect_conversations(path)
         except CareerdocsError:
             raise
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise WorkspaceError(f"cannot protect {path}: {exc}") from None
         if data is not None:
             with _io(f"cannot write {path}"):
-                _write_atomically(path, stamp.stamp(data, _identity(person, sheet.kind, sheet.fy)))
+                identity = _identity(person, sheet.kind, sheet.fy)
+                self._write_file(path, stamp.stamp(data, identity))
             if self.after_document_write is not None:
                 self.after_document_write(path)
-        entry = _record_file(marker, sheet.fy, sheet.kind, path, sheet.name, "")
-        _add_step(entry, STEP_PROTECTED)
-        with _io(f"cannot write the marker in {directory}"):
-            _write_marker(directory, marker)
+        with self._lock:
+            entry = _record_file(marker, sheet.fy, sheet.kind, path, sheet.name, "")
+            _add_step(entry, STEP_PROTECTED)
+            self._save_marker(directory, marker)
         return self._file_artifact(directory, marker, person, sheet.fy, sheet.kind, path)
 
     def mark(self, person: str, artifact: Artifact, step: str, fy: str) -> Artifact:
         """Record ``step`` in the marker: on the folder, for ``fy``; on a file, for its year."""
         if artifact.kind is ArtifactKind.FOLDER:
             directory, marker = self._owned_folder(person, artifact)
-            _add_step(marker[KEY_YEARS].setdefault(fy, {}), step)
-            with _io(f"cannot write the marker in {directory}"):
-                _write_marker(directory, marker)
+            with self._lock:
+                _add_step(marker[KEY_YEARS].setdefault(fy, {}), step)
+                self._save_marker(directory, marker)
             return self._folder_artifact(directory, marker, person, fy)
         directory, marker, path = self._owned_file(person, artifact)
-        entry = _record_file(marker, artifact.fy, artifact.kind, path, artifact.name, "")
-        _add_step(entry, step)
-        with _io(f"cannot write the marker in {directory}"):
-            _write_marker(directory, marker)
+        with self._lock:
+            entry = _record_file(marker, artifact.fy, artifact.kind, path, artifact.name, "")
+            _add_step(entry, step)
+            self._save_marker(directory, marker)
         return self._file_artifact(directory, marker, person, artifact.fy, artifact.kind, path)
 
     def heal(self, person: str, fy: str, kept: Mapping[ArtifactKind, Artifact]) -> list[str]:
@@ -379,7 +518,7 @@ class LocalWorkspace:
         directory = self.output_dir / folder.id.split("/", 1)[0]
         if directory.parent != self.output_dir or not _is_person_folder(directory):
             raise WorkspaceError(f"{folder.id!r} is not a careerdocs folder in {self.output_dir}")
-        marker = _read_marker(directory)
+        marker = self._load_marker(directory)
         if marker[MARKER_PERSON].casefold() != person.casefold():
             raise WorkspaceError(
                 f"folder {directory.name!r} belongs to {marker[MARKER_PERSON]}, not {person}"
@@ -408,15 +547,15 @@ class LocalWorkspace:
         if role not in ROLE_RANK:
             raise WorkspaceError(f"unknown role {role!r}; expected one of {', '.join(ROLE_RANK)}")
         directory, marker = self._owned_folder(person, target)
-        shares = marker[KEY_SHARES]
-        key = grantee.strip().lower()
-        held = shares.get(key)
-        if held is not None and ROLE_RANK.get(held, 0) >= ROLE_RANK[role]:
-            return False
-        shares[key] = role
-        marker[KEY_GRANTS][key] = role
-        with _io(f"cannot write the marker in {directory}"):
-            _write_marker(directory, marker)
+        with self._lock:
+            shares = marker[KEY_SHARES]
+            key = grantee.strip().lower()
+            held = shares.get(key)
+            if held is not None and ROLE_RANK.get(held, 0) >= ROLE_RANK[role]:
+                return False
+            shares[key] = role
+            marker[KEY_GRANTS][key] = role
+            self._save_marker(directory, marker)
         return True
 
     def revoke(self, person: str, target: Artifact, grantee: str) -> bool:
@@ -424,13 +563,13 @@ class LocalWorkspace:
         share recorded without a grant (added to the marker by hand) is never touched."""
         directory, marker = self._owned_folder(person, target)
         key = grantee.strip().lower()
-        granted = marker[KEY_GRANTS].pop(key, None)
-        if granted is None:
-            return False
-        if marker[KEY_SHARES].get(key) == granted:
-            del marker[KEY_SHARES][key]
-        with _io(f"cannot write the marker in {directory}"):
-            _write_marker(directory, marker)
+        with self._lock:
+            granted = marker[KEY_GRANTS].pop(key, None)
+            if granted is None:
+                return False
+            if marker[KEY_SHARES].get(key) == granted:
+                del marker[KEY_SHARES][key]
+            self._save_marker(directory, marker)
         return True
 
     def send_email(self, email: Email) -> None:
@@ -446,7 +585,7 @@ class LocalWorkspace:
             if email.key:
                 target = outbox / f"{safe_name(email.key)}.eml"
                 with suppress(FileExistsError):  # sent already, by this run or a killed one
-                    _write_new(target, message)
+                    self._write_file(target, message, replace=False)
                 return
             stem = f"{datetime.now(timezone.utc).strftime(EMAIL_TIME_FORMAT)}-{safe_name(email.to)}"
             for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
@@ -454,6 +593,9 @@ class LocalWorkspace:
                 try:
                     with open(outbox / f"{stem}{suffix}.eml", "xb") as out:
                         out.write(message)
+                    with self._lock:
+                        if self._pending is not None:
+                            self._unsynced.append(outbox / f"{stem}{suffix}.eml")
                     return
                 except FileExistsError:
                     continue
@@ -486,6 +628,10 @@ class LocalWorkspace:
         )
 
     # -- the central workbook ----------------------------------------------------------------
+
+    def central_url(self) -> str:
+        """Where the central workbook is (what :meth:`write_central` returns)."""
+        return str(self.central_workbook)
 
     def read_central(self, title: str) -> tuple[list[str], list[list[Any]]] | None:
         if not self.central_workbook.exists():
@@ -621,10 +767,11 @@ def _upgrade(marker: dict[str, Any]) -> None:
     marker[KEY_VERSION] = MARKER_VERSION
 
 
-def _write_marker(folder: Path, marker: Mapping[str, Any]) -> None:
+def _write_marker(folder: Path, marker: Mapping[str, Any], *, durable: bool = True) -> None:
     """Save ``marker`` in ``folder``, noting the folder's current name (it may have been
     renamed by hand)."""
-    _write_atomically(folder / MARKER_FILE, _marker_bytes({**marker, KEY_FOLDER: folder.name}))
+    data = _marker_bytes({**marker, KEY_FOLDER: folder.name})
+    _write_atomically(folder / MARKER_FILE, data, durable=durable)
 
 
 def _marker_bytes(marker: Mapping[str, Any]) -> bytes:
@@ -753,25 +900,50 @@ def _template_path(template: TemplateRef) -> Path:
     return template.path
 
 
-def _write_new(target: Path, data: bytes) -> None:
-    """Like :func:`_write_atomically`, refusing at the last moment if ``target`` appeared."""
-    _write_atomically(target, data, replace=False)
-
-
-def _write_atomically(target: Path, data: bytes, *, replace: bool = True) -> None:
-    """Write ``data`` to a hidden temporary file beside ``target``, flush it to disk, then move
+def _write_atomically(
+    target: Path, data: bytes, *, replace: bool = True, durable: bool = True
+) -> None:
+    """Write ``data`` to a hidden temporary file beside ``target``, flush it to disk (unless
+    not ``durable``: the caller makes it durable later, see :func:`_make_durable`), then move
     it over ``target`` in one step: readers see the old file or the new one, never a mix."""
     temporary = target.with_name(f"{TEMP_PREFIX}{target.name}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
     try:
         with open(temporary, "xb") as out:
             out.write(data)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         if not replace and target.exists():
             raise FileExistsError(f"{target} appeared while it was being written")
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _make_durable(paths: Sequence[Path]) -> None:
+    """Flush ``paths`` (files written without ``fsync``) and the directories that name them to
+    disk. On Linux one ``sync()`` does it for every file at once and returns when the disk has
+    them (sync(2): "since Linux 1.3.20 sync does wait"); elsewhere, where ``sync`` may return
+    early, each file and directory is flushed on its own."""
+    if not paths:
+        return
+    if sys.platform.startswith("linux"):
+        os.sync()
+        return
+    directories = list(dict.fromkeys(p.parent for p in paths)) if os.name == "posix" else []
+    for path in [*paths, *directories]:
+        with suppress(FileNotFoundError), _io(f"cannot flush {path} to disk"):
+            descriptor = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+
+
+def _signature(path: Path) -> tuple[int, int, int]:
+    """What tells that a file changed: size, modification time and inode."""
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns, info.st_ino
 
 
 def _workbook_bytes(workbook: Workbook, path: Path) -> bytes:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import docx
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml.ns import qn
+from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
@@ -32,7 +34,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import fields
 from ..errors import Problem, TemplateError, WorkspaceError
-from . import presentation
+from . import package as package_
+from . import presentation, stamp
 from .base import ACKNOWLEDGED_COLUMN, CONVERSATIONS_TAB, ColumnKind, Layout, Link, Table
 
 DOCX_SUFFIX = ".docx"
@@ -43,6 +46,14 @@ TEMPLATE_SUFFIXES = (DOCX_SUFFIX, XLSX_SUFFIX)
 XML_ILLEGAL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 HEADER_FOOTER_RELS = (RELATIONSHIP_TYPE.HEADER, RELATIONSHIP_TYPE.FOOTER)
+# Where an .xlsx saved by openpyxl keeps cell text: inline strings in each worksheet (openpyxl
+# 3.1 writes those) or the shared strings part (older versions).
+SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+SPREADSHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+SHARED_STRING = f"{{{SPREADSHEET_NS}}}si"
+INLINE_STRING = f"{{{SPREADSHEET_NS}}}is"
+SPREADSHEET_TEXT = f"{{{SPREADSHEET_NS}}}t"
 
 TEXT_TYPE = "s"  # openpyxl's data type for a string cell (not a formula, not an error code)
 CELL_TYPES = (str, bool, int, float, datetime, date, time, timedelta, type(None))
@@ -81,7 +92,13 @@ def template_text(path: Path) -> str:
     return "\n".join(cell.value for cell in _text_cells(_open_xlsx(path)))
 
 
-def fill(path: Path, values: Mapping[str, str], *, protect_layout: bool = False) -> bytes:
+def fill(
+    path: Path,
+    values: Mapping[str, str],
+    *,
+    protect_layout: bool = False,
+    identity: Mapping[str, str] | None = None,
+) -> bytes:
     """The template at ``path`` with every placeholder replaced by ``values[token]``, as file bytes.
 
     Raises TemplateError if the template is unreadable or a placeholder has no value. With
@@ -89,10 +106,157 @@ def fill(path: Path, values: Mapping[str, str], *, protect_layout: bool = False)
     protection while every data cell, Acknowledged included, stays editable; the template must
     have that tab and column. A .docx paragraph that held only conditionals which all came out
     empty (a sentence about a manager someone does not have) is removed, not left blank.
+    ``identity`` is written into the file as careerdocs' id (see :mod:`.stamp`).
+
+    The template is parsed once per process and file version (see :func:`prepared`); a fill
+    only substitutes into the parsed parts that hold placeholders.
     """
-    if _template_type(path) == DOCX_SUFFIX:
-        return _fill_docx(path, values)
-    return _fill_xlsx(path, values, protect_layout)
+    return prepared(path, protect_layout=protect_layout).render(values, identity)
+
+
+def template_tokens(path: Path) -> tuple[str, ...]:
+    """The placeholders of the template at ``path``, as :func:`template_text` finds them, from
+    the template parsed once (see :func:`prepared`). Raises TemplateError if unreadable."""
+    return prepared(path).tokens
+
+
+@dataclass(frozen=True)
+class PreparedTemplate:
+    """A template parsed once, ready to fill for many people.
+
+    ``package`` is the template as its library saves it (python-docx or openpyxl, with the
+    growth sheet's protection already applied), each zip part compressed once. ``fillable``
+    names the XML parts that hold a placeholder: the only ones a fill parses and rewrites.
+    For a .docx they are the body and the headers and footers (``body`` names the part whose
+    ``w:body`` holds the text), ``texts`` giving, per part, the indexes of the paragraphs that
+    hold one; for an .xlsx the worksheets (and shared strings) and the indexes of the cell
+    texts that hold one."""
+
+    path: Path
+    suffix: str
+    tokens: tuple[str, ...]
+    package: package_.Package
+    fillable: tuple[str, ...]
+    body: str = ""
+    texts: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def render(self, values: Mapping[str, str], identity: Mapping[str, str] | None = None) -> bytes:
+        """The filled file's bytes; see :func:`fill`."""
+        _require_values(self.path, self.tokens, values)
+        pattern = _substituter(self.tokens)
+        replaced: dict[str, bytes] = {}
+        if pattern is not None:
+            for name in self.fillable:
+                root = etree.fromstring(self.package.read(name), _XML_PARSER)
+                if self.suffix == DOCX_SUFFIX:
+                    _fill_paragraphs(root, name == self.body, self.texts[name], pattern, values)
+                else:
+                    _fill_cell_texts(root, self.texts[name], pattern, values)
+                replaced[name] = etree.tostring(root, encoding="UTF-8", standalone=True)
+        if identity is not None and stamp.CORE_PART in self.package.names():
+            core = self.package.read(stamp.CORE_PART)
+            replaced[stamp.CORE_PART] = stamp.with_identity(core, identity)
+            identity = None
+        data = self.package.build(replaced)
+        return data if identity is None else stamp.stamp(data, identity)
+
+
+# Parts are careerdocs' own saves of a template: no DTDs, entities or network to resolve.
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+def prepared(path: Path, *, protect_layout: bool = False) -> PreparedTemplate:
+    """The template at ``path`` parsed (once per process for each version of the file: its
+    size, modification time and inode are part of the key). Raises TemplateError if it is
+    unreadable, or with ``protect_layout`` lacks the Conversations tab or its Acknowledged
+    column."""
+    suffix = _template_type(path)
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise _template_error(path, f"cannot be read ({exc.strerror or exc})") from None
+    version = (info.st_size, info.st_mtime_ns, info.st_ino)
+    return _prepare(path.resolve(), suffix, version, protect_layout)
+
+
+PREPARED_CACHE_SIZE = 32
+
+
+@lru_cache(maxsize=PREPARED_CACHE_SIZE)
+def _prepare(
+    path: Path, suffix: str, version: tuple[int, int, int], protect_layout: bool
+) -> PreparedTemplate:
+    if suffix == DOCX_SUFFIX:
+        return _prepare_docx(path)
+    return _prepare_xlsx(path, protect_layout)
+
+
+def _prepare_docx(path: Path) -> PreparedTemplate:
+    document = _open_docx(path)
+    paragraphs = list(_docx_paragraphs(document))
+    tokens = tuple(fields.placeholders("\n".join(_paragraph_text(p) for p in paragraphs)))
+    pattern = _substituter(tokens)
+    body = document.part.partname.lstrip("/")
+    parts = {body: document.element.body}
+    for rel in document.part.rels.values():
+        if rel.reltype in HEADER_FOOTER_RELS and not rel.is_external:
+            parts.setdefault(rel.target_part.partname.lstrip("/"), rel.target_part.element)
+    texts: dict[str, tuple[int, ...]] = {}
+    for name, root in parts.items() if pattern is not None else ():
+        found = tuple(
+            index
+            for index, paragraph in enumerate(root.iter(qn("w:p")))
+            if pattern is not None and pattern.search(_paragraph_text(paragraph))
+        )
+        if found:
+            texts[name] = found
+    document.core_properties  # noqa: B018 - adds the core part when missing: it holds the id
+    package = _package(path, document)
+    return PreparedTemplate(path, DOCX_SUFFIX, tokens, package, tuple(texts), body, texts)
+
+
+def _prepare_xlsx(path: Path, protect_layout: bool) -> PreparedTemplate:
+    workbook = _open_xlsx(path)
+    tokens = tuple(fields.placeholders("\n".join(cell.value for cell in _text_cells(workbook))))
+    if protect_layout:
+        _protect_layout(workbook, path)
+    package = _package(path, workbook)
+    pattern = _substituter(tokens)
+    fillable: list[str] = []
+    texts: dict[str, tuple[int, ...]] = {}
+    for name in package.names() if pattern is not None else ():
+        if not (name == SHARED_STRINGS_PART or WORKSHEET_PART.fullmatch(name)):
+            continue
+        root = etree.fromstring(package.read(name), _XML_PARSER)
+        found = tuple(
+            index
+            for index, text in enumerate(_cell_texts(root))
+            if pattern is not None and pattern.search(text.text or "")
+        )
+        if found:
+            fillable.append(name)
+            texts[name] = found
+    return PreparedTemplate(path, XLSX_SUFFIX, tokens, package, tuple(fillable), texts=texts)
+
+
+def _cell_texts(root: Any) -> Iterator[Any]:
+    """The text elements of a worksheet's inline strings or of the shared strings, in order:
+    the text of every text cell (openpyxl writes each as one ``<t>``). A formula is an
+    ``<f>`` and a cached value a ``<v>``, so neither is among them."""
+    for text in root.iter(SPREADSHEET_TEXT):
+        if text.getparent().tag in (INLINE_STRING, SHARED_STRING):
+            yield text
+
+
+def _package(path: Path, document: Any) -> package_.Package:
+    """``document`` (a python-docx Document or an openpyxl Workbook) saved and split into
+    parts."""
+    out = BytesIO()
+    try:
+        document.save(out)
+        return package_.Package(out.getvalue())
+    except Exception as exc:  # either library raises many types for what it cannot write
+        raise _template_error(path, f"cannot be saved again ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -223,21 +387,23 @@ def _paragraph_text(paragraph: Any) -> str:
     return "".join(t.text or "" for t in _own_texts(paragraph))
 
 
-def _fill_docx(path: Path, values: Mapping[str, str]) -> bytes:
-    document = _open_docx(path)
-    paragraphs = list(_docx_paragraphs(document))
-    tokens = fields.placeholders("\n".join(_paragraph_text(p) for p in paragraphs))
-    _require_values(path, tokens, values)
-    pattern = _substituter(tokens)
-    if pattern is not None:
-        for paragraph in paragraphs:
-            before = _paragraph_text(paragraph)
-            _replace_in_paragraph(paragraph, pattern, values)
-            if before.strip() and not _paragraph_text(paragraph).strip():
-                _remove_emptied(paragraph)
-    out = BytesIO()
-    document.save(out)
-    return out.getvalue()
+def _fill_paragraphs(
+    root: Any,
+    is_body: bool,
+    indexes: Sequence[int],
+    pattern: re.Pattern[str],
+    values: Mapping[str, str],
+) -> None:
+    """Fill the paragraphs at ``indexes`` of one part (of the body of the main part, or of a
+    whole header or footer), dropping those the fill emptied."""
+    scope = root.find(qn("w:body")) if is_body else root
+    paragraphs = list(scope.iter(qn("w:p"))) if scope is not None else []
+    for index in indexes:
+        paragraph = paragraphs[index]
+        before = _paragraph_text(paragraph)
+        _replace_in_paragraph(paragraph, pattern, values)
+        if before.strip() and not _paragraph_text(paragraph).strip():
+            _remove_emptied(paragraph)
 
 
 def _remove_emptied(paragraph: Any) -> None:
@@ -316,22 +482,18 @@ def _text_cells(workbook: Workbook) -> Iterator[Cell]:
                     yield cell
 
 
-def _fill_xlsx(path: Path, values: Mapping[str, str], protect_layout: bool) -> bytes:
-    workbook = _open_xlsx(path)
-    cells = list(_text_cells(workbook))
-    tokens = fields.placeholders("\n".join(cell.value for cell in cells))
-    _require_values(path, tokens, values)
-    pattern = _substituter(tokens)
-    if pattern is not None:
-        for cell in cells:
-            filled = pattern.sub(lambda m: _clean(values[m.group()]), cell.value)
-            if filled != cell.value:
-                put_cell(cell, filled)
-    if protect_layout:
-        _protect_layout(workbook, path)
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+def _fill_cell_texts(
+    root: Any, indexes: Sequence[int], pattern: re.Pattern[str], values: Mapping[str, str]
+) -> None:
+    """Fill the cell texts (see :func:`_cell_texts`) at ``indexes`` of one part, as filling
+    each text cell did."""
+    texts = list(_cell_texts(root))
+    for index in indexes:
+        text = texts[index]
+        filled = pattern.sub(lambda m: _clean(values[m.group()]), text.text or "")
+        text.text = filled
+        if filled.strip() != filled:
+            text.set(XML_SPACE, "preserve")
 
 
 def _protect_layout(workbook: Workbook, path: Path) -> None:

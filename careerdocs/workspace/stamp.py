@@ -29,7 +29,7 @@ MAX_CORE_BYTES = 1 << 20  # core.xml is a few hundred bytes; anything huge is no
 def stamp(data: bytes, identity: Mapping[str, str]) -> bytes:
     """``data`` (a .docx or .xlsx package) with ``identity`` as its core ``dc:identifier``.
     Every other part is copied unchanged."""
-    text = json.dumps(dict(identity), sort_keys=True, ensure_ascii=False)
+    text = _identity_text(identity)
     try:
         with zipfile.ZipFile(BytesIO(data)) as source:
             if CORE_PART not in source.namelist():
@@ -44,6 +44,19 @@ def stamp(data: bytes, identity: Mapping[str, str]) -> bytes:
     except (zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise WorkspaceError(f"cannot mark the document as careerdocs': {exc}") from None
     return out.getvalue()
+
+
+def with_identity(core: bytes, identity: Mapping[str, str]) -> bytes:
+    """The core properties part ``core`` (``docProps/core.xml``) with ``identity`` as its
+    ``dc:identifier``, as :func:`stamp` writes it. Raises WorkspaceError for a damaged part."""
+    try:
+        return _with_identifier(core, _identity_text(identity))
+    except etree.XMLSyntaxError as exc:
+        raise WorkspaceError(f"cannot mark the document as careerdocs': {exc}") from None
+
+
+def _identity_text(identity: Mapping[str, str]) -> str:
+    return json.dumps(dict(identity), sort_keys=True, ensure_ascii=False)
 
 
 def read_stamp(path: Path) -> dict[str, str] | None:
