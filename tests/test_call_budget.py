@@ -168,7 +168,9 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
     protects its Conversations tab: no Sheets read) and one Drive update recording it with the
     tab id; one Drive search for duplicates a concurrent run made (heal); one email and one
     Drive update recording it (so a re-run never sends it again); per share the grant's record
-    on the folder, then the permission.
+    on the folder, then the permission — and the same for the rollup reader's grant on each
+    growth sheet but the reader's own (the reader is the admin here, in the roster: Mei's sheet
+    alone).
 
     Per run: one batched Drive search; per shipped template one Drive search for its installed
     copy (here none yet, so per template one upload with conversion and one domain reader
@@ -182,7 +184,7 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
         per_host[host] = per_host.get(host, 0) + 1
     assert per_host == {
         "oauth2.googleapis.com": 2,  # one token per acting user (the admin is in the roster)
-        "www.googleapis.com": 33,
+        "www.googleapis.com": 35,
         "sheets.googleapis.com": 6,  # 2 people x 1, the installed template 1, central 3
         "docs.googleapis.com": 6,  # 2 people x 2, the two Doc templates read once
         "gmail.googleapis.com": 2,

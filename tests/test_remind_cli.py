@@ -425,3 +425,12 @@ def test_sends_journalled_by_a_killed_run_count_as_sent(tmp_path: Path) -> None:
     assert loaded.last_to(ZOE) == datetime(2026, 12, 7, 9, 30, tzinfo=timezone.utc)
     save_sent(state, loaded)
     assert not Path(f"{state}.journal").exists() and load_sent(state).has(first.key)
+
+
+def test_help_says_what_each_kind_is_how_often_and_how_to_turn_one_off() -> None:
+    result = CliRunner().invoke(cli, ["remind", "--help"])
+    assert result.exit_code == 0
+    for kind in Kind:  # one line each: "  due                a team member whose ..."
+        assert re.search(rf"^\s+{kind.value}\s{{2,}}\S", result.output, re.MULTILINE), kind
+    for words in ("once per window", "weekly", "To turn a kind off", "remind.kinds", "--dry-run"):
+        assert words in result.output

@@ -21,6 +21,7 @@ from ..base import (
     ArtifactKind,
     Email,
     SheetRead,
+    SheetSurvey,
     Table,
     TemplateRef,
 )
@@ -32,6 +33,7 @@ from .fill import pending
 from .gmail import Gmail
 from .installed import Installer, not_installed
 from .pacer import Pacer
+from .reader import Reader
 from .sheets import Sheets
 
 __all__ = ["READ_WORKERS", "GoogleOptions", "GoogleWorkspace"]
@@ -49,6 +51,12 @@ class GoogleWorkspace:
         self.sheets = Sheets(self.ctx)
         self.gmail = Gmail(self.ctx)
         self.installer = Installer(self.ctx, self.drive)
+        self.reader = Reader(self.ctx)
+        # From the last survey_growth_sheets: the sheets the reader can open, those it listed
+        # as changed, and whether the survey was an incremental one.
+        self._reader_sees: frozenset[str] = frozenset()
+        self._listed: frozenset[str] = frozenset()
+        self._incremental = False
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -151,6 +159,27 @@ class GoogleWorkspace:
         self, people: Sequence[str], fy: str
     ) -> Mapping[str, Mapping[ArtifactKind, Artifact]]:
         return self.drive.find_artifacts(people, fy)
+
+    def survey_growth_sheets(
+        self, people: Sequence[str], fy: str, *, since: str | None, known: Mapping[str, str]
+    ) -> SheetSurvey | None:
+        """The growth sheets as ``google.reader`` finds them (see :mod:`.reader`); None where
+        that view does not apply (a shared drive, a user login, a reader Google refuses).
+
+        How the sheets are then read is decided here too. An incremental survey (``since``)
+        reads its changed sheets as the reader — one token — up to what one account may read
+        in a minute (Sheets allows 60 reads a minute per user, 300 per project: more would
+        wait on the reader's own quota). A full survey, or a larger change, reads each sheet
+        as its owner: the project's quota is the bound, and the owner sees the protection's
+        editors, which Google never shows the reader."""
+        self._reader_sees = self._listed = frozenset()
+        self._incremental = since is not None
+        if not self.reader.available():
+            return None
+        survey = self.reader.survey(people, fy, since, known)
+        self._listed = frozenset(s.id for s in survey.sheets.values())
+        self._reader_sees = self._listed | frozenset(survey.present)
+        return survey
 
     # -- creating ----------------------------------------------------------------------------
 
@@ -319,7 +348,14 @@ class GoogleWorkspace:
     # -- reading -----------------------------------------------------------------------------
 
     def read_conversations(self, sheets: Sequence[Artifact]) -> list[SheetRead]:
-        return self.sheets.read_conversations(sheets)
+        """See :meth:`survey_growth_sheets` for who reads which sheet."""
+        as_reader: frozenset[str] = frozenset()
+        if self._incremental:
+            listed = frozenset(s.id for s in sheets) & self._listed
+            limit = self.pacer.limits.get(("sheets", "read"))
+            if limit is not None and len(listed) <= limit.per_user:
+                as_reader = listed
+        return self.sheets.read_conversations(sheets, as_reader, self._reader_sees)
 
     def read_table(self, source: str) -> tuple[list[str], list[list[str]]]:
         return self.sheets.read_table(source)

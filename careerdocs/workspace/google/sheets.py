@@ -6,13 +6,13 @@ from __future__ import annotations
 import secrets
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...errors import GoogleAPIError, TemplateError, WorkspaceError
+from ...errors import AccountUnreachable, GoogleAPIError, TemplateError, WorkspaceError
 from .. import office, presentation
 from ..base import (
     ACKNOWLEDGED_COLUMN,
@@ -101,6 +101,8 @@ class Sheets:
         # rather than spend a refused write each.
         self._copies_keep_ids: bool | None = None
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._central_seen: dict[str, list[dict[str, Any]]] = {}  # see central_meta
+        self._central_lock = threading.Lock()
 
     def _spreadsheets(self) -> Any:
         return self.ctx.clients.resource("sheets", "spreadsheets")
@@ -337,12 +339,22 @@ class Sheets:
             user=user,
         )
 
-    def read_conversations(self, sheets: Sequence[Artifact]) -> list[SheetRead]:
+    def read_conversations(
+        self,
+        sheets: Sequence[Artifact],
+        as_reader: Collection[str] = (),
+        reader_sees: Collection[str] = (),
+    ) -> list[SheetRead]:
         """Each sheet's Conversations tab, by its recorded id, with its protection checked; one
-        ``spreadsheets.get`` per sheet answers both."""
+        ``spreadsheets.get`` per sheet answers both. A sheet whose id is in ``as_reader`` is
+        read as ``google.reader`` (granted reader on it), the others as whoever acts for their
+        person — or as the reader, for a sheet in ``reader_sees``, when Google will not act as
+        the person (suspended, say). Google shows a protection's editors only to those who may
+        edit the range and the document (Sheets v4 ProtectedRange.editors), never to a reader:
+        see :func:`.conversations.judge` for what is checked then."""
 
-        def read(sheet: Artifact) -> SheetRead:
-            reader = self.ctx.actor(sheet.person)
+        def attempt(sheet: Artifact, witness: bool) -> SheetRead:
+            reader = self.ctx.reader if witness else self.ctx.actor(sheet.person)
             try:
                 result = self.ctx.run(
                     self._spreadsheets().get(
@@ -356,10 +368,18 @@ class Sheets:
                 )
             except GoogleAPIError as exc:
                 return SheetRead(sheet.person, error=str(exc))
-            tab = conversations.judge(result, sheet.tab_id, sheet.person, reader)
+            tab = conversations.judge(result, sheet.tab_id, sheet.person, reader, witness=witness)
             return SheetRead(
                 sheet.person, rows=tab.rows, header=tab.header, untrusted=tab.untrusted
             )
+
+        def read(sheet: Artifact) -> SheetRead:
+            try:
+                return attempt(sheet, sheet.id in as_reader)
+            except AccountUnreachable as exc:
+                if sheet.id in reader_sees:
+                    return attempt(sheet, True)
+                return SheetRead(sheet.person, error=str(exc))
 
         if not sheets:
             return []
@@ -388,6 +408,9 @@ class Sheets:
     # -- the central sheet -------------------------------------------------------------------
 
     def central_meta(self, cid: str) -> list[dict[str, Any]]:
+        """The central sheet's tabs (ids, titles, charts, rules). A read's answer is kept for
+        the write that follows it in the same run (rollup and provision read the tab they
+        replace first), and used once: the write costs one Sheets read less."""
         meta = self.ctx.run(
             self._spreadsheets().get(
                 spreadsheetId=cid,
@@ -401,7 +424,10 @@ class Sheets:
         return meta.get("sheets", [])
 
     def read_central(self, cid: str, title: str) -> tuple[list[str], list[list[Any]]] | None:
-        tabs = {s["properties"]["title"] for s in self.central_meta(cid)}
+        meta = self.central_meta(cid)
+        with self._central_lock:
+            self._central_seen[cid] = meta
+        tabs = {s["properties"]["title"] for s in meta}
         if title not in tabs:
             return None
         return self._read_tabs(cid, [title])[title]
@@ -428,7 +454,9 @@ class Sheets:
 
     def write_central(self, cid: str, tables: Sequence[Table]) -> str:
         """All tabs in one ``spreadsheets.batchUpdate``: Google applies all of it or none."""
-        existing = {s["properties"]["title"]: s for s in self.central_meta(cid)}
+        with self._central_lock:
+            seen = self._central_seen.pop(cid, None)
+        existing = {s["properties"]["title"]: s for s in seen or self.central_meta(cid)}
         reads = [t.title for t in tables if t.title in existing]
         first = dashboard.default_sheet(existing)
         if first is not None and first not in reads:
