@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -50,6 +49,7 @@ from _common import (
     SECONDS_PER_MINUTE,
     BenchSandbox,
     Member,
+    QuotaUse,
     SandboxSpec,
     calls_by_method,
     google_config,
@@ -69,6 +69,7 @@ from _common import (
 )
 from latency import FLAT, GOOGLE, PROFILES, LatencyProfile
 from local import measure_local
+from memory import measure_sandbox_memory
 from naive import RETRY_SLEEP_SECONDS, NaivePerson, run_naive
 from rollup import MAX_CONVERSATIONS, Company
 
@@ -301,9 +302,16 @@ def naive_run(
     # One thread: the client and the sandbox take turns, so their CPU adds to the wall. Real
     # Google's server time is in the modelled latency, so the sandbox's CPU and this process's
     # (not compressed) come out of the compressed part: exact for one thread.
+    # Where this machine was too slow for the script to reach the admin's quota, taking the CPU
+    # out would put it below what the quota allows: it is at least the quota floor.
     compressed = timing.wall - timing.client_cpu - (timing.sandbox_cpu or 0.0)
-    corrected = (max(compressed, 0.0) * time_scale + timing.client_cpu) / SECONDS_PER_MINUTE
     scale_to_all = len(members) / len(sample)
+    uses = quota_use(timing.snapshot)
+    corrected = max(
+        (max(compressed, 0.0) * time_scale + timing.client_cpu) / SECONDS_PER_MINUTE,
+        _floor_with_full_buckets(uses, 1.0),
+    )
+    for_all = max(corrected * scale_to_all, _floor_with_full_buckets(uses, scale_to_all))
     out |= {
         "people_measured": len(sample),
         "people": len(members),
@@ -313,7 +321,7 @@ def naive_run(
         "ratio_to_floor_cpu_corrected": (
             round(corrected / out["floor"]["steady_min"], 2) if out.get("floor") else None
         ),
-        "modelled_min_for_all_cpu_corrected": round(corrected * scale_to_all, 3),
+        "modelled_min_for_all_cpu_corrected": round(for_all, 3),
         "floor_for_all_steady_min": (
             round(out["floor"]["steady_min"] * scale_to_all, 3) if out.get("floor") else None
         ),
@@ -323,41 +331,29 @@ def naive_run(
     return out
 
 
+def _floor_with_full_buckets(uses: Sequence[QuotaUse], times: float) -> float:
+    """Modelled minutes the quotas allow at the least for ``times`` the calls of ``uses``, every
+    bucket starting full (it holds one minute's worth)."""
+    minutes = [
+        max(u.project_use * times / u.project_limit, u.user_use * times / u.user_limit) - 1
+        for u in uses
+    ]
+    return max([0.0, *minutes])
+
+
 # -- the sandbox's memory ------------------------------------------------------------------------
 
 
-def measure_sandbox_memory(n: int) -> dict[str, Any]:
-    try:
-        from memory import measure_sandbox_memory as measured  # bench/memory.py
-    except ImportError:
-        return measure_sandbox_memory_fallback(n)
-    return measured(n)
-
-
-def measure_sandbox_memory_fallback(n: int) -> dict[str, Any]:
-    """A fresh sandbox child, everyone provisioned (config defaults, email on) and one full
-    rollup, unpaced with quotas off: the child's peak RSS."""
-    members = management_tree(n)
-    with (
-        scratch_dir(f"sandbox-{n}") as directory,
-        running_sandbox([m.email for m in members], SandboxSpec()) as bench,
-    ):
-        roster = write_roster(directory / "roster.csv", members)
-        settings = load_settings(google_config(directory, bench, roster))
-        workspace = open_google_workspace(settings, paced=False)
-        provision_all(settings, workspace, SETUP_WORKERS)
-        rollup_once(settings, workspace, full=True)
-        return {"peak_rss_mb": round(bench.peak_rss_mb() or 0.0, 1), "measured_by": "fallback"}
-
-
 def sandbox_memory(n: int, google: Mapping[str, Any]) -> dict[str, Any]:
-    """The sandbox's peak RSS holding ``n`` provisioned people. When this report's own
-    provision and rollups filled a sandbox with them, that child's peak is the measurement (the
-    same work bench/memory.py would repeat: minutes at 2,000 people); else bench/memory.py."""
+    """The sandbox's peak RSS holding ``n`` provisioned people: ``measure_sandbox_memory(n)``
+    from bench/memory.py (a fresh sandbox, everyone provisioned, one full rollup). From
+    :data:`LARGE` people, when this report's own provision and rollups already filled a sandbox
+    with them, that child's peak is the measurement instead: the same work again takes minutes
+    at 2,000 people."""
     peaks = [runs[SANDBOX_RSS] for runs in google.values() if SANDBOX_RSS in runs]
-    if peaks:
+    if peaks and n >= LARGE:
         return {
-            "peak_rss_mb": max(peaks),
+            "sandbox_peak_rss_mb": max(peaks),
             "measured_by": "the sandbox child of the provision and rollup runs above (VmHWM)",
         }
     return measure_sandbox_memory(n)
@@ -483,8 +479,6 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     args = parser.parse_args()
-    # Stopped with SIGTERM, still stop the sandbox children (the context managers' exits).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     people = list(QUICK_PEOPLE) if args.quick else args.people
     parts = set(args.only)
 

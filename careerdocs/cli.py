@@ -535,7 +535,12 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 @cli.command(name="rollup")
 @common_options
 @roster_option
-@click.option("--full", is_flag=True, help="Read every growth sheet, not only changed ones.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every growth sheet, not only changed ones (on Google, each as its owner, which "
+    "also checks who may edit its protection).",
+)
 @fy_option
 @json_option
 @click.pass_context

@@ -23,7 +23,7 @@ from typing import Any
 from . import fields
 from .audit import NO_AUDIT, AuditLog
 from .cadence import FiscalYear, fiscal_year
-from .config import Settings
+from .config import BACKEND_GOOGLE, SHARED_DRIVE, Settings
 from .errors import CareerdocsError, DailyLimitReached, Problem, TemplateError, WorkspaceError
 from .roster import Person, Roster
 from .senders import SenderPool, admin_sender, open_pool
@@ -98,6 +98,9 @@ class Revoke:
 
 
 NO_LONGER_GRANTED = "no longer their manager, skip-level or PBP"
+READER_ROLE = "reader"
+ROLLUP_READER = "rollup reader"
+NO_LONGER_READER = "no longer google.reader"
 
 
 @dataclass
@@ -122,11 +125,20 @@ class PersonPlan:
     protect: bool = False
     revokes: list[Revoke] = field(default_factory=list)
     unreachable: str | None = None
+    sheet_shares: list[Share] = field(default_factory=list)
+    sheet_revokes: list[Revoke] = field(default_factory=list)
 
     @property
     def up_to_date(self) -> bool:
         return self.unreachable is None and not (
-            self.create or self.fill or self.protect or self.revokes or self.shares or self.notify
+            self.create
+            or self.fill
+            or self.protect
+            or self.revokes
+            or self.shares
+            or self.sheet_revokes
+            or self.sheet_shares
+            or self.notify
         )
 
     def describe(self) -> list[str]:
@@ -145,6 +157,13 @@ class PersonPlan:
             f"revoke {r.grantee}'s {r.role} access to the folder ({r.why})" for r in self.revokes
         ]
         lines += [f"share folder with {s.grantee} as {s.role} ({s.why})" for s in self.shares]
+        lines += [
+            f"revoke {r.grantee}'s {r.role} access to the growth sheet ({r.why})"
+            for r in self.sheet_revokes
+        ]
+        lines += [
+            f"share growth sheet with {s.grantee} as {s.role} ({s.why})" for s in self.sheet_shares
+        ]
         if self.notify:
             lines.append("email the links")
         return lines
@@ -164,8 +183,8 @@ class Plan:
             "files": sum(len([k for k in p.create if k in FILE_KINDS]) for p in self.people),
             "fills": sum(len(p.fill) for p in self.people),
             "protections": sum(p.protect for p in self.people),
-            "revokes": sum(len(p.revokes) for p in self.people),
-            "shares": sum(len(p.shares) for p in self.people),
+            "revokes": sum(len(p.revokes) + len(p.sheet_revokes) for p in self.people),
+            "shares": sum(len(p.shares) + len(p.sheet_shares) for p in self.people),
             "emails": sum(p.notify for p in self.people),
             "unreachable": sum(p.unreachable is not None for p in self.people),
         }
@@ -193,6 +212,44 @@ def desired_shares(person: Person, settings: Settings) -> list[Share]:
         if grantee not in shares:
             shares[grantee] = Share(grantee, role, why)
     return list(shares.values())
+
+
+def rollup_reader(person: Person, settings: Settings) -> str | None:
+    """The account to grant ``reader`` on the person's growth sheet, so that rollup can find and
+    read every changed sheet as one account instead of acting as each person: google.reader
+    (else the admin), in My Drive mode only — in a shared drive the admin, who reads there,
+    is a member already, and careerdocs does not list the sheets' own permissions there. None
+    when no grant is wanted: the local backend, the reader's own sheet, or an address outside
+    allowed_domains (the config check refuses one; this keeps a sheet from ever being shared
+    outside them)."""
+    google = settings.google
+    if settings.backend_name != BACKEND_GOOGLE or google.destination == SHARED_DRIVE:
+        return None
+    reader = google.rollup_reader.strip().lower()
+    allowed = tuple(d.lower() for d in settings.allowed_domains)
+    if not reader or reader == person.email or reader.rpartition("@")[2] not in allowed:
+        return None
+    return reader
+
+
+def sheet_access_changes(
+    reader: str | None, sheet: Artifact | None
+) -> tuple[list[Share], list[Revoke]]:
+    """(shares to grant, grants to revoke) on the growth sheet: ``reader`` as a reader, and
+    no other recorded grant (one made for an earlier google.reader is revoked). A reader who can
+    already open the sheet (a manager's writer access, through the folder) gets nothing more:
+    any access lets rollup find and read it. Shares made by hand are never touched."""
+    held = {g.lower(): r for g, r in sheet.shares} if sheet else {}
+    granted = {g.lower(): r for g, r in sheet.grants} if sheet else {}
+    revokes = [
+        Revoke(grantee, role, NO_LONGER_READER)
+        for grantee, role in sorted(granted.items())
+        if grantee != reader or role != READER_ROLE
+    ]
+    revoked = {r.grantee for r in revokes}
+    if reader is None or (reader in held and reader not in revoked):
+        return [], revokes
+    return [Share(reader, READER_ROLE, ROLLUP_READER)], revokes
 
 
 def plan(
@@ -258,6 +315,7 @@ def plan(
         protect = sheet is None or STEP_PROTECTED not in sheet.steps
         folder = have.get(ArtifactKind.FOLDER)
         shares, revokes = access_changes(desired_shares(person, settings), folder)
+        sheet_shares, sheet_revokes = sheet_access_changes(rollup_reader(person, settings), sheet)
         told = folder is not None and STEP_NOTIFIED in folder.steps
         will_notify = notify and settings.notify.enabled and not told
         if will_notify:
@@ -283,6 +341,8 @@ def plan(
                 fill=fill,
                 protect=protect,
                 revokes=revokes,
+                sheet_shares=sheet_shares,
+                sheet_revokes=sheet_revokes,
             )
         )
     if problems:
@@ -636,33 +696,41 @@ def _create(
 def _change_access(
     pp: PersonPlan, workspace: Workspace, result: PersonResult, audit: AuditLog
 ) -> None:
+    """The folder's revokes then shares, then the growth sheet's (the rollup reader's)."""
     email = pp.person.email
-    folder = result.artifacts[ArtifactKind.FOLDER]
-    for act, changes, done, event in (
-        (
-            lambda s: workspace.revoke(email, folder, s.grantee),
-            pp.revokes,
-            result.revoked,
-            "revoke",
-        ),
-        (
-            lambda s: workspace.share(email, folder, s.grantee, s.role),
-            pp.shares,
-            result.shared,
-            "share",
-        ),
+    arts = result.artifacts
+    for kind, revokes, shares in (
+        (ArtifactKind.FOLDER, pp.revokes, pp.shares),
+        (ArtifactKind.GROWTH_SHEET, pp.sheet_revokes, pp.sheet_shares),
     ):
-        for change in changes:
-            if act(change):
-                done.append(f"{change.grantee}:{change.role}")
-                audit.record(
-                    event,
-                    person=email,
-                    target=folder.id,
-                    grantee=change.grantee,
-                    role=change.role,
-                    why=change.why,
-                )
+        if not (revokes or shares):
+            continue
+        target = arts[kind]
+        for act, changes, done, event in (
+            (
+                lambda s, t=target: workspace.revoke(email, t, s.grantee),
+                revokes,
+                result.revoked,
+                "revoke",
+            ),
+            (
+                lambda s, t=target: workspace.share(email, t, s.grantee, s.role),
+                shares,
+                result.shared,
+                "share",
+            ),
+        ):
+            for change in changes:
+                if act(change):
+                    done.append(f"{change.grantee}:{change.role}")
+                    audit.record(
+                        event,
+                        person=email,
+                        target=target.id,
+                        grantee=change.grantee,
+                        role=change.role,
+                        why=change.why,
+                    )
 
 
 def compose_email(
