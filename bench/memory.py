@@ -1,5 +1,5 @@
 """Peak memory of careerdocs: provision of N people on the local backend, rollup of N people on
-the sandbox.
+the sandbox; and the sandbox's own peak memory holding N provisioned people.
 
 Each measurement runs in a fresh Python process (peak RSS only ever grows, so two measurements
 must not share one). It reports its resident set before the measured call, its peak, and, when
@@ -11,7 +11,13 @@ of ``--local-trace-people`` people (set it to N for the whole measurement: about
 The rollup's sandbox (a child process, quotas off) is provisioned and given conversations by this
 process first, so the measuring process runs only the rollup (``rollup --full``, unpaced).
 
+The sandbox's own memory (:func:`measure_sandbox_memory`, also used by ``bench/run.py``): a fresh
+sandbox child process, N people provisioned into it as ``careerdocs provision`` does by default
+(built-in templates, 4 workers, notifications sent, unpaced, quotas off), then one full rollup;
+its peak RSS is read from ``/proc/<pid>/status``. The issue's target is 2,000 people under 500 MB.
+
     python bench/memory.py [--people 1000] [--local-trace-people 50]
+    python bench/memory.py --sandbox-only [--sandbox-people 200 2000] [--fill auto]
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ from careerdocs.workspace.base import ArtifactKind
 from careerdocs.workspace.google.clients import resource
 
 DEFAULT_PEOPLE = 1000
+DEFAULT_SANDBOX_PEOPLE = (200, 2000)
+SANDBOX_WORKERS = 4  # the CLI's default
 SETUP_WORKERS = 8
 LOCAL_WORKERS = 4  # the CLI's default
 CONVERSATIONS_PER_PERSON = 2
@@ -160,6 +168,98 @@ def rollup_setup(directory: Path, bench: BenchSandbox, people: int) -> Path:
     return config
 
 
+def measure_sandbox_memory(n: int, fill: str = "auto") -> dict[str, Any]:
+    """The sandbox's peak resident set holding ``n`` provisioned people.
+
+    A fresh sandbox child (quotas off) knows the ``n`` generated people; careerdocs, in this
+    process and unpaced, provisions them all with ``fill`` (``auto`` with the built-in
+    templates is what ``careerdocs provision`` does out of the box; ``copy`` first uploads the
+    templates as Google files) and notifications on, then runs one ``rollup --full``. Returns
+    the child's RSS (MB) after start-up, after provision and at its peak, with the seconds
+    each step took. Runs for minutes at 2,000 people."""
+    members = management_tree(n)
+    with scratch_dir("memory-sandbox") as directory:
+        roster = write_roster(directory / "roster.csv", members)
+        with running_sandbox([m.email for m in members], SandboxSpec()) as bench:
+            started = _child_rss_mb(bench)
+            templates = upload_templates(bench) if fill == "copy" else None
+            config = google_config(
+                directory, bench, roster, templates=templates, fill="copy" if templates else fill
+            )
+            settings = load_settings(config)
+            workspace = open_google_workspace(settings, paced=False)
+            clock = time.perf_counter()
+            result = provision_all(settings, workspace, SANDBOX_WORKERS, notify=True)
+            provision_seconds = time.perf_counter() - clock
+            after_provision = _child_rss_mb(bench)
+            clock = time.perf_counter()
+            rollup_once(settings, open_google_workspace(settings, paced=False), full=True)
+            rollup_seconds = time.perf_counter() - clock
+            peak = bench.peak_rss_mb()
+            after = _child_rss_mb(bench)
+    failed = len(result.failures)
+    return {
+        "people": n,
+        "fill": fill,
+        "failed_people": failed,
+        "sandbox_rss_start_mb": round(started, 1),
+        "sandbox_rss_after_provision_mb": round(after_provision, 1),
+        "sandbox_rss_after_rollup_mb": round(after, 1),
+        "sandbox_peak_rss_mb": round(peak or 0.0, 1),
+        "peak_mb_per_person": round(((peak or 0.0) - started) / n, 3),
+        "provision_seconds": round(provision_seconds, 1),
+        "rollup_seconds": round(rollup_seconds, 1),
+        "target_peak_mb_at_2000": SANDBOX_TARGET_MB,
+    }
+
+
+SANDBOX_TARGET_MB = 500
+
+
+def _child_rss_mb(bench: BenchSandbox) -> float:
+    """The sandbox child's resident set now."""
+    assert bench.child is not None
+    status = Path(f"/proc/{bench.child.pid}/status").read_text(encoding="ascii")
+    line = next(x for x in status.splitlines() if x.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024.0
+
+
+def sandbox_main(people: list[int], fill: str) -> None:
+    rows = []
+    for n in people:
+        m = measure_sandbox_memory(n, fill)
+        rows.append(
+            [
+                n,
+                m["fill"],
+                m["failed_people"],
+                m["sandbox_rss_start_mb"],
+                m["sandbox_rss_after_provision_mb"],
+                m["sandbox_peak_rss_mb"],
+                m["peak_mb_per_person"],
+                m["provision_seconds"],
+                m["rollup_seconds"],
+            ]
+        )
+        print(json.dumps(m), flush=True)
+    print_table(
+        f"The sandbox's own memory holding N provisioned people (RSS in MB; target: 2,000 "
+        f"people under {SANDBOX_TARGET_MB} MB)",
+        [
+            "people",
+            "fill",
+            "failed",
+            "RSS at start",
+            "RSS after provision",
+            "peak RSS",
+            "peak MB/person",
+            "provision s",
+            "rollup s",
+        ],
+        rows,
+    )
+
+
 def row(what: str, people: int, measured: dict[str, float], traced: bool) -> list[Any]:
     return [
         what,
@@ -182,7 +282,21 @@ def main() -> None:
         default=DEFAULT_LOCAL_TRACE_PEOPLE,
         help="people in the traced local provision (tracemalloc makes it ~3.5x slower)",
     )
+    parser.add_argument(
+        "--sandbox-only",
+        action="store_true",
+        help="measure only the sandbox's own memory, at each --sandbox-people",
+    )
+    parser.add_argument(
+        "--sandbox-people", type=int, nargs="+", default=list(DEFAULT_SANDBOX_PEOPLE)
+    )
+    parser.add_argument(
+        "--fill", choices=("auto", "copy", "upload"), default="auto", help="for --sandbox-only"
+    )
     args = parser.parse_args()
+    if args.sandbox_only:
+        sandbox_main(args.sandbox_people, args.fill)
+        return
     with (
         scratch_dir("memory-local") as local_dir,
         scratch_dir("memory-traced") as traced_dir,

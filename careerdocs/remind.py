@@ -385,6 +385,8 @@ class RemindResult:
     stopped: DailyLimitReached | None = None
     quiet: str | None = None
     problems: list[str] = field(default_factory=list)
+    sheets_read: int = 0  # growth sheets read this run (the others came from rollup's cache)
+    sheets_cached: int = 0
 
     def counts(self) -> dict[str, int]:
         kinds = Counter(s.message.nudge.kind.value for s in self.sent)
@@ -406,6 +408,8 @@ class RemindResult:
             "stopped": str(self.stopped) if self.stopped else None,
             "resume_at": self.stopped.resume_at.isoformat() if self.stopped else None,
             "quiet": self.quiet,
+            "sheets_read": self.sheets_read,
+            "sheets_cached": self.sheets_cached,
             "messages": [
                 {
                     "to": s.message.nudge.to,
@@ -480,6 +484,7 @@ def run(
     result = RemindResult(fy, today, dry_run, planned=len(messages))
     result.quiet = quiet_day(settings, today) if not messages else None
     result.problems = [f"{s.person.email}: {s.problem}" for s in states if s.problem]
+    result.sheets_read, result.sheets_cached = gathered.sheets_read, gathered.sheets_cached
     if planned is not None:
         planned(len(messages))
     pool = open_pool(settings, workspace, now=now)
@@ -497,7 +502,7 @@ def run(
             if result.sent:
                 keep_since = fiscal_year(fy.start - timedelta(days=1), fy.start_month).start
                 save_sent(settings.remind.state_file, sent_log.pruned(keep_since))
-            pool.ledger.save(settings.notify.ledger, now=now())
+            pool.save()  # the Gmail ledger (the local outbox keeps none)
     return result
 
 

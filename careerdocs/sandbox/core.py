@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
+from .file_index import INDEX_ATTR, INDEXED, FileTable
+
 FOLDER = "application/vnd.google-apps.folder"
 GDOC = "application/vnd.google-apps.document"
 GSHEET = "application/vnd.google-apps.spreadsheet"
@@ -177,7 +179,11 @@ class Permission:
 
 @dataclass
 class File:
-    """One Drive item. Native content lives in ``doc`` / ``sheet``; other bytes in ``blob``."""
+    """One Drive item. Native content lives in ``doc`` / ``sheet``; other bytes in ``blob``.
+
+    In a store, the file is indexed for ``files.list`` (:mod:`.file_index`): assign its
+    ``parents``, ``owner``, ``app_properties``, ``properties``, ``name``, ``trashed`` and
+    ``modified_time``; never change those lists and dicts in place."""
 
     id: str
     name: str
@@ -200,6 +206,18 @@ class File:
     # Drive's writersCanShare (My Drive items only; see drive_sharing). A plain default, so
     # files pickled before it existed read it from the class.
     writers_can_share: bool = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in INDEXED:
+            index = self.__dict__.get(INDEX_ATTR)
+            if index is not None:
+                index.put(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop(INDEX_ATTR, None)  # the table that holds the file rebuilds it
+        return state
 
 
 @dataclass
@@ -233,7 +251,7 @@ class Store:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.files: dict[str, File] = {}
+        self.files: FileTable = FileTable()  # a dict of File by id, indexed
         self.users: set[str] = set()
         self.suspended: set[str] = set()
         self.domains: set[str] = set()
@@ -342,7 +360,8 @@ class Store:
         return f
 
     def children(self, folder_id: str) -> list[File]:
-        return [f for f in self.files.values() if folder_id in f.parents]
+        index = self.files.index
+        return [self.files[i] for i in index.in_table_order(index.children(folder_id))]
 
     # -- persistence (the lock is not state) ----------------------------------------------------
 
@@ -354,6 +373,8 @@ class Store:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.suspended = set()  # state saved before suspension existed has none
         self.__dict__.update(state)
+        if not isinstance(self.files, FileTable):  # saved before files were indexed
+            self.files = FileTable(self.files)
         self.lock = threading.RLock()
 
 

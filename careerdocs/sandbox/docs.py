@@ -33,6 +33,7 @@ from docx.table import _Cell as DocxCell
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from . import core, drive_model
+from .interning import Interner
 
 # -- named styles and characters -------------------------------------------------------------
 
@@ -161,19 +162,47 @@ class Document:
     revision_id: str = field(default_factory=lambda: core.new_id(REVISION_ID_LENGTH))
     # DocumentStyle page size and margins taken from a converted .docx; None: Docs' defaults.
     page: dict[str, Any] | None = None
+    # True while ``blocks`` may be shared with other documents (see :meth:`compact`): the
+    # edits copy them first. Old pickles read the class default.
+    shared: bool = field(default=False, compare=False, repr=False)
 
     # -- construction and conversion ---------------------------------------------------------
 
     @classmethod
     def new(cls) -> Document:
         """An empty document: one empty paragraph, as Docs creates."""
-        return cls([Paragraph()])
+        return cls([Paragraph()]).compact()
 
     def copy(self) -> Document:
-        """An independent copy with its own revision history (what Drive's files.copy makes)."""
-        twin = copy.deepcopy(self)
-        twin.revision_id = core.new_id(REVISION_ID_LENGTH)
-        return twin
+        """An independent copy with its own revision history (what Drive's files.copy makes).
+
+        Copy-on-write: the two share their paragraphs and tables until either is edited
+        (every edit goes through :meth:`_own`), so a thousand copies of a template hold its
+        content once."""
+        self.shared = True
+        return Document(
+            list(self.blocks),
+            core.new_id(REVISION_ID_LENGTH),
+            copy.deepcopy(self.page),
+            shared=True,
+        )
+
+    def working_copy(self) -> Document:
+        """A deep copy to apply a batch of edits to (same revision): nothing shared."""
+        return Document(copy.deepcopy(self.blocks), self.revision_id, copy.deepcopy(self.page))
+
+    def compact(self) -> Document:
+        """Hold equal paragraphs and tables once across every document (interned), and mark
+        the blocks shared so edits copy them first. Returns ``self``."""
+        self.blocks = [_intern_block(block) for block in self.blocks]
+        self.shared = True
+        return self
+
+    def _own(self) -> None:
+        """Before an edit: stop sharing blocks with other documents."""
+        if self.shared:
+            self.blocks = copy.deepcopy(self.blocks)
+            self.shared = False
 
     @classmethod
     def from_text(cls, text: str) -> Document:
@@ -182,7 +211,7 @@ class Document:
         lines = text.split(NEWLINE)
         if len(lines) > 1 and lines[-1] == "":
             lines.pop()
-        return cls([Paragraph(_runs(_STRIPPED.sub("", line))) for line in lines])
+        return cls([Paragraph(_runs(_STRIPPED.sub("", line))) for line in lines]).compact()
 
     def to_text(self) -> str:
         """Plain text: a line per paragraph; a table row is its cells' text joined by tabs.
@@ -215,7 +244,7 @@ class Document:
         blocks = _blocks_from_docx(source.element.body.iterchildren(), source)
         if not blocks or not isinstance(blocks[-1], Paragraph):
             blocks.append(Paragraph())  # Docs always closes the body with a paragraph
-        return cls(blocks, page=_page_from_docx(source))
+        return cls(blocks, page=_page_from_docx(source)).compact()
 
     def to_docx(self) -> bytes:
         """Export as a Word file: paragraphs with their heading styles and bold runs, and
@@ -295,6 +324,7 @@ class Document:
 
         A replacement takes the style of the first character it replaces.
         """
+        self._own()
         replacement = _STRIPPED.sub("", replacement)
         total = 0
         for found in list(self.paragraphs()):
@@ -314,6 +344,7 @@ class Document:
         """Insert at ``index`` (already validated to lie in a paragraph). Inserted text takes
         the style of the character before it; each newline starts a paragraph of the same
         named style."""
+        self._own()
         found = self.locate(index)
         if found is None:
             raise ValueError(f"index {index} is not inside a paragraph")
@@ -330,6 +361,7 @@ class Document:
         """Delete ``[start, end)``. Raises :class:`core.ApiError` (prefixed with ``where``) for
         a range Docs refuses: one crossing into part of a table, or one taking a segment's
         final newline."""
+        self._own()
         container, base, segment_end = _container_for(
             self.blocks, BODY_START, self.end_index, start, end, where
         )
@@ -338,6 +370,30 @@ class Document:
                 where, "The range cannot include the newline character at the end of the segment."
             )
         container[:] = _delete_in(container, base, start, end, where)
+
+
+_PARAGRAPHS: Interner[Paragraph] = Interner()
+_TABLES: Interner[Table] = Interner()
+
+
+def _intern_paragraph(para: Paragraph) -> Paragraph:
+    key = (para.style, tuple((run.text, run.bold) for run in para.runs))
+    return _PARAGRAPHS.get(key, para)
+
+
+def _intern_block(block: Block) -> Block:
+    """The shared paragraph or table equal to ``block`` (its parts interned first, so a
+    table's key is the ids of its interned paragraphs, alive while the table is)."""
+    if isinstance(block, Paragraph):
+        return _intern_paragraph(block)
+    for row in block.rows:
+        for cell in row:
+            cell.paragraphs = [_intern_paragraph(p) for p in cell.paragraphs]
+    key = (
+        block.widths,
+        tuple(tuple(tuple(id(p) for p in cell.paragraphs) for cell in row) for row in block.rows),
+    )
+    return _TABLES.get(key, block)
 
 
 def _runs(text: str, bold: bool = False) -> list[Run]:
@@ -889,11 +945,11 @@ def batch_update(ctx: core.Context, req: core.Request, doc_id: str) -> dict[str,
     requests = body.get("requests") or []
     if not isinstance(requests, list):
         raise _payload_error("Invalid value at 'requests'.")
-    working = copy.deepcopy(document)
+    working = document.working_copy()
     replies = [_apply(working, i, request) for i, request in enumerate(requests)]
     if working.blocks != document.blocks:
         working.revision_id = core.new_id(REVISION_ID_LENGTH)
-        file.doc = working
+        file.doc = working.compact()
         ctx.store.touch(file, req.user)
     out: dict[str, Any] = {"documentId": file.id}
     if replies:  # proto3 JSON omits an empty repeated field

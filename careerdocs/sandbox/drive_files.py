@@ -456,15 +456,25 @@ def download(store: Store, req: Request, file_id: str) -> Response:
 
 
 def list_files(ctx: core.Context, req: Request) -> dict[str, Any]:
+    """files.list. The query narrows the search through the store's index when it can (a
+    parent, owner, appProperties, name or modifiedTime term), so the cost follows the
+    candidates, not the store; each candidate is still checked against the whole query and the
+    caller's access, so the answer is what a full scan finds."""
     mask = response_mask(req, "FileList", FILE_LIST_DEFAULT)
     store, user = ctx.store, req.user
-    candidates = corpus(store, req)
+    scope = corpus_scope(store, req)
     q = req.arg("q")
-    if q:
-        from .query import compile_query
+    from .query import parse_query
 
-        matches = compile_query(q)
-        candidates = [f for f in candidates if matches(f, store, user)]
+    query = parse_query(q or "")
+    if scope is None:
+        candidates: list[File] = []
+    else:
+        ids = query.candidates(store.files.index, user) if q else None
+        among = None if ids is None else [store.files[i] for i in ids]
+        candidates = scope.files(store, user, among)
+    if q:
+        candidates = [f for f in candidates if query.matches(f, store, user)]
     ordered = sort_files(candidates, req.arg("orderBy"))
     chunk, token = drive_model.page(ordered, req, LIST_PAGE_DEFAULT, LIST_PAGE_MAX)
     out: dict[str, Any] = {
@@ -477,8 +487,31 @@ def list_files(ctx: core.Context, req: Request) -> dict[str, Any]:
     return mask.apply(out)
 
 
-def corpus(store: Store, req: Request) -> list[File]:
-    """Files ``req.user`` can read in the requested corpora and spaces (roots excluded)."""
+@dataclass(frozen=True)
+class Scope:
+    """Which files a files.list may return, from its corpora and shared-drive parameters."""
+
+    drive_id: str | None
+    include_drives: bool
+
+    def files(self, store: Store, user: str, among: list[File] | None = None) -> list[File]:
+        """The files of ``among`` (default: the whole store) in this scope that ``user`` can
+        read, roots excluded."""
+        out = []
+        for f in store.files.values() if among is None else among:
+            if drive_model.is_root(f) or not drive_model.readable(store, user, f):
+                continue
+            if self.drive_id and f.drive_id != self.drive_id:
+                continue
+            if f.drive_id and not self.include_drives:
+                continue
+            out.append(f)
+        return out
+
+
+def corpus_scope(store: Store, req: Request) -> Scope | None:
+    """The checked corpora of ``req`` (400 for bad combinations); None when the requested
+    spaces hold no files."""
     user = req.user
     corpora = req.arg("corpora") or "user"
     if corpora not in CORPORA:
@@ -490,7 +523,7 @@ def corpus(store: Store, req: Request) -> list[File]:
             "The driveId parameter must be specified if and only if corpora is set to drive.",
         )
     if not in_drive_space(req.arg("spaces")):
-        return []
+        return None
     include_drives = req.flag("includeItemsFromAllDrives") or req.flag("includeTeamDriveItems")
     if drive_id:
         if not (include_drives and supports_all_drives(req)):
@@ -499,16 +532,7 @@ def corpus(store: Store, req: Request) -> list[File]:
                 "The includeItemsFromAllDrives parameter must be set to true when driveId is set.",
             )
         drive_model.require_drive(store, user, drive_id)
-    out = []
-    for f in store.files.values():
-        if drive_model.is_root(f) or not drive_model.readable(store, user, f):
-            continue
-        if drive_id and f.drive_id != drive_id:
-            continue
-        if f.drive_id and not include_drives:
-            continue
-        out.append(f)
-    return out
+    return Scope(drive_id, include_drives)
 
 
 def in_drive_space(spaces: str | None) -> bool:
@@ -786,10 +810,11 @@ def delete_files(store: Store, user: str, files: list[File]) -> None:
         graves[fid] = readers[fid]
         del store.files[fid]
         store.record_change(f, removed=True)
-    for survivor in store.files.values():
-        if any(pid in doomed for pid in survivor.parents):
-            survivor.parents = [pid for pid in survivor.parents if pid not in doomed]
-            store.record_change(survivor)
+    index = store.files.index
+    orphaned = {child for fid in doomed for child in index.children(fid)}
+    for survivor in [store.files[i] for i in index.in_table_order(orphaned)]:
+        survivor.parents = [pid for pid in survivor.parents if pid not in doomed]
+        store.record_change(survivor)
 
 
 def empty_trash(ctx: core.Context, req: Request) -> Response:
@@ -798,15 +823,21 @@ def empty_trash(ctx: core.Context, req: Request) -> Response:
     drive_id = req.arg("driveId")
     if drive_id:
         drive_model.require_drive(store, user, drive_id, need="owner")  # organizer rank
-        doomed = [f for f in store.files.values() if f.trashed and f.drive_id == drive_id]
+        doomed = [f for f in trashed_files(store) if f.drive_id == drive_id]
     else:
         doomed = [
             f
-            for f in store.files.values()
-            if f.trashed and not f.drive_id and (f.owner or "").lower() == user.lower()
+            for f in trashed_files(store)
+            if not f.drive_id and (f.owner or "").lower() == user.lower()
         ]
     delete_files(store, user, doomed)
     return Response.empty(204)
+
+
+def trashed_files(store: Store) -> list[File]:
+    """The store's trashed files, in the order a scan of the store meets them."""
+    index = store.files.index
+    return [store.files[i] for i in index.in_table_order(index.trashed())]
 
 
 # -- export, ids, comments ---------------------------------------------------------------------

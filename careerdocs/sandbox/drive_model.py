@@ -107,19 +107,7 @@ def descendants(store: Store, folder: File) -> list[File]:
     """Every item below ``folder``, parents before children (nothing for a non-folder)."""
     if folder.mime_type != core.FOLDER:
         return []
-    out: list[File] = []
-    seen = {folder.id}
-    frontier = [folder.id]
-    while frontier:
-        children = [
-            f
-            for f in store.files.values()
-            if f.id not in seen and any(p in frontier for p in f.parents)
-        ]
-        seen.update(c.id for c in children)
-        out.extend(children)
-        frontier = [c.id for c in children]
-    return out
+    return [store.files[i] for i in store.files.index.descendants(folder.id)]
 
 
 def ancestors(store: Store, f: File) -> Iterator[File]:

@@ -16,6 +16,11 @@ Strings take single or double quotes, with backslash escapes (``\\'``). A query 
 parse, or names a term the sandbox cannot evaluate, is refused with Drive's 400 body for a bad
 ``q`` rather than silently matching too much.
 
+Each node can also name its *candidates* from the store's :class:`.file_index.FileIndex`: a
+set of file ids that holds every file it can match (None when it cannot narrow the search, as
+for ``not`` or ``fullText``). ``files.list`` matches only the candidates, so a query with a
+parent, owner, appProperties, name or modifiedTime term costs O(matches), not O(files).
+
 Matching quirks kept from Google: ``name contains`` is a prefix match (of the name or of any
 word in it), case-insensitive; ``mimeType contains`` is a substring match; times compare at
 millisecond precision and a time without an offset is UTC.
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from . import core, drive_model
+from .file_index import FileIndex
 
 Predicate = Callable[[core.File, core.Store, str], bool]
 
@@ -166,6 +172,11 @@ class Node(ABC):
     def matches(self, file: core.File, store: core.Store, user: str) -> bool:
         """Whether ``file`` satisfies this (sub-)query for the acting ``user``."""
 
+    def candidates(self, index: FileIndex, user: str) -> set[str] | None:
+        """Ids of every file this (sub-)query can match for ``user`` (maybe more), or None
+        when the index cannot narrow it."""
+        return None
+
 
 @dataclass(frozen=True)
 class And(Node):
@@ -175,6 +186,12 @@ class And(Node):
     def matches(self, file: core.File, store: core.Store, user: str) -> bool:
         return self.left.matches(file, store, user) and self.right.matches(file, store, user)
 
+    def candidates(self, index: FileIndex, user: str) -> set[str] | None:
+        left, right = self.left.candidates(index, user), self.right.candidates(index, user)
+        if left is None or right is None:
+            return right if left is None else left
+        return left & right
+
 
 @dataclass(frozen=True)
 class Or(Node):
@@ -183,6 +200,12 @@ class Or(Node):
 
     def matches(self, file: core.File, store: core.Store, user: str) -> bool:
         return self.left.matches(file, store, user) or self.right.matches(file, store, user)
+
+    def candidates(self, index: FileIndex, user: str) -> set[str] | None:
+        left, right = self.left.candidates(index, user), self.right.candidates(index, user)
+        if left is None or right is None:
+            return None
+        return left | right
 
 
 @dataclass(frozen=True)
@@ -219,6 +242,11 @@ class TextTerm(Node):
             return self.value.lower() in actual.lower()
         return (actual == self.value) == (self.op == "=")
 
+    def candidates(self, index: FileIndex, user: str) -> set[str] | None:
+        if self.field == NAME and self.op == "=":
+            return index.named(self.value)
+        return None
+
 
 @dataclass(frozen=True)
 class TimeTerm(Node):
@@ -230,6 +258,11 @@ class TimeTerm(Node):
         seconds = file.modified_time if self.field == MODIFIED_TIME else file.created_time
         # Compare the time as the API shows it, so a value read back from a file matches it.
         return _compare(parse_time(core.rfc3339(seconds)), self.op, self.millis)
+
+    def candidates(self, index: FileIndex, user: str) -> set[str] | None:
+        if self.field == MODIFIED_TIME:
+            return index.modified(self.op, self.millis)
+        return None
 
 
 @dataclass(frozen=True)
@@ -245,6 +278,13 @@ class BooleanTerm(Node):
         else:
             actual = _shared_with(file, user)
         return actual == self.expected
+
+    def candidates(self, index: FileIndex, user: str) -> set[str] | None:
+        if self.field == TRASHED and self.expected:
+            return index.trashed()
+        if self.field == STARRED and self.expected:
+            return set()  # nothing is starred
+        return None
 
 
 @dataclass(frozen=True)
@@ -265,6 +305,13 @@ class MembershipTerm(Node):
             return role is not None and core.ROLE_RANK[role] >= WRITER_RANK
         return role is not None
 
+    def candidates(self, index: FileIndex, user: str) -> set[str] | None:
+        if self.collection == PARENTS:
+            return index.children(drive_model.resolve_alias(user, self.value))
+        if self.collection == OWNERS:
+            return index.owned_by(self.value)
+        return None
+
 
 @dataclass(frozen=True)
 class PropertyTerm(Node):
@@ -277,6 +324,11 @@ class PropertyTerm(Node):
     def matches(self, file: core.File, store: core.Store, user: str) -> bool:
         props = file.app_properties if self.field == APP_PROPERTIES else file.properties
         return props.get(self.key) == self.value
+
+    def candidates(self, index: FileIndex, user: str) -> set[str] | None:
+        if self.field == APP_PROPERTIES:
+            return index.with_app_property(self.key, self.value)
+        return index.with_property(self.key, self.value)
 
 
 # -- the parser --------------------------------------------------------------------------------

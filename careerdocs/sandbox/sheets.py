@@ -922,8 +922,7 @@ def _repeat_cell(batch: _Batch, params: dict[str, Any]) -> Reply:
     batch.book.check_range(batch.actor, bounded)
     template = params.get("cell") or {}
     formatting.check_cell_format(template, f"requests[{batch.index}].repeat_cell.cell")
-    for r, c in bounded.cells():
-        sheet.put(r, c, _masked_cell(sheet.get(r, c), template, paths))
+    sheet.change_cells(bounded.cells(), lambda cell: _masked_cell(cell, template, paths))
     return None
 
 
@@ -993,8 +992,7 @@ def _set_data_validation(batch: _Batch, params: dict[str, Any]) -> Reply:
     if rule is not None and not (rule.get("condition") or {}).get("type"):
         raise SheetError("The data validation rule needs a condition type.")
     batch.book.check_range(batch.actor, bounded)
-    for r, c in bounded.cells():
-        sheet.put(r, c, replace(sheet.get(r, c), validation=copy.deepcopy(rule)))
+    sheet.change_cells(bounded.cells(), lambda cell: replace(cell, validation=copy.deepcopy(rule)))
     return None
 
 

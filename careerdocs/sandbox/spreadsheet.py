@@ -31,7 +31,7 @@ import io
 import re
 import secrets
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -46,6 +46,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import a1
 from .a1 import GridRange
+from .interning import Interner, json_key
 
 DEFAULT_ROWS = 1000
 DEFAULT_COLUMNS = 26
@@ -644,6 +645,150 @@ class Cell:
 
 EMPTY = Cell()
 
+_CELLS: Interner[Cell] = Interner()
+
+
+def intern_cell(cell: Cell) -> Cell:
+    """The shared cell equal to ``cell`` (cells are frozen, so equal cells may be one object).
+    A template's formatted column is a thousand equal cells in every copy of it."""
+    try:
+        key = (
+            cell.kind,
+            type(cell.value).__name__,
+            cell.value,
+            json_key(cell.fmt),
+            cell.note,
+            json_key(cell.validation),
+        )
+        hash(key)
+    except (TypeError, ValueError):  # not JSON-like: keep it as it is
+        return cell
+    return _CELLS.get(key, cell)
+
+
+class _Row:
+    """One row's cells by column (None where there is no cell, never at the end). Interned
+    and never changed: a change makes a new row."""
+
+    __slots__ = ("__weakref__", "cells")
+
+    def __init__(self, cells: tuple[Cell | None, ...]) -> None:
+        self.cells = cells
+
+
+_ROWS: Interner[_Row] = Interner()
+
+
+def _row_of(cells: tuple[Cell | None, ...]) -> _Row | None:
+    """The shared row holding ``cells`` (interned cells: their ids are the key, valid while
+    the row, which holds them, lives)."""
+    if not cells:
+        return None
+    key = tuple(0 if c is None else id(c) for c in cells)
+    return _ROWS.get_or_make(key, lambda: _Row(cells))
+
+
+class CellGrid(MutableMapping[tuple[int, int], Cell]):
+    """A sheet's cells keyed ``(row, col)``, stored compactly: a list of interned rows of
+    interned cells, so a sheet costs a pointer per row and equal rows across every sheet are
+    held once. :meth:`copy` copies only that list.
+
+    It behaves as a dict of the non-empty cells: storing an empty cell deletes the key (every
+    writer goes through :meth:`Sheet.put`, which does the same).
+    """
+
+    __slots__ = ("_count", "_rows")
+
+    def __init__(
+        self, items: Mapping[tuple[int, int], Cell] | Iterable[tuple[tuple[int, int], Cell]] = ()
+    ) -> None:
+        self._rows: list[_Row | None] = []
+        self._count = 0
+        pairs = items.items() if isinstance(items, Mapping) else items
+        for key, cell in pairs:
+            self[key] = cell
+
+    def _cell(self, row: int, col: int) -> Cell | None:
+        if 0 <= row < len(self._rows):
+            found = self._rows[row]
+            if found is not None and 0 <= col < len(found.cells):
+                return found.cells[col]
+        return None
+
+    def __getitem__(self, key: tuple[int, int]) -> Cell:
+        cell = self._cell(*key)
+        if cell is None:
+            raise KeyError(key)
+        return cell
+
+    def get(self, key: tuple[int, int], default: Any = None) -> Any:
+        cell = self._cell(*key)
+        return default if cell is None else cell
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and len(key) == 2 and self._cell(*key) is not None
+
+    def __setitem__(self, key: tuple[int, int], cell: Cell) -> None:
+        row, col = key
+        if row < 0 or col < 0:
+            raise KeyError(key)
+        if cell.is_empty():
+            self.pop(key, None)
+            return
+        if row >= len(self._rows):
+            self._rows.extend([None] * (row + 1 - len(self._rows)))
+        current = self._rows[row]
+        cells = list(current.cells) if current is not None else []
+        if col >= len(cells):
+            cells.extend([None] * (col + 1 - len(cells)))
+        if cells[col] is None:
+            self._count += 1
+        cells[col] = intern_cell(cell)
+        self._rows[row] = _row_of(tuple(cells))
+
+    def __delitem__(self, key: tuple[int, int]) -> None:
+        row, col = key
+        if self._cell(row, col) is None:
+            raise KeyError(key)
+        current = self._rows[row]
+        assert current is not None
+        cells = list(current.cells)
+        cells[col] = None
+        while cells and cells[-1] is None:
+            cells.pop()
+        self._count -= 1
+        self._rows[row] = _row_of(tuple(cells))
+        while self._rows and self._rows[-1] is None:
+            self._rows.pop()
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        for key, _ in self.items():  # type: ignore[misc]
+            yield key
+
+    def items(self) -> Iterator[tuple[tuple[int, int], Cell]]:  # type: ignore[override]
+        """``((row, col), cell)`` in row-major order."""
+        for r, found in enumerate(self._rows):
+            if found is not None:
+                for c, cell in enumerate(found.cells):
+                    if cell is not None:
+                        yield (r, c), cell
+
+    def __len__(self) -> int:
+        return self._count
+
+    def copy(self) -> CellGrid:
+        twin = CellGrid()
+        twin._rows = list(self._rows)
+        twin._count = self._count
+        return twin
+
+    def __repr__(self) -> str:
+        return f"CellGrid({dict(self.items())!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its cells, so a loaded store interns them again."""
+        return (CellGrid, (list(self.items()),))
+
 
 def is_checkbox(rule: dict[str, Any] | None) -> bool:
     return bool(rule) and (rule or {}).get("condition", {}).get("type") == BOOLEAN_CONDITION
@@ -759,13 +904,22 @@ class Sheet:
     the spreadsheet's list)."""
 
     props: dict[str, Any]
-    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    cells: CellGrid = field(default_factory=CellGrid)
     merges: list[GridRange] = field(default_factory=list)
     # ConditionalFormatRule JSON, in order (a rule's index is its place here)
     rules: list[dict[str, Any]] = field(default_factory=list)
     basic_filter: dict[str, Any] | None = None  # BasicFilter JSON
     # DimensionProperties set by updateDimensionProperties, by column index
     columns: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.cells, CellGrid):  # a plain dict of cells
+            self.cells = CellGrid(self.cells)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Sheets pickled before :class:`CellGrid` hold a dict of cells."""
+        self.__dict__.update(state)
+        self.__post_init__()
 
     @classmethod
     def blank(
@@ -813,7 +967,7 @@ class Sheet:
     def copy(self) -> Sheet:
         return Sheet(
             copy.deepcopy(self.props),
-            dict(self.cells),
+            self.cells.copy(),
             list(self.merges),
             copy.deepcopy(self.rules),
             copy.deepcopy(self.basic_filter),
@@ -826,7 +980,7 @@ class Sheet:
         props["sheetId"], props["title"] = sheet_id, title
         props.pop("hidden", None)
         merges = [replace(m, sheet_id=sheet_id) for m in self.merges]
-        return Sheet(props, dict(self.cells), merges)
+        return Sheet(props, self.cells.copy(), merges)
 
     def get(self, row: int, col: int) -> Cell:
         return self.cells.get((row, col), EMPTY)
@@ -836,6 +990,21 @@ class Sheet:
             self.cells.pop((row, col), None)
         else:
             self.cells[(row, col)] = cell
+
+    def change_cells(
+        self, positions: Iterable[tuple[int, int]], change: Callable[[Cell], Cell]
+    ) -> None:
+        """Replace each cell at ``positions`` by ``change(cell)``, computed once per distinct
+        cell: a formatted column is one interned cell repeated, so a request over a thousand
+        rows costs one ``change``. ``change`` must depend only on the cell it is given."""
+        # id(old) -> (old, new); holding old keeps its id from being reused meanwhile
+        done: dict[int, tuple[Cell, Cell]] = {}
+        for r, c in positions:
+            old = self.get(r, c)
+            hit = done.get(id(old))
+            if hit is None:
+                hit = done[id(old)] = (old, change(old))
+            self.put(r, c, hit[1])
 
     def whole(self) -> GridRange:
         return GridRange(self.id, 0, self.rows, 0, self.cols)
@@ -1272,7 +1441,7 @@ class Spreadsheet:
             if pos[axis] >= start:
                 pos[axis] += count
             moved[(pos[0], pos[1])] = cell
-        sheet.cells = moved
+        sheet.cells = CellGrid(moved)
         if dimension == ROWS:
             sheet.set_size(sheet.rows + count, sheet.cols)
         else:
@@ -1317,7 +1486,7 @@ class Spreadsheet:
             if pos[axis] >= end:
                 pos[axis] -= count
             kept[(pos[0], pos[1])] = cell
-        sheet.cells = kept
+        sheet.cells = CellGrid(kept)
         if dimension == ROWS:
             sheet.set_size(sheet.rows - count, sheet.cols)
         else:
@@ -1361,7 +1530,7 @@ class Spreadsheet:
             pos = list(key)
             pos[axis] = where(pos[axis])
             moved[(pos[0], pos[1])] = cell
-        sheet.cells = moved
+        sheet.cells = CellGrid(moved)
         self._shift_ranges(sheet.id, lambda g: _shift_moved(g, dimension, where))
 
     def resize(self, actor: Actor, sheet: Sheet, rows: int, cols: int) -> None:
@@ -1702,9 +1871,14 @@ def _read_xlsx_cells(ws: Any, sheet: Sheet) -> None:
         if rule is None:
             continue
         for cells in dv.sqref.ranges:
-            for r in range(cells.min_row - 1, cells.max_row):
-                for c in range(cells.min_col - 1, cells.max_col):
-                    sheet.put(r, c, replace(sheet.get(r, c), validation=copy.deepcopy(rule)))
+            sheet.change_cells(
+                (
+                    (r, c)
+                    for r in range(cells.min_row - 1, cells.max_row)
+                    for c in range(cells.min_col - 1, cells.max_col)
+                ),
+                lambda cell, rule=rule: replace(cell, validation=copy.deepcopy(rule)),
+            )
 
 
 def _xlsx_validation(dv: Any) -> dict[str, Any] | None:
