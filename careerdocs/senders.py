@@ -304,9 +304,7 @@ class SenderPool:
         used = sorted(
             ((self.ledger.count(s, since), s) for s in self.ledger.senders()), reverse=True
         )
-        if self.ledger_path is None:
-            per = "written to the outbox, no Gmail limit"
-        elif used:
+        if used:
             count, busiest = used[0]
             per += f"; busiest in the last 24 hours: {busiest}, {count:,} sent"
         if self.mode == MANAGER:
@@ -388,8 +386,8 @@ class SenderPool:
                 self._unusable[sender.lower()] = f"{sender}: {why}"
 
     def save(self) -> None:
-        """Save the ledger where :func:`open_pool` found it (nothing for the local backend,
-        whose messages are files in an outbox, not Gmail sends)."""
+        """Save the ledger where :func:`open_pool` found it (nothing for a pool made without
+        ``ledger_path``)."""
         if self.ledger_path is not None:
             self.ledger.save(self.ledger_path, now=_utc(self.now()))
 
@@ -432,16 +430,11 @@ class SenderPool:
             return message
 
 
-UNLIMITED = SendLimits(per_minute=2**31, per_day=2**31)  # the outbox of the local backend
-
-
 def open_pool(settings: Settings, workspace: Workspace, *, now: Now = utc_now) -> SenderPool:
     """The pool of one run: the ledger from ``notify.ledger``, the mode for what the
     workspace's credentials can do. The caller calls :meth:`SenderPool.save` at the end of the
-    run, and on failure. The local backend writes messages to its outbox for someone to send:
-    no Gmail limit applies there, and no ledger is kept."""
-    if getattr(workspace, "backend", "") != "google":
-        return SenderPool(settings, SendLedger(), now=now, delegation=True, limits=UNLIMITED)
+    run, and on failure. The local backend's messages are outbox files that someone sends from
+    those accounts, so the same budgets and ledger apply."""
     return SenderPool(
         settings,
         SendLedger.load(settings.notify.ledger),

@@ -105,13 +105,16 @@ def test_past_the_daily_limit_documents_are_made_and_emails_wait(tmp_path: Path)
     assert len(outbox_senders(config)) == 10
 
 
-def test_the_local_outbox_has_no_daily_limit_and_keeps_no_ledger(tmp_path: Path) -> None:
-    config = local_setup(tmp_path, "daily_limit = 1")
-    result = run_local(config)
-    assert result.failures == {}
-    assert len(outbox_senders(config)) == PEOPLE
+def test_the_local_outbox_counts_against_the_senders_day_too(tmp_path: Path) -> None:
+    """Outbox files are sent from those accounts by someone: the same budget and ledger."""
+    config = local_setup(tmp_path, "daily_limit = 4")
+    first = run_local(config)
+    assert first.counts()["notified"] == 4 and first.held_back == PEOPLE - 4
     assert set(outbox_senders(config).values()) == {"careerdocs@example.com"}
-    assert not (tmp_path / ".careerdocs-sent.json").exists()
+    saved = json.loads((tmp_path / ".careerdocs-sent.json").read_text(encoding="utf-8"))
+    assert list(saved["sent"]) == ["careerdocs@example.com"]
+    again = run_local(config)  # the ledger remembers: nothing more today
+    assert again.counts()["notified"] == 0 and len(outbox_senders(config)) == 4
 
 
 def test_manager_mode_writes_each_message_from_the_manager(tmp_path: Path) -> None:

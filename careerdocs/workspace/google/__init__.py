@@ -51,6 +51,15 @@ def open_google(
         shared_drive_id=g.shared_drive_id,
         central_sheet_id=g.central_sheet_id,
         fill=g.fill,
+        shipped=frozenset(
+            str(source.path)
+            for source in (
+                settings.templates.igp,
+                settings.templates.tracker,
+                settings.templates.growth_sheet,
+            )
+            if source.builtin and source.path is not None
+        ),
     )
     return GoogleWorkspace(Clients(credentials, g.endpoint or None), pacer, options)
 

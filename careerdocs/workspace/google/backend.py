@@ -31,6 +31,7 @@ from .docs import Docs
 from .drive import Drive, artifact, cleared_steps, markers, step_markers
 from .fill import pending
 from .gmail import Gmail
+from .installed import Installer, not_installed
 from .pacer import Pacer
 from .reader import Reader
 from .sheets import Sheets
@@ -49,6 +50,7 @@ class GoogleWorkspace:
         self.docs = Docs(self.ctx)
         self.sheets = Sheets(self.ctx)
         self.gmail = Gmail(self.ctx)
+        self.installer = Installer(self.ctx, self.drive)
         self.reader = Reader(self.ctx)
         # From the last survey_growth_sheets: the sheets the reader can open, those it listed
         # as changed, and whether the survey was an incremental one.
@@ -130,6 +132,18 @@ class GoogleWorkspace:
         except GoogleAPIError as exc:
             raise TemplateError(f"cannot read Google template {template.source}: {exc}") from None
 
+    def _resolve(self, template: TemplateRef) -> TemplateRef:
+        """A shipped template as the Google copy installed from it (fill auto or copy), so
+        each person's documents are copies; any other template as it is."""
+        if (
+            template.google_id
+            or template.path is None
+            or self.options.fill == "upload"
+            or str(template.path) not in self.options.shipped
+        ):
+            return template
+        return self.installer.as_copy(template)
+
     def _strategy(self, template: TemplateRef) -> str:
         if self.options.fill == "upload" and template.path is None:
             raise TemplateError(
@@ -192,6 +206,7 @@ class GoogleWorkspace:
         missing = [t for t in template.tokens if t not in values]
         if missing:
             raise TemplateError(f"no value for {', '.join(missing)} in {template.source}")
+        template = self._resolve(template)
         user = self.actor(person)
         body: dict[str, Any] = {"name": name, "parents": [folder.id]}
         recover = self.drive.recover(person, kind, fy)
@@ -200,7 +215,7 @@ class GoogleWorkspace:
             assert template.google_id is not None
             if kind is GROWTH:
                 self.sheets.ack_layout(template)  # a template that cannot be used: before copying
-            body["appProperties"] = {**cleared_steps(), **marks}
+            body["appProperties"] = {**cleared_steps(), **not_installed(), **marks}
             f = self.drive.copy(user, template.google_id, body, recover)
             made = artifact(kind, person, fy, f)
             if kind is GROWTH:
@@ -253,6 +268,7 @@ class GoogleWorkspace:
     ) -> Artifact:
         if STEP_FILLED in artifact.steps:
             return artifact
+        template = self._resolve(template)
         if template.google_id:  # an upload is filled when created; a copy may not be
             self._fill_copy(
                 self.actor(person), artifact.kind, artifact.id, template, values, only_unfilled=True
@@ -262,7 +278,7 @@ class GoogleWorkspace:
     def protect(self, person: str, sheet: Artifact, template: TemplateRef) -> Artifact:
         if STEP_PROTECTED in sheet.steps and sheet.tab_id is not None:
             return sheet
-        return self._protect(person, sheet, template, set())
+        return self._protect(person, sheet, self._resolve(template), set())
 
     def _protect(
         self,

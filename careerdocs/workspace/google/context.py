@@ -25,6 +25,9 @@ class GoogleOptions:
     shared_drive_id: str = ""
     central_sheet_id: str = ""
     fill: str = "auto"  # auto | copy | upload
+    # The shipped templates' paths (as str): with fill auto or copy they are installed once
+    # into the admin's Drive and copied (see .installed).
+    shipped: frozenset[str] = frozenset()
     read_workers: int = READ_WORKERS
 
 

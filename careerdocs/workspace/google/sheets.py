@@ -48,10 +48,10 @@ class _AckLayout:
     # tab (new random ids: read per sheet).
     sheet_id: int | None
     checkbox_columns: tuple[int, ...]  # zero-based indexes of the tick columns
-    # What an uploaded template sets on the tab (widths, frozen header, dropdowns, date formats,
+    # What an .xlsx template sets on the tab (widths, frozen header, dropdowns, date formats,
     # wrapping), set again with the protection: Google documents no list of what an .xlsx
-    # import keeps, so careerdocs does not rely on it. None for a Google template (a copy keeps
-    # everything).
+    # import keeps, so careerdocs does not rely on it (an upload, or a copy of an installed
+    # shipped template). None for an organisation's Google template (a copy keeps everything).
     tab: office.TabLayout | None = None
     # An upload's Conversations tab, added by the protecting batchUpdate, and the template
     # without that tab (what is filled and uploaded). None: the upload carries the tab.
@@ -187,9 +187,10 @@ class Sheets:
         """Where the Conversations tab and its tick columns are, learned once per template and
         run (threads share it): a Google template's one read, or the .xlsx on disk."""
         with self._lock:
-            cached = self._layouts.get(template.source)
+            key = template.google_id or template.source
+            cached = self._layouts.get(key)
             if cached is None:
-                cached = self._layouts[template.source] = self._learn_layout(template)
+                cached = self._layouts[key] = self._learn_layout(template)
             return cached
 
     def _learn_layout(self, template: TemplateRef) -> _AckLayout:
@@ -200,7 +201,10 @@ class Sheets:
                 raise TemplateError(f"template {template.source} has no {CONVERSATIONS_TAB} tab")
             header = _header(known.cells, CONVERSATIONS_TAB)
             self._check_header(template, header)
-            return _AckLayout(sheet_id, _checkbox_columns(header))
+            # An installed shipped template came from an .xlsx import too: its layout is set
+            # on each copy as on an upload.
+            tab = office.tab_layout(template.path, CONVERSATIONS_TAB) if template.path else None
+            return _AckLayout(sheet_id, _checkbox_columns(header), tab)
         assert template.path is not None
         tab = office.read_tab(template.path, CONVERSATIONS_TAB)
         header = [str(h) for h in tab[0]] if tab else []
@@ -268,17 +272,18 @@ class Sheets:
                 requests += layout.built.requests(guess)
             requests += _ack_requests(guess, layout, editors, add_protection=True)
             try:
-                self._batch_update(user, spreadsheet_id, requests)
+                self.batch_update(user, spreadsheet_id, requests)
             except GoogleAPIError as exc:
                 if exc.status != HTTP_BAD_REQUEST:
                     raise
-                if template.google_id:
-                    self._copies_keep_ids = False
             else:
                 if template.google_id:
                     self._copies_keep_ids = True
                 return guess
-        return self.protect(user, spreadsheet_id, template, editors, values=values)
+        tab_id = self.protect(user, spreadsheet_id, template, editors, values=values)
+        if template.google_id:  # refused for its ids, or for something else (ids right)
+            self._copies_keep_ids = tab_id == layout.sheet_id
+        return tab_id
 
     def protect(
         self,
@@ -321,10 +326,10 @@ class Sheets:
         else:
             raise WorkspaceError(f"{spreadsheet_id} has no {CONVERSATIONS_TAB} tab to protect")
         requests += _ack_requests(tab_id, layout, editors, add_protection=not protected)
-        self._batch_update(user, spreadsheet_id, requests)
+        self.batch_update(user, spreadsheet_id, requests)
         return tab_id
 
-    def _batch_update(self, user: str, spreadsheet_id: str, requests: list[dict[str, Any]]) -> None:
+    def batch_update(self, user: str, spreadsheet_id: str, requests: list[dict[str, Any]]) -> None:
         self.ctx.run(
             self._spreadsheets().batchUpdate(
                 spreadsheetId=spreadsheet_id, body={"requests": requests}
@@ -596,6 +601,8 @@ def _value_requests(
         filled = fill_text(cell.text, values)
         if filled == cell.text:
             continue
+        if cell.title not in tab_ids:
+            raise WorkspaceError(f"a copy of the template has no {cell.title!r} tab to fill")
         requests.append(
             (
                 cell.title,
