@@ -1,6 +1,7 @@
 """Render one real message of each `careerdocs remind` kind, through the command itself.
 
-Provisions the example roster on the local backend in a temporary folder, logs a few
+Provisions the example roster on the sandbox's Google Workspace (in this process, on
+127.0.0.1; ``--local``: the local backend in a temporary folder), logs a few
 conversations in people's growth sheets as they would (acknowledged in Q2, logged in Q4 and
 not ticked, a manager 1:1 with an escalation), sets a deadline so some people are overdue,
 runs `careerdocs remind --date 2026-12-07` (a Monday in Q4 of FY2027) and prints the fullest
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import email
 import email.policy
+import json
 import shutil
 import sys
 import tempfile
@@ -24,13 +26,19 @@ import textwrap
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from click.testing import CliRunner
 
 from careerdocs.cli import cli
 from careerdocs.nudges import Kind
+from careerdocs.roster import read_csv, roster_emails
+from careerdocs.sandbox.oauth import new_private_key
+from careerdocs.sandbox.server import Sandbox, SandboxOptions
 from careerdocs.workspace.base import ArtifactKind
+from careerdocs.workspace.google.auth import CredentialFactory, load_key
+from careerdocs.workspace.google.clients import Clients, resource
 from careerdocs.workspace.local import OUTBOX, LocalWorkspace
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,14 +76,57 @@ CONVERSATIONS = {
 }
 
 
-def run(root: Path) -> list[tuple[str, EmailMessage]]:
+def run(root: Path, google: bool) -> list[tuple[str, EmailMessage]]:
+    """Provision, log, remind; the richest message of each kind as (key, message)."""
     shutil.copy(ROSTER, root / "roster.csv")
     config = root / "careerdocs.toml"
-    config.write_text(textwrap.dedent(CONFIG), encoding="utf-8")
+    sandbox = _google(root) if google else None
+    text = textwrap.dedent(CONFIG)
+    if sandbox is not None:
+        text = text.replace('backend = "local"', 'backend = "google"') + textwrap.dedent(
+            f"""
+            [google]
+            credentials = "key.json"
+            admin = "{ADMIN}"
+            endpoint = "{sandbox.endpoint}"
+            """
+        )
+    config.write_text(text, encoding="utf-8")
     runner = CliRunner()
-    done = runner.invoke(cli, ["--config", str(config), "--today", DAY, "provision", "--no-notify"])
-    if done.exit_code != 0:
-        sys.exit(done.output)
+    try:
+        done = runner.invoke(
+            cli, ["--config", str(config), "--today", DAY, "provision", "--no-notify"]
+        )
+        if done.exit_code != 0:
+            sys.exit(done.output)
+        if sandbox is None:
+            _log_local(root)
+        else:
+            _log_google(root, sandbox)
+        done = runner.invoke(cli, ["--config", str(config), "remind", "--date", DAY, "--json"])
+        if done.exit_code != 0:
+            sys.exit(done.output)
+        report = json.loads(done.stdout)
+        for m in report["messages"]:
+            print(f"{m['to']:30} {m['from']:30} {m['kind']:18} {m['subject']}", file=sys.stderr)
+        if sandbox is None:
+            raws = {f.stem: f.read_bytes() for f in (root / "out" / OUTBOX).glob("remind-*.eml")}
+        else:
+            raws = _sent_by_key(sandbox, report)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+    found = []
+    for kind in Kind:
+        mine = [key for key in raws if key.startswith(f"remind-{kind.value}-")]
+        if mine:
+            richest = max(sorted(mine), key=lambda key: len(raws[key]))  # it says the most
+            message = email.message_from_bytes(raws[richest], policy=email.policy.default)
+            found.append((richest, message))
+    return found  # type: ignore[return-value]
+
+
+def _log_local(root: Path) -> None:
     workspace = LocalWorkspace(root / "out", root / "out" / "central.xlsx")
     for person, rows in CONVERSATIONS.items():
         sheet = workspace.find_artifacts([person], "FY2027")[person][ArtifactKind.GROWTH_SHEET]
@@ -84,20 +135,51 @@ def run(root: Path) -> list[tuple[str, EmailMessage]]:
             for c, value in enumerate(row, start=1):
                 book["Conversations"].cell(row=r, column=c, value=value)
         book.save(root / "out" / sheet.id)
-    done = runner.invoke(cli, ["--config", str(config), "remind", "--date", DAY])
-    print(done.output, file=sys.stderr)
-    if done.exit_code != 0:
-        sys.exit(done.exit_code)
-    found = []
-    for kind in Kind:
-        files = sorted((root / "out" / OUTBOX).glob(f"remind-{kind.value}-*.eml"))
-        if files:
-            richest = max(files, key=lambda f: f.stat().st_size)  # the one that says the most
-            raw = richest.read_bytes()
-            found.append((richest.name, email.message_from_bytes(raw, policy=email.policy.default)))
-    return found  # type: ignore[return-value]
 
 
+def _google(root: Path) -> Sandbox:
+    """A sandbox on 127.0.0.1 with the roster's accounts, and its key in ``root/key.json``."""
+    sandbox = Sandbox(SandboxOptions())
+    sandbox.start()
+    header, rows = read_csv(ROSTER)
+    for user in roster_emails(header, rows):
+        sandbox.add_user(user)
+    key = sandbox.service_account_key(private_key=new_private_key())
+    (root / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    return sandbox
+
+
+def _log_google(root: Path, sandbox: Sandbox) -> None:
+    """Each person writes their rows into their own growth sheet, as themselves."""
+    clients = Clients(CredentialFactory(load_key(root / "key.json")), sandbox.endpoint)
+    drive = resource("drive", "files")
+    for person, rows in CONVERSATIONS.items():
+        found = drive.list(
+            q=f"appProperties has {{ key='careerdocs_person' and value='{person}' }} "
+            "and appProperties has { key='careerdocs_kind' and value='growth_sheet' }",
+            fields="files(id)",
+        ).execute(http=clients.http(person))["files"]
+        cells = [[c.isoformat() if isinstance(c, date) else c for c in row] for row in rows]
+        book = clients.gspread(person).open_by_key(found[0]["id"])
+        book.worksheet("Conversations").update(cells, "A2", value_input_option="USER_ENTERED")
+
+
+def _sent_by_key(sandbox: Sandbox, report: dict[str, Any]) -> dict[str, bytes]:
+    """Every message in the sandbox's Sent mail under its remind key, matched to the run's
+    JSON report by recipient and subject (Gmail keeps no careerdocs key)."""
+    keys = {
+        (m["to"], m["subject"]): f"remind-{m['kind']}-{m['window']}-{m['to']}"
+        for m in report["messages"]
+    }
+    out = {}
+    for messages in sandbox.store.messages.values():
+        for m in messages:
+            parsed = email.message_from_bytes(m.raw, policy=email.policy.default)
+            out[keys[(str(parsed["To"]), str(parsed["Subject"]))]] = m.raw
+    return out
+
+
+ADMIN = "ines.duarte@example.com"
 README_START = "<!-- remind-examples:start (python bench/remind_examples.py --readme README.md) -->"
 README_END = "<!-- remind-examples:end -->"
 WHO = {
@@ -136,9 +218,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="keep the messages here")
     parser.add_argument("--readme", type=Path, help="rewrite this README's examples")
+    parser.add_argument(
+        "--local",
+        action="store_true",
+        help="the local backend (links are files) instead of "
+        "the sandbox's Google Workspace (Drive links; From the manager)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        found = run(Path(tmp))
+        found = run(Path(tmp), google=not args.local)
         if args.readme:
             text = args.readme.read_text(encoding="utf-8")
             start, end = text.index(README_START), text.index(README_END) + len(README_END)

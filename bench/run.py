@@ -30,6 +30,7 @@ naive script's templates) runs with quotas and latency off.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -48,11 +49,13 @@ from _common import (
     SECONDS_PER_MINUTE,
     BenchSandbox,
     Member,
+    QuotaUse,
     SandboxSpec,
     calls_by_method,
     google_config,
     management_tree,
     open_google_workspace,
+    print_table,
     provision_all,
     quota_use,
     rate_limited,
@@ -66,6 +69,7 @@ from _common import (
 )
 from latency import FLAT, GOOGLE, PROFILES, LatencyProfile
 from local import measure_local
+from memory import measure_sandbox_memory
 from naive import RETRY_SLEEP_SECONDS, NaivePerson, run_naive
 from rollup import MAX_CONVERSATIONS, Company
 
@@ -298,9 +302,16 @@ def naive_run(
     # One thread: the client and the sandbox take turns, so their CPU adds to the wall. Real
     # Google's server time is in the modelled latency, so the sandbox's CPU and this process's
     # (not compressed) come out of the compressed part: exact for one thread.
+    # Where this machine was too slow for the script to reach the admin's quota, taking the CPU
+    # out would put it below what the quota allows: it is at least the quota floor.
     compressed = timing.wall - timing.client_cpu - (timing.sandbox_cpu or 0.0)
-    corrected = (max(compressed, 0.0) * time_scale + timing.client_cpu) / SECONDS_PER_MINUTE
     scale_to_all = len(members) / len(sample)
+    uses = quota_use(timing.snapshot)
+    corrected = max(
+        (max(compressed, 0.0) * time_scale + timing.client_cpu) / SECONDS_PER_MINUTE,
+        _floor_with_full_buckets(uses, 1.0),
+    )
+    for_all = max(corrected * scale_to_all, _floor_with_full_buckets(uses, scale_to_all))
     out |= {
         "people_measured": len(sample),
         "people": len(members),
@@ -310,48 +321,39 @@ def naive_run(
         "ratio_to_floor_cpu_corrected": (
             round(corrected / out["floor"]["steady_min"], 2) if out.get("floor") else None
         ),
-        "modelled_min_for_all_cpu_corrected": round(corrected * scale_to_all, 3),
+        "modelled_min_for_all_cpu_corrected": round(for_all, 3),
+        "floor_for_all_steady_min": (
+            round(out["floor"]["steady_min"] * scale_to_all, 3) if out.get("floor") else None
+        ),
         "projected": scale_to_all != 1,
     }
     log(f"    naive: {timing.wall:.1f} s wall for {len(sample)} people, {result.retries} retries")
     return out
 
 
-# -- local backend -------------------------------------------------------------------------------
+def _floor_with_full_buckets(uses: Sequence[QuotaUse], times: float) -> float:
+    """Modelled minutes the quotas allow at the least for ``times`` the calls of ``uses``, every
+    bucket starting full (it holds one minute's worth)."""
+    minutes = [
+        max(u.project_use * times / u.project_limit, u.user_use * times / u.user_limit) - 1
+        for u in uses
+    ]
+    return max([0.0, *minutes])
 
 
-def measure_sandbox_memory(n: int) -> dict[str, Any]:
-    try:
-        from memory import measure_sandbox_memory as measured  # bench/memory.py
-    except ImportError:
-        return measure_sandbox_memory_fallback(n)
-    return measured(n)
-
-
-def measure_sandbox_memory_fallback(n: int) -> dict[str, Any]:
-    """A fresh sandbox child, everyone provisioned (config defaults, email on) and one full
-    rollup, unpaced with quotas off: the child's peak RSS."""
-    members = management_tree(n)
-    with (
-        scratch_dir(f"sandbox-{n}") as directory,
-        running_sandbox([m.email for m in members], SandboxSpec()) as bench,
-    ):
-        roster = write_roster(directory / "roster.csv", members)
-        settings = load_settings(google_config(directory, bench, roster))
-        workspace = open_google_workspace(settings, paced=False)
-        provision_all(settings, workspace, SETUP_WORKERS)
-        rollup_once(settings, workspace, full=True)
-        return {"peak_rss_mb": round(bench.peak_rss_mb() or 0.0, 1), "measured_by": "fallback"}
+# -- the sandbox's memory ------------------------------------------------------------------------
 
 
 def sandbox_memory(n: int, google: Mapping[str, Any]) -> dict[str, Any]:
-    """The sandbox's peak RSS holding ``n`` provisioned people. When this report's own
-    provision and rollups filled a sandbox with them, that child's peak is the measurement (the
-    same work bench/memory.py would repeat: minutes at 2,000 people); else bench/memory.py."""
+    """The sandbox's peak RSS holding ``n`` provisioned people: ``measure_sandbox_memory(n)``
+    from bench/memory.py (a fresh sandbox, everyone provisioned, one full rollup). From
+    :data:`LARGE` people, when this report's own provision and rollups already filled a sandbox
+    with them, that child's peak is the measurement instead: the same work again takes minutes
+    at 2,000 people."""
     peaks = [runs[SANDBOX_RSS] for runs in google.values() if SANDBOX_RSS in runs]
-    if peaks:
+    if peaks and n >= LARGE:
         return {
-            "peak_rss_mb": max(peaks),
+            "sandbox_peak_rss_mb": max(peaks),
             "measured_by": "the sandbox child of the provision and rollup runs above (VmHWM)",
         }
     return measure_sandbox_memory(n)
@@ -382,6 +384,57 @@ def environment() -> dict[str, Any]:
         "google-auth": version("google-auth"),
         "gspread": version("gspread"),
     }
+
+
+def summary(report: Mapping[str, Any]) -> None:
+    """The report's key numbers as a table, on standard error (standard output is the JSON)."""
+    rows = []
+    for n, entry in report["runs"].items():
+        for profile, runs in entry["google"].items():
+            for name in (PROVISION, "rollup_full", "rollup_incremental", NAIVE):
+                run = runs.get(name)
+                if run is None:
+                    continue
+                floor = run.get("floor", {})
+                modelled = run.get("modelled_min_for_all_cpu_corrected", run["modelled_min"])
+                steady = run.get("floor_for_all_steady_min", floor.get("steady_min"))
+                rows.append(
+                    [
+                        n,
+                        profile,
+                        name + (f" ({run['people_measured']} measured)" if name == NAIVE else ""),
+                        run["wall_s"],
+                        run["time_scale"],
+                        modelled,
+                        f"{floor.get('bucket', '-')} {floor.get('scope', '')}".strip(),
+                        steady if steady is not None else "-",
+                        round(modelled / steady, 2) if steady else "-",
+                        run["rate_limited_403_or_429"],
+                        round(run["calls"] / int(run.get("people_measured", n)), 2),
+                        run["tokens"],
+                        run["cores_busy"],
+                    ]
+                )
+    with contextlib.redirect_stdout(sys.stderr):
+        print_table(
+            "Key numbers (modelled min: naive projected to N, CPU-corrected)",
+            [
+                "N",
+                "latency",
+                "run",
+                "wall s",
+                "scale",
+                "modelled min",
+                "busiest bucket",
+                "floor min",
+                "ratio",
+                "429/403",
+                "calls/p",
+                "tokens",
+                "cores busy",
+            ],
+            rows,
+        )
 
 
 def profiles_for(n: int, chosen: Sequence[str] | None) -> list[str]:
@@ -480,6 +533,7 @@ def main() -> None:
     report["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     text = json.dumps(report, indent=2)
     print(text)
+    summary(report)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
 

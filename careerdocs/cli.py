@@ -31,7 +31,15 @@ from . import status as status_module
 from .audit import NO_AUDIT, AuditLog
 from .cadence import COUNTING_RULE, FiscalYear, fiscal_year, fiscal_year_from_label
 from .config import BACKEND_GOOGLE, BACKEND_LOCAL, DEFAULT_CONFIG_FILE, Settings, load_settings
-from .errors import CareerdocsError, ExitCode, InvalidInput, LockBusy, PartialFailure, Problem
+from .errors import (
+    CareerdocsError,
+    ExitCode,
+    InvalidInput,
+    LockBusy,
+    PartialFailure,
+    Problem,
+    resume_text,
+)
 from .lock import exclusive
 from .preflight import require_writable
 from .roster import Roster, read_table
@@ -496,6 +504,12 @@ def _print_provision(result: provision.Result, workspace: Workspace) -> None:
             f"{c['failed']} failed; {steps}."
         )
         click.echo(f"Documents are in {workspace.describe()}.")
+    if result.resume_at is not None:
+        click.echo(
+            f"{_plural(result.held_back, 'email')} held back: every account that could send "
+            f"them reached its daily sending limit; run again after "
+            f"{resume_text(result.resume_at)} to send them."
+        )
     if result.central:
         click.echo(f"People and links: {result.central}")
     for p in result.people:
@@ -521,7 +535,12 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 @cli.command(name="rollup")
 @common_options
 @roster_option
-@click.option("--full", is_flag=True, help="Read every growth sheet, not only changed ones.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every growth sheet, not only changed ones (on Google, each as its owner, which "
+    "also checks who may edit its protection).",
+)
 @fy_option
 @json_option
 @click.pass_context

@@ -467,6 +467,9 @@ class GoogleSettings:
     credentials: Path | None = field(metadata=_toml("", convert=_optional_path))
     auth: AuthMode = field(metadata=_toml("service_account"))
     admin: str = field(metadata=_toml("", convert=_email))
+    # The account rollup finds and reads growth sheets as (granted reader on each at provision):
+    # "" means the admin. See :attr:`rollup_reader`.
+    reader: str = field(metadata=_toml("", convert=_email))
     endpoint: str = field(metadata=_toml("", convert=_url))
     destination: Destination = field(metadata=_toml("my_drive"))
     shared_drive_id: str = field(metadata=_toml(""))
@@ -475,6 +478,12 @@ class GoogleSettings:
     max_tries: int = field(metadata=_toml(6, minimum=1))
     max_backoff_seconds: float = field(metadata=_toml(32.0, minimum=0))
     quotas: Quotas
+
+    @property
+    def rollup_reader(self) -> str:
+        """Who provision grants ``reader`` on every growth sheet and rollup reads them as:
+        ``google.reader``, else the admin."""
+        return self.reader or self.admin
 
 
 @dataclass(frozen=True)
@@ -657,7 +666,11 @@ def _build(
 
 def _domain_problems(settings: Settings) -> list[Problem]:
     domains = settings.allowed_domains
-    addresses = [("google.admin", settings.google.admin), ("notify.sender", settings.notify.sender)]
+    addresses = [
+        ("google.admin", settings.google.admin),
+        ("google.reader", settings.google.reader),
+        ("notify.sender", settings.notify.sender),
+    ]
     addresses += [("notify.senders", sender) for sender in settings.notify.senders]
     return [
         Problem(path, f"{email} is outside allowed_domains ({', '.join(domains)})")

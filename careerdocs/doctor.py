@@ -88,6 +88,13 @@ def run_checks(
             return
         yield _check("who can acknowledge", state["workspace"].who_acknowledges)[0]
 
+        def who_sends() -> str:
+            from .senders import open_pool
+
+            return open_pool(state["settings"], state["workspace"]).describe()
+
+        yield _check("who sends", who_sends)[0]
+
     def templates() -> str:
         refs = provision.resolve_templates(state["settings"], state["workspace"])
         return "; ".join(f"{r.source}: {len(r.tokens)} placeholders" for r in refs.values())

@@ -17,15 +17,16 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from . import fields
 from .audit import NO_AUDIT, AuditLog
 from .cadence import FiscalYear, fiscal_year
-from .config import Settings
-from .errors import CareerdocsError, Problem, TemplateError, WorkspaceError
+from .config import BACKEND_GOOGLE, SHARED_DRIVE, Settings
+from .errors import CareerdocsError, DailyLimitReached, Problem, TemplateError, WorkspaceError
 from .roster import Person, Roster
+from .senders import SenderPool, admin_sender, open_pool
 from .workspace.base import (
     FILE_KINDS,
     PEOPLE_TAB,
@@ -97,6 +98,9 @@ class Revoke:
 
 
 NO_LONGER_GRANTED = "no longer their manager, skip-level or PBP"
+READER_ROLE = "reader"
+ROLLUP_READER = "rollup reader"
+NO_LONGER_READER = "no longer google.reader"
 
 
 @dataclass
@@ -121,11 +125,20 @@ class PersonPlan:
     protect: bool = False
     revokes: list[Revoke] = field(default_factory=list)
     unreachable: str | None = None
+    sheet_shares: list[Share] = field(default_factory=list)
+    sheet_revokes: list[Revoke] = field(default_factory=list)
 
     @property
     def up_to_date(self) -> bool:
         return self.unreachable is None and not (
-            self.create or self.fill or self.protect or self.revokes or self.shares or self.notify
+            self.create
+            or self.fill
+            or self.protect
+            or self.revokes
+            or self.shares
+            or self.sheet_revokes
+            or self.sheet_shares
+            or self.notify
         )
 
     def describe(self) -> list[str]:
@@ -144,6 +157,13 @@ class PersonPlan:
             f"revoke {r.grantee}'s {r.role} access to the folder ({r.why})" for r in self.revokes
         ]
         lines += [f"share folder with {s.grantee} as {s.role} ({s.why})" for s in self.shares]
+        lines += [
+            f"revoke {r.grantee}'s {r.role} access to the growth sheet ({r.why})"
+            for r in self.sheet_revokes
+        ]
+        lines += [
+            f"share growth sheet with {s.grantee} as {s.role} ({s.why})" for s in self.sheet_shares
+        ]
         if self.notify:
             lines.append("email the links")
         return lines
@@ -163,8 +183,8 @@ class Plan:
             "files": sum(len([k for k in p.create if k in FILE_KINDS]) for p in self.people),
             "fills": sum(len(p.fill) for p in self.people),
             "protections": sum(p.protect for p in self.people),
-            "revokes": sum(len(p.revokes) for p in self.people),
-            "shares": sum(len(p.shares) for p in self.people),
+            "revokes": sum(len(p.revokes) + len(p.sheet_revokes) for p in self.people),
+            "shares": sum(len(p.shares) + len(p.sheet_shares) for p in self.people),
             "emails": sum(p.notify for p in self.people),
             "unreachable": sum(p.unreachable is not None for p in self.people),
         }
@@ -192,6 +212,44 @@ def desired_shares(person: Person, settings: Settings) -> list[Share]:
         if grantee not in shares:
             shares[grantee] = Share(grantee, role, why)
     return list(shares.values())
+
+
+def rollup_reader(person: Person, settings: Settings) -> str | None:
+    """The account to grant ``reader`` on the person's growth sheet, so that rollup can find and
+    read every changed sheet as one account instead of acting as each person: google.reader
+    (else the admin), in My Drive mode only — in a shared drive the admin, who reads there,
+    is a member already, and careerdocs does not list the sheets' own permissions there. None
+    when no grant is wanted: the local backend, the reader's own sheet, or an address outside
+    allowed_domains (the config check refuses one; this keeps a sheet from ever being shared
+    outside them)."""
+    google = settings.google
+    if settings.backend_name != BACKEND_GOOGLE or google.destination == SHARED_DRIVE:
+        return None
+    reader = google.rollup_reader.strip().lower()
+    allowed = tuple(d.lower() for d in settings.allowed_domains)
+    if not reader or reader == person.email or reader.rpartition("@")[2] not in allowed:
+        return None
+    return reader
+
+
+def sheet_access_changes(
+    reader: str | None, sheet: Artifact | None
+) -> tuple[list[Share], list[Revoke]]:
+    """(shares to grant, grants to revoke) on the growth sheet: ``reader`` as a reader, and
+    no other recorded grant (one made for an earlier google.reader is revoked). A reader who can
+    already open the sheet (a manager's writer access, through the folder) gets nothing more:
+    any access lets rollup find and read it. Shares made by hand are never touched."""
+    held = {g.lower(): r for g, r in sheet.shares} if sheet else {}
+    granted = {g.lower(): r for g, r in sheet.grants} if sheet else {}
+    revokes = [
+        Revoke(grantee, role, NO_LONGER_READER)
+        for grantee, role in sorted(granted.items())
+        if grantee != reader or role != READER_ROLE
+    ]
+    revoked = {r.grantee for r in revokes}
+    if reader is None or (reader in held and reader not in revoked):
+        return [], revokes
+    return [Share(reader, READER_ROLE, ROLLUP_READER)], revokes
 
 
 def plan(
@@ -257,6 +315,7 @@ def plan(
         protect = sheet is None or STEP_PROTECTED not in sheet.steps
         folder = have.get(ArtifactKind.FOLDER)
         shares, revokes = access_changes(desired_shares(person, settings), folder)
+        sheet_shares, sheet_revokes = sheet_access_changes(rollup_reader(person, settings), sheet)
         told = folder is not None and STEP_NOTIFIED in folder.steps
         will_notify = notify and settings.notify.enabled and not told
         if will_notify:
@@ -282,6 +341,8 @@ def plan(
                 fill=fill,
                 protect=protect,
                 revokes=revokes,
+                sheet_shares=sheet_shares,
+                sheet_revokes=sheet_revokes,
             )
         )
     if problems:
@@ -363,6 +424,8 @@ class Result:
     people: list[PersonResult]
     central: str = ""
     central_error: str | None = None
+    resume_at: datetime | None = None  # when the emails a daily sending limit held back can go
+    held_back: int = 0  # people whose email waits for resume_at
 
     @property
     def failures(self) -> dict[str, str]:
@@ -389,6 +452,8 @@ class Result:
             "counts": self.counts(),
             "central": self.central,
             "failures": self.failures,
+            "resume_at": self.resume_at.isoformat() if self.resume_at else None,
+            "held_back": self.held_back,
             "people": [
                 {
                     "email": p.email,
@@ -418,15 +483,26 @@ def apply(
     workers: int = 1,
     progress: Callable[[PersonResult], None] | None = None,
     stop: threading.Event | None = None,
+    senders: SenderPool | None = None,
 ) -> Result:
     """Carry out ``the_plan``; people run concurrently on ``workers`` threads. Once ``stop``
     is set (Ctrl-C), people not yet started are skipped: the result holds only those done,
     and the central sheet is left for the re-run that finishes the job.
 
+    Emails come from ``senders``, else from a pool opened here (:func:`.senders.open_pool`)
+    whose ledger is saved when the run ends, however it ends. A person no account can email
+    today (every candidate at its daily limit) keeps the documents made and fails with when to
+    run again; ``Result.resume_at`` is the earliest such time.
+
     The caller holds the run lock (:mod:`careerdocs.lock`): the plan was surveyed under it, so
     no other run is making the same things."""
-    email_template = read_email_template(settings) if any(p.notify for p in the_plan.people) else ""
+    emails = any(p.notify for p in the_plan.people)
+    email_template = read_email_template(settings) if emails else ""
+    own_pool = senders is None and emails
+    if own_pool:
+        senders = open_pool(settings, workspace)
     lock = threading.Lock()
+    held_back: list[datetime] = []
 
     def one(pp: PersonPlan) -> PersonResult | None:
         if stop is not None and stop.is_set():
@@ -436,8 +512,22 @@ def apply(
             if pp.unreachable is not None:
                 raise WorkspaceError(f"cannot act as {pp.person.email}: {pp.unreachable}")
             _provision_person(
-                pp, the_plan, workspace, settings, roster, result, audit, email_template, today
+                pp,
+                the_plan,
+                workspace,
+                settings,
+                roster,
+                result,
+                audit,
+                email_template,
+                today,
+                senders,
             )
+        except DailyLimitReached as exc:
+            result.error = f"documents ready; {exc}"
+            audit.record("failed", person=pp.person.email, error=result.error)
+            with lock:
+                held_back.append(exc.resume_at)
         except CareerdocsError as exc:
             result.error = str(exc)
             audit.record("failed", person=pp.person.email, error=result.error)
@@ -446,14 +536,20 @@ def apply(
                 progress(result)
         return result
 
-    with _batch(workspace):
-        if workers > 1:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                ran = list(pool.map(one, the_plan.people))
-        else:
-            ran = [one(pp) for pp in the_plan.people]
+    try:
+        with _batch(workspace):
+            if workers > 1:
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    ran = list(pool.map(one, the_plan.people))
+            else:
+                ran = [one(pp) for pp in the_plan.people]
+    finally:
+        if own_pool and senders is not None:
+            senders.save()
     results = [r for r in ran if r is not None]
-    outcome = Result(the_plan.fy, results)
+    outcome = Result(
+        the_plan.fy, results, resume_at=min(held_back, default=None), held_back=len(held_back)
+    )
     if stop is not None and stop.is_set():
         return outcome
     try:
@@ -520,6 +616,7 @@ def _provision_person(
     audit: AuditLog,
     email_template: str,
     today: date,
+    senders: SenderPool | None,
 ) -> None:
     """Folder, files, fill, protect, revokes, shares, email, then the email recorded. Each step
     is recorded by the workspace as it is done, so a run killed between any two finds the rest
@@ -555,11 +652,15 @@ def _provision_person(
         audit.record("protect", person=email, id=sheet.id, tab_id=sheet.tab_id, fy=fy)
     _change_access(pp, workspace, result, audit)
     if pp.notify:
-        message = compose_email(
-            pp.person, roster, the_plan.fy, settings, email_template, arts, today
+        assert senders is not None  # apply opens a pool whenever the plan has emails
+        message = senders.deliver(
+            lambda sender: compose_email(
+                pp.person, roster, the_plan.fy, settings, email_template, arts, today, sender
+            ),
+            workspace.send_email,
+            manager=pp.person.manager_email,
         )
-        workspace.send_email(message)
-        audit.record("notify", person=email, fy=fy)
+        audit.record("notify", person=email, fy=fy, sender=message.sender)
         arts[ArtifactKind.FOLDER] = workspace.mark(
             email, arts[ArtifactKind.FOLDER], STEP_NOTIFIED, fy
         )
@@ -595,33 +696,41 @@ def _create(
 def _change_access(
     pp: PersonPlan, workspace: Workspace, result: PersonResult, audit: AuditLog
 ) -> None:
+    """The folder's revokes then shares, then the growth sheet's (the rollup reader's)."""
     email = pp.person.email
-    folder = result.artifacts[ArtifactKind.FOLDER]
-    for act, changes, done, event in (
-        (
-            lambda s: workspace.revoke(email, folder, s.grantee),
-            pp.revokes,
-            result.revoked,
-            "revoke",
-        ),
-        (
-            lambda s: workspace.share(email, folder, s.grantee, s.role),
-            pp.shares,
-            result.shared,
-            "share",
-        ),
+    arts = result.artifacts
+    for kind, revokes, shares in (
+        (ArtifactKind.FOLDER, pp.revokes, pp.shares),
+        (ArtifactKind.GROWTH_SHEET, pp.sheet_revokes, pp.sheet_shares),
     ):
-        for change in changes:
-            if act(change):
-                done.append(f"{change.grantee}:{change.role}")
-                audit.record(
-                    event,
-                    person=email,
-                    target=folder.id,
-                    grantee=change.grantee,
-                    role=change.role,
-                    why=change.why,
-                )
+        if not (revokes or shares):
+            continue
+        target = arts[kind]
+        for act, changes, done, event in (
+            (
+                lambda s, t=target: workspace.revoke(email, t, s.grantee),
+                revokes,
+                result.revoked,
+                "revoke",
+            ),
+            (
+                lambda s, t=target: workspace.share(email, t, s.grantee, s.role),
+                shares,
+                result.shared,
+                "share",
+            ),
+        ):
+            for change in changes:
+                if act(change):
+                    done.append(f"{change.grantee}:{change.role}")
+                    audit.record(
+                        event,
+                        person=email,
+                        target=target.id,
+                        grantee=change.grantee,
+                        role=change.role,
+                        why=change.why,
+                    )
 
 
 def compose_email(
@@ -632,8 +741,10 @@ def compose_email(
     template: str,
     artifacts: Mapping[ArtifactKind, Artifact],
     today: date,
+    sender: str = "",
 ) -> Email:
-    """The one email a person gets, with the links to their three documents."""
+    """The one email a person gets, with the links to their three documents, from ``sender``
+    (chosen by the run's :class:`~careerdocs.senders.SenderPool`; "" for :func:`sender_for`)."""
     context = fields.person_context(
         person, roster, fy, settings, today=today, links=_links(artifacts)
     )
@@ -641,7 +752,7 @@ def compose_email(
         template, context, where=str(settings.templates.email), subject=settings.notify.subject
     )
     return Email(
-        sender=sender_for(settings),
+        sender=sender or sender_for(settings),
         to=person.email,
         subject=rendered.subject,
         body=rendered.body,
@@ -650,13 +761,9 @@ def compose_email(
 
 
 def sender_for(settings: Settings) -> str:
-    """Who the notification comes from: notify.sender, else the google admin, else a
-    no-reply address in the first allowed domain (the local backend only writes files)."""
-    return (
-        settings.notify.sender
-        or settings.google.admin
-        or f"careerdocs@{settings.allowed_domains[0]}"
-    )
+    """The account of ``notify.send_as = "admin"``: notify.sender, else the google admin, else
+    a no-reply address in the first allowed domain (the local backend only writes files)."""
+    return admin_sender(settings)
 
 
 def people_table(

@@ -502,7 +502,7 @@ def run(
             if result.sent:
                 keep_since = fiscal_year(fy.start - timedelta(days=1), fy.start_month).start
                 save_sent(settings.remind.state_file, sent_log.pruned(keep_since))
-            pool.ledger.save(settings.notify.ledger, now=now())
+            pool.save()  # the Gmail ledger (the local outbox keeps none)
     return result
 
 

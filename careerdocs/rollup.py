@@ -20,10 +20,11 @@ import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from . import cadence
 from .audit import NO_AUDIT, AuditLog
@@ -41,6 +42,7 @@ from .workspace.base import (
     Layout,
     Link,
     SheetRead,
+    SheetSurvey,
     Table,
     Workspace,
 )
@@ -222,9 +224,8 @@ class RollupResult:
 # -- state ------------------------------------------------------------------------------------
 
 
-def load_state(path: Path, backend: str, fy: FiscalYear) -> dict[str, dict[str, Any]]:
-    """Cached sheets from the last successful run for this backend and FY; {} when none fits.
-    A damaged file or entry only costs a read of those sheets, never the run."""
+def _state(path: Path, backend: str, fy: FiscalYear) -> dict[str, Any]:
+    """The state file's data when it is this backend's and FY's, else {}."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -236,6 +237,20 @@ def load_state(path: Path, backend: str, fy: FiscalYear) -> dict[str, dict[str, 
         or data.get("fy") != fy.label
     ):
         return {}
+    return data
+
+
+def load_cursor(path: Path, backend: str, fy: FiscalYear) -> str | None:
+    """Where the last successful run's survey of changed sheets said the next one starts
+    (:class:`~careerdocs.workspace.base.SheetSurvey`); None: survey everything."""
+    cursor = _state(path, backend, fy).get("cursor")
+    return cursor if isinstance(cursor, str) and cursor else None
+
+
+def load_state(path: Path, backend: str, fy: FiscalYear) -> dict[str, dict[str, Any]]:
+    """Cached sheets from the last successful run for this backend and FY; {} when none fits.
+    A damaged file or entry only costs a read of those sheets, never the run."""
+    data = _state(path, backend, fy)
     sheets = data.get("sheets")
     if not isinstance(sheets, dict):
         return {}
@@ -253,11 +268,23 @@ def _is_cache_entry(entry: Any) -> bool:
 
 
 def save_state(
-    path: Path, backend: str, fy: FiscalYear, sheets: Mapping[str, Mapping[str, Any]]
+    path: Path,
+    backend: str,
+    fy: FiscalYear,
+    sheets: Mapping[str, Mapping[str, Any]],
+    cursor: str | None = None,
 ) -> None:
     """Write the state whole (a temporary file moved into place), so a crash mid-save leaves
-    the previous state, never half of one."""
-    data = {"version": STATE_VERSION, "backend": backend, "fy": fy.label, "sheets": sheets}
+    the previous state, never half of one. ``cursor``: where the next survey of changed
+    sheets starts (none: it surveys them all)."""
+    data: dict[str, Any] = {
+        "version": STATE_VERSION,
+        "backend": backend,
+        "fy": fy.label,
+        "sheets": sheets,
+    }
+    if cursor:
+        data["cursor"] = cursor
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -540,12 +567,33 @@ def _text(row: Sequence[Any], index: int) -> str:
 
 @dataclass
 class Gathered:
-    """Everyone's computed outcome, and what reading the sheets cost."""
+    """Everyone's computed outcome, and what reading the sheets cost. ``cursor``: where the
+    next run's survey of changed sheets starts (None: the storage has no such survey)."""
 
     outcomes: list[Outcome]
     cache: dict[str, dict[str, Any]]
     sheets_read: int
     sheets_cached: int
+    cursor: str | None = None
+
+
+class SurveysSheets(Protocol):
+    """A storage that can list every growth sheet as one account (Google: ``google.reader``)
+    instead of searching as each person: :meth:`survey_growth_sheets` returns None where it
+    cannot, and rollup searches as each person, as any other storage."""
+
+    def survey_growth_sheets(
+        self, people: Sequence[str], fy: str, *, since: str | None, known: Mapping[str, str]
+    ) -> SheetSurvey | None: ...
+
+
+@dataclass
+class _Found:
+    """Each person's artifacts, and which growth sheets this run must read."""
+
+    existing: dict[str, dict[ArtifactKind, Artifact]]
+    sheets: dict[str, Artifact]
+    to_read: list[Artifact]
 
 
 def gather(
@@ -563,12 +611,54 @@ def gather(
 
     ``full`` reads every growth sheet, but the cache is still there for a sheet that cannot be
     read: its person keeps the conversations last read rather than dropping to ``due``. A
-    ``deadline`` outside ``fy`` (say, last year's, left in the config) is ignored."""
+    ``deadline`` outside ``fy`` (say, last year's, left in the config) is ignored.
+
+    Where the storage can survey the sheets as one account (:class:`SurveysSheets`), changed
+    sheets are found by one listing, and only the people it does not cover — a sheet it cannot
+    see or does not trust, links to their other documents not yet known — are searched for as
+    themselves, while the sheets it found are already being read."""
     if deadline is not None and deadline not in fy:
         deadline = None
     emails = [p.email for p in roster]
-    existing = workspace.find_artifacts(emails, fy.label)
     cache = load_state(state_path, workspace.backend, fy)
+    survey_of = getattr(workspace, "survey_growth_sheets", None)
+    survey: SheetSurvey | None = None
+    if survey_of is not None:
+        since = None if full else load_cursor(state_path, workspace.backend, fy)
+        known = {entry["id"]: email for email, entry in cache.items()}
+        survey = survey_of(emails, fy.label, since=since, known=known)
+    if survey is None:
+        found = _found(workspace.find_artifacts(emails, fy.label), emails, cache, full)
+        reads = {r.person: r for r in workspace.read_conversations(found.to_read)}
+    else:
+        found, reads = _surveyed(workspace, survey, emails, fy, cache, full)
+    new_cache: dict[str, dict[str, Any]] = {}
+    outcomes: list[Outcome] = []
+    for person in roster:
+        artifacts = found.existing.get(person.email, {})
+        sheet = found.sheets.get(person.email)
+        got = _conversation_rows(sheet, reads.get(person.email), cache.get(person.email))
+        if got.entry is not None:
+            new_cache[person.email] = {**got.entry, **_remembered(artifacts)}
+        outcome = compute(person, artifacts, got.rows, fy, today, deadline)
+        outcome.read_error = got.error
+        outcome.untrusted = got.untrusted
+        outcomes.append(outcome)
+    return Gathered(
+        outcomes,
+        new_cache,
+        len(found.to_read),
+        len(found.sheets) - len(found.to_read),
+        survey.cursor if survey is not None else None,
+    )
+
+
+def _found(
+    existing: Mapping[str, Mapping[ArtifactKind, Artifact]],
+    emails: Sequence[str],
+    cache: Mapping[str, Mapping[str, Any]],
+    full: bool,
+) -> _Found:
     sheets = {
         email: sheet
         for email in emails
@@ -577,20 +667,119 @@ def gather(
     to_read = [
         sheet for email, sheet in sheets.items() if full or not _unchanged(sheet, cache.get(email))
     ]
-    reads = {r.person: r for r in workspace.read_conversations(to_read)}
-    new_cache: dict[str, dict[str, Any]] = {}
-    outcomes: list[Outcome] = []
-    for person in roster:
-        artifacts = existing.get(person.email, {})
-        sheet = sheets.get(person.email)
-        got = _conversation_rows(sheet, reads.get(person.email), cache.get(person.email))
-        if got.entry is not None:
-            new_cache[person.email] = got.entry
-        outcome = compute(person, artifacts, got.rows, fy, today, deadline)
-        outcome.read_error = got.error
-        outcome.untrusted = got.untrusted
-        outcomes.append(outcome)
-    return Gathered(outcomes, new_cache, len(to_read), len(sheets) - len(to_read))
+    return _Found({e: dict(a) for e, a in existing.items()}, sheets, to_read)
+
+
+def _surveyed(
+    workspace: Workspace,
+    survey: SheetSurvey,
+    emails: Sequence[str],
+    fy: FiscalYear,
+    cache: Mapping[str, Mapping[str, Any]],
+    full: bool,
+) -> tuple[_Found, dict[str, SheetRead]]:
+    """Artifacts and reads of everyone, from the survey where it covers them and from a
+    search as each person where it does not. The survey's sheets are read while that search
+    runs (it needs each person's token, a cost paid before any read otherwise)."""
+    covered: dict[str, dict[ArtifactKind, Artifact]] = {}
+    search: list[str] = []  # people the survey cannot vouch for: searched, then read
+    links: list[str] = []  # people whose sheet the survey found, but not their other links
+    for email in emails:
+        sheet = _covering_sheet(email, survey, cache.get(email), fy)
+        if sheet is None:
+            search.append(email)
+            continue
+        cached = cache.get(email) or {}
+        known = _cached_links(email, fy, cached) if cached.get("id") == sheet.id else None
+        if known is None:
+            links.append(email)
+            known = {}
+        covered[email] = {**known, ArtifactKind.GROWTH_SHEET: sheet}
+    first = _found(covered, emails, cache, full)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        searched = (
+            pool.submit(workspace.find_artifacts, [*search, *links], fy.label)
+            if search or links
+            else None
+        )
+        reads = {r.person: r for r in workspace.read_conversations(first.to_read)}
+        others = searched.result() if searched is not None else {}
+    for email in links:  # the sheet the survey found (already read), the rest as searched
+        covered[email] = {
+            **{
+                k: a for k, a in others.get(email, {}).items() if k is not ArtifactKind.GROWTH_SHEET
+            },
+            **covered[email],
+        }
+    rest = _found({e: others.get(e, {}) for e in search}, search, cache, full)
+    reads |= {r.person: r for r in workspace.read_conversations(rest.to_read)}
+    return (
+        _Found(
+            {**covered, **rest.existing},
+            {**first.sheets, **rest.sheets},
+            [*first.to_read, *rest.to_read],
+        ),
+        reads,
+    )
+
+
+def _covering_sheet(
+    email: str, survey: SheetSurvey, cached: Mapping[str, Any] | None, fy: FiscalYear
+) -> Artifact | None:
+    """The person's growth sheet as the survey vouches for it: listed (changed, or every
+    sheet on a full survey), or the cached sheet, still present as it was cached; None when
+    the person must be searched for as themselves."""
+    listed = survey.sheets.get(email)
+    if listed is not None:
+        return listed
+    if not cached or cached["id"] not in survey.present:
+        return None
+    tab = cached.get("tab")
+    return Artifact(
+        ArtifactKind.GROWTH_SHEET,
+        email,
+        fy.label,
+        cached["id"],
+        str(cached.get("name", "")),
+        str(cached.get("url", "")),
+        survey.present[cached["id"]],  # a change the listing missed is read all the same
+        created=str(cached.get("created", "")),
+        tab_id=tab if isinstance(tab, int) else None,
+    )
+
+
+LINKED_KINDS = (ArtifactKind.FOLDER, ArtifactKind.IGP, ArtifactKind.TRACKER)
+
+
+def _remembered(artifacts: Mapping[ArtifactKind, Artifact]) -> dict[str, Any]:
+    """What the cache keeps of a person's artifacts besides the sheet's rows, so that a run
+    which finds the sheet by a survey still knows how to read it and link every document."""
+    sheet = artifacts.get(ArtifactKind.GROWTH_SHEET)
+    if sheet is None:
+        return {}
+    return {
+        "name": sheet.name,
+        "url": sheet.url,
+        "created": sheet.created,
+        "tab": sheet.tab_id,
+        "links": {k.value: a.url for k in LINKED_KINDS if (a := artifacts.get(k)) is not None},
+    }
+
+
+def _cached_links(
+    email: str, fy: FiscalYear, cached: Mapping[str, Any]
+) -> dict[ArtifactKind, Artifact] | None:
+    """The person's other documents as last found (for their links); None if never cached or
+    none was found then (they are looked for again)."""
+    links = cached.get("links")
+    if not isinstance(links, dict) or not links:
+        return None
+    out: dict[ArtifactKind, Artifact] = {}
+    for kind in LINKED_KINDS:
+        url = links.get(kind.value)
+        if isinstance(url, str):
+            out[kind] = Artifact(kind, email, fy.label, "", "", url)
+    return out
 
 
 def run(
@@ -626,7 +815,7 @@ def run(
         target=central,
         people=len(got.outcomes),
     )
-    save_state(state_path, workspace.backend, fy, got.cache)
+    save_state(state_path, workspace.backend, fy, got.cache, got.cursor)
     return RollupResult(fy, got.outcomes, got.sheets_read, got.sheets_cached, central, left)
 
 

@@ -276,8 +276,10 @@ class SenderPool:
         now: Now,
         delegation: bool | None = None,
         limits: SendLimits | None = None,
+        ledger_path: Path | None = None,
     ) -> None:
         self.settings = settings
+        self.ledger_path = ledger_path
         self.ledger = ledger
         self.now = now
         self.delegation = default_delegation(settings) if delegation is None else delegation
@@ -290,12 +292,21 @@ class SenderPool:
         self._next = 0
         self._pending: Counter[str] = Counter()
         self._unusable: dict[str, str] = {}
+        self._refused: dict[str, datetime] = {}  # sender -> until when Gmail refuses them
         self._lock = threading.Lock()
 
     def describe(self) -> str:
-        """Who sends, in words (doctor, dry runs)."""
+        """Who sends, in words, and how much of its daily budget the busiest account has used
+        (doctor)."""
         pool = ", ".join(self.pool)
         per = f"at most {self.limits.per_day:,} a day and {self.limits.per_minute} a minute each"
+        since = window_start(_utc(self.now()))
+        used = sorted(
+            ((self.ledger.count(s, since), s) for s in self.ledger.senders()), reverse=True
+        )
+        if used:
+            count, busiest = used[0]
+            per += f"; busiest in the last 24 hours: {busiest}, {count:,} sent"
         if self.mode == MANAGER:
             return f"each person's manager (domain-wide delegation), else {pool}; {per}"
         if self.mode == SENDERS:
@@ -325,6 +336,8 @@ class SenderPool:
             since = window_start(now)
             options = self.candidates(manager)
             for sender in options:
+                if self._refused.get(sender, now) > now:
+                    continue
                 if self.ledger.count(sender, since) + self._pending[sender] < self.limits.per_day:
                     if sender in self.pool:
                         self._next = self.pool.index(sender) + 1
@@ -333,7 +346,12 @@ class SenderPool:
             if not options:
                 raise WorkspaceError("no account can send: " + "; ".join(self._unusable.values()))
             resume = min(
-                resume_time(self.ledger.times(s, since), self._pending[s], now, self.limits.per_day)
+                max(
+                    self._refused.get(s, now),
+                    resume_time(
+                        self.ledger.times(s, since), self._pending[s], now, self.limits.per_day
+                    ),
+                )
                 for s in options
             )
             who = ", ".join(options)
@@ -354,12 +372,24 @@ class SenderPool:
         with self._lock:
             self._forget(sender)
 
+    def refused(self, sender: str, until: datetime) -> None:
+        """Gmail refuses ``sender`` until ``until`` (its own count is higher than the ledger's:
+        mail sent by hand, or by another tool): choose others until then."""
+        with self._lock:
+            self._refused[sender.lower()] = _utc(until)
+
     def unusable(self, sender: str, why: str) -> None:
         """``sender`` cannot send in this run (Google will not act as them): never choose them
         again. The admin account is never set aside: without it nothing can be sent."""
         with self._lock:
             if sender.lower() != self.admin:
                 self._unusable[sender.lower()] = f"{sender}: {why}"
+
+    def save(self) -> None:
+        """Save the ledger where :func:`open_pool` found it (nothing for a pool made without
+        ``ledger_path``)."""
+        if self.ledger_path is not None:
+            self.ledger.save(self.ledger_path, now=_utc(self.now()))
 
     def _forget(self, sender: str) -> None:
         key = sender.lower()
@@ -375,7 +405,8 @@ class SenderPool:
     ) -> Email:
         """Choose a sender, ``compose`` the message from them, ``send`` it and record it; the
         message sent is returned. When Google will not act as the chosen sender (no account for
-        a manager's address, say) that sender is set aside for the run and the next candidate
+        a manager's address, say) that sender is set aside for the run, and when Gmail refuses
+        them for the day they are set aside until Gmail's time: either way the next candidate
         sends instead. Raises :class:`DailyLimitReached` (nothing sent) when nobody can."""
         while True:
             sender = self.choose(manager=manager)
@@ -388,6 +419,10 @@ class SenderPool:
                     raise
                 self.unusable(sender, exc.cause)
                 continue
+            except DailyLimitReached as exc:
+                self.release(sender)
+                self.refused(sender, exc.resume_at)
+                continue
             except BaseException:
                 self.release(sender)
                 raise
@@ -397,13 +432,15 @@ class SenderPool:
 
 def open_pool(settings: Settings, workspace: Workspace, *, now: Now = utc_now) -> SenderPool:
     """The pool of one run: the ledger from ``notify.ledger``, the mode for what the
-    workspace's credentials can do. The caller saves ``pool.ledger`` to
-    ``settings.notify.ledger`` at the end of the run, and on failure."""
+    workspace's credentials can do. The caller calls :meth:`SenderPool.save` at the end of the
+    run, and on failure. The local backend's messages are outbox files that someone sends from
+    those accounts, so the same budgets and ledger apply."""
     return SenderPool(
         settings,
         SendLedger.load(settings.notify.ledger),
         now=now,
         delegation=workspace_delegation(settings, workspace),
+        ledger_path=settings.notify.ledger,
     )
 
 

@@ -160,16 +160,23 @@ def test_the_reviewed_cassette_holds_no_secrets() -> None:
 
 
 def test_budget_per_person_is_what_the_cassette_says() -> None:
-    """The numbers a reviewer checks, for two people: per person one folder, three uploads
-    (converted to Docs and Sheets, each recording its fill in the upload itself), ONE Sheets
-    call (a batchUpdate that adds the Conversations tab under an id careerdocs chooses, makes
-    its checkboxes and layout and protects it: no read of a converted upload's new tab ids),
-    one Drive update recording that protection and the tab id, one Drive search for
-    duplicates a concurrent run made (heal), one email and one Drive update recording it (so a
-    re-run never sends it again); per share the grant's record on the folder, then the
-    permission; for the run, one batched Drive search and the central sheet (a new one: its
-    tabs, a read that its empty first tab is still empty, and one atomic write that adds the
-    People tab and deletes that first tab)."""
+    """The numbers a reviewer checks, for two people (the shipped templates, fill "auto").
+
+    Per person: one folder; three ``files.copy`` of the installed templates; one Docs
+    batchUpdate per document (replaceAllText) and one Drive update recording it; ONE Sheets
+    call for the growth sheet (a batchUpdate that fills its cells, makes its checkboxes and
+    protects its Conversations tab: no Sheets read) and one Drive update recording it with the
+    tab id; one Drive search for duplicates a concurrent run made (heal); one email and one
+    Drive update recording it (so a re-run never sends it again); per share the grant's record
+    on the folder, then the permission — and the same for the rollup reader's grant on each
+    growth sheet but the reader's own (the reader is the admin here, in the roster: Mei's sheet
+    alone).
+
+    Per run: one batched Drive search; per shipped template one Drive search for its installed
+    copy (here none yet, so per template one upload with conversion and one domain reader
+    permission), one read of each template (the Docs' text, the sheet's cells and tab ids);
+    and the central sheet (a new one: its tabs, a read that its empty first tab is still empty,
+    and one atomic write)."""
     calls = sequence(CASSETTE)
     per_host: dict[str, int] = {}
     for call in calls:
@@ -177,31 +184,50 @@ def test_budget_per_person_is_what_the_cassette_says() -> None:
         per_host[host] = per_host.get(host, 0) + 1
     assert per_host == {
         "oauth2.googleapis.com": 2,  # one token per acting user (the admin is in the roster)
-        "www.googleapis.com": 20,
-        "sheets.googleapis.com": 5,
+        "www.googleapis.com": 35,
+        "sheets.googleapis.com": 6,  # 2 people x 1, the installed template 1, central 3
+        "docs.googleapis.com": 6,  # 2 people x 2, the two Doc templates read once
         "gmail.googleapis.com": 2,
     }
-    uploads = [c for c in calls if c.startswith("POST www.googleapis.com/upload/drive/v3/files")]
-    assert len(uploads) == 6
+    copies = [c for c in calls if c.endswith("/copy ?fields")]
+    assert len(copies) == 6
+    installs = [c for c in calls if c.startswith("POST www.googleapis.com/upload/drive/v3/files")]
+    assert len(installs) == 3
+
+
+def _growth_sheets(data: dict[str, Any]) -> set[str]:
+    """The ids of the growth sheets made for people, from the Drive answers that made them."""
+    made = set()
+    for interaction in data["interactions"]:
+        if interaction["request"]["method"] != "POST":
+            continue
+        body = interaction["response"].get("body", {}).get("string")
+        try:
+            answer = json.loads(body) if body else {}
+        except (TypeError, ValueError):
+            continue
+        props = answer.get("appProperties", {}) if isinstance(answer, dict) else {}
+        if props.get("careerdocs_kind") == "growth_sheet" and props.get("careerdocs_person"):
+            made.add(answer["id"])
+    return made
 
 
 def test_a_person_costs_one_sheets_write_and_no_sheets_read() -> None:
     """Sheets' per-minute write quota is what binds a provision run (300 a minute per project:
     2,000 people take at least 6.7 minutes at one write each), so each person's growth sheet
-    gets exactly one Sheets call, a write, and no read. Only the central sheet (written as the
-    admin, once per run) reads. Adding a Sheets call per person back fails here."""
+    gets exactly one Sheets call, a write, and no read; only run-level sheets (the installed
+    template, the central sheet) are read. Adding a Sheets call per person back fails here."""
     data = json.loads(CASSETTE.read_text(encoding="utf-8"))
-    by_sheet: dict[str, list[str]] = {}
+    growth = _growth_sheets(data)
+    assert len(growth) == 2  # two people
+    by_sheet: dict[str, list[str]] = {g: [] for g in growth}
     for interaction in data["interactions"]:
         request = interaction["request"]
         parts = urlsplit(request["uri"])
         if not parts.path.startswith("/v4/spreadsheets/"):
             continue
         sheet = parts.path.removeprefix("/v4/spreadsheets/").split("/")[0].split(":")[0]
-        by_sheet.setdefault(sheet, []).append(shape(request["method"], request["uri"]))
-    central = [s for s, calls in by_sheet.items() if any(c.startswith("GET") for c in calls)]
-    assert len(central) == 1, by_sheet  # the only spreadsheet careerdocs reads
-    growth = {s: calls for s, calls in by_sheet.items() if s not in central}
-    assert len(growth) == 2  # two people
-    for calls in growth.values():
+        if sheet in growth:
+            by_sheet[sheet].append(shape(request["method"], request["uri"]))
+    for calls in by_sheet.values():
         assert calls == ["POST sheets.googleapis.com/v4/spreadsheets/{id}:batchUpdate ?"]

@@ -135,3 +135,23 @@ def test_an_endpoint_that_does_not_answer_fails_delegation_fast_and_stops(
     assert check_lines(result)[DELEGATION].startswith(f"{FAIL} {DELEGATION}: oauth ")
     assert "nothing answers" in check_lines(result)[DELEGATION]
     assert marks(result) == {"config": OK, "storage": OK, "roster": OK, DELEGATION: FAIL}
+
+
+@pytest.mark.google
+def test_doctor_says_who_sends_the_emails(google_setup: GoogleSetup) -> None:
+    result = doctor(google_setup.config)
+
+    assert check_lines(result)["who sends"] == (
+        f"{OK} who sends: each person's manager (domain-wide delegation), else {SANDBOX_ADMIN}; "
+        "at most 2,000 a day and 150 a minute each"
+    )
+
+
+@pytest.mark.google
+def test_doctor_fails_who_sends_on_a_damaged_ledger(google_setup: GoogleSetup) -> None:
+    (google_setup.config.parent / ".careerdocs-sent.json").write_text("{", encoding="utf-8")
+
+    result = doctor(google_setup.config)
+
+    assert result.exit_code == 1
+    assert check_lines(result)["who sends"].startswith(f"{FAIL} who sends: cannot use the send")

@@ -160,7 +160,7 @@ def test_the_top_of_the_chain_reads_no_sentence_about_managers(provisioned: Goog
 
 @pytest.mark.google
 def test_the_google_email_speaks_of_drive(provisioned: GoogleSetup) -> None:
-    sent = provisioned.kit.sandbox.sent_messages(provisioned.admin)
+    sent = provisioned.kit.sandbox.sent_messages("siobhan.obrien@example.com")  # Zoë's manager
     bodies = [
         email.message_from_bytes(m.raw).get_payload(decode=True).decode("utf-8") for m in sent
     ]

@@ -10,6 +10,7 @@ runs through the real clients against the sandbox; call counts come from the san
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -28,6 +29,7 @@ from careerdocs.workspace.base import (
 )
 from careerdocs.workspace.google import GoogleWorkspace, open_google
 from careerdocs.workspace.google.built_tab import BUILT_TAB_ID
+from careerdocs.workspace.google.installed import content_hash
 
 from .conftest import GoogleSetup, SandboxKit
 
@@ -55,6 +57,13 @@ def invoke(setup: GoogleSetup, *args: str) -> Any:
 
 def workspace(setup: GoogleSetup) -> GoogleWorkspace:
     return open_google(load_settings(setup.config))
+
+
+def fill_by(setup: GoogleSetup, how: str) -> None:
+    """Set ``google.fill`` (the config's [google] table is its last)."""
+    text = setup.config.read_text(encoding="utf-8")
+    assert text.rstrip().splitlines()[-1].strip().startswith("endpoint")
+    setup.config.write_text(text + f'fill = "{how}"\n', encoding="utf-8")
 
 
 def growth_file(kit: SandboxKit, person: str) -> dict[str, Any]:
@@ -115,6 +124,7 @@ def template_text() -> dict[tuple[int, int], str]:
 def test_an_upload_costs_one_sheets_write_and_its_tab_is_the_templates(
     google_setup: GoogleSetup,
 ) -> None:
+    fill_by(google_setup, "upload")
     kit = google_setup.kit
     kit.counters.reset()
     result = invoke(google_setup, "provision", "--only", ZOE, "--no-notify")
@@ -164,6 +174,7 @@ def _lose_the_tab(kit: SandboxKit, found: dict[str, Any]) -> None:
 
 
 def test_a_rerun_adds_the_tab_an_interrupted_upload_lacks(google_setup: GoogleSetup) -> None:
+    fill_by(google_setup, "upload")
     kit = google_setup.kit
     assert invoke(google_setup, "provision", "--only", ZOE, "--no-notify").exit_code == 0
     found = growth_file(kit, ZOE)
@@ -180,6 +191,7 @@ def test_a_taken_id_costs_one_read_and_the_tab_gets_a_free_one(google_setup: Goo
     """Sheets refuses addSheet with an id in use ("It is an error to specify the ID of a sheet
     that already exists."): the refused batchUpdate changes nothing, one read finds the ids in
     use, and the tab is added and protected under another."""
+    fill_by(google_setup, "upload")
     kit = google_setup.kit
     assert invoke(google_setup, "provision", "--only", ZOE, "--no-notify").exit_code == 0
     found = growth_file(kit, ZOE)
@@ -305,3 +317,96 @@ def test_a_copy_whose_ids_are_not_its_templates_is_read_once_and_later_ones_read
         assert not any("{{" in text for text in text_of(got["About"]).values())
         (read,) = ws.read_conversations([sheet])
         assert read.untrusted is None, read.untrusted
+
+
+def test_a_conversations_tab_with_a_placeholder_is_uploaded_whole_and_read_once(
+    google_setup: GoogleSetup,
+) -> None:
+    """The tab careerdocs adds is the same for everyone; a tab that names the person cannot be,
+    so it travels in the upload (filled) and its new id costs one read."""
+    workbook = openpyxl.load_workbook(TEMPLATE_XLSX)
+    workbook[CONVERSATIONS_TAB]["H1"] = "Log of {{ person.name }}"
+    custom = google_setup.config.parent / "growth.xlsx"
+    workbook.save(custom)
+    text = google_setup.config.read_text(encoding="utf-8")
+    google_setup.config.write_text(
+        text + f'\n[templates]\ngrowth_sheet = "{custom}"\n', encoding="utf-8"
+    )
+    kit = google_setup.kit
+    kit.counters.reset()
+    result = invoke(google_setup, "provision", "--only", ZOE, "--no-notify")
+    assert result.exit_code == 0, result.output
+    assert sheets_calls(kit, ZOE) == {"spreadsheets.get": 1, "spreadsheets.batchUpdate": 1}
+    found = growth_file(kit, ZOE)
+    conversations = tabs(kit, ZOE, found["id"])[CONVERSATIONS_TAB]
+    assert text_of(conversations)[(0, 7)].endswith("Zoë Lambert")  # the roster says "=Zoë…"
+    assert found["appProperties"]["careerdocs_tab"] == str(conversations["properties"]["sheetId"])
+    ws = workspace(google_setup)
+    sheet = ws.find_artifacts([ZOE], found["appProperties"]["careerdocs_fy"])[ZOE][GROWTH]
+    (read,) = ws.read_conversations([sheet])
+    assert read.untrusted is None, read.untrusted
+
+
+# -- the shipped templates, installed once and copied ----------------------------------------------
+
+
+def installed_templates(kit: SandboxKit, admin: str) -> list[dict[str, Any]]:
+    return (
+        kit.drive.files()
+        .list(
+            q="appProperties has { key='careerdocs_installed' and value='growth-plan.xlsx' } "
+            "and trashed = false",
+            fields="files(id,appProperties)",
+        )
+        .execute(http=kit.http(admin))["files"]
+    )
+
+
+def test_by_default_the_shipped_templates_are_installed_once_and_copied(
+    google_setup: GoogleSetup,
+) -> None:
+    kit = google_setup.kit
+    admin = google_setup.admin
+    result = invoke(google_setup, "provision", "--only", ZOE, "--no-notify")
+    assert result.exit_code == 0, result.output
+    (template,) = installed_templates(kit, admin)
+    assert template["appProperties"]["careerdocs_template_hash"] == content_hash(
+        TEMPLATE_XLSX.read_bytes()
+    )
+    found = growth_file(kit, ZOE)
+    assert found["appProperties"]["careerdocs_template"] == f"google:{template['id']}"
+    kit.counters.reset()
+    result = invoke(google_setup, "provision", "--only", SIOBHAN, "--no-notify")
+    assert result.exit_code == 0, result.output
+    assert installed_templates(kit, admin) == [template]  # found again, not installed again
+    assert kit.counters.total(api="drive", method="files.create", user=admin) == 0
+    assert kit.counters.total(api="drive", method="files.copy", user=SIOBHAN) == 3
+    assert sheets_calls(kit, SIOBHAN) == {"spreadsheets.batchUpdate": 1}
+    ws = workspace(google_setup)
+    for person in (ZOE, SIOBHAN):
+        fiscal_year = growth_file(kit, person)["appProperties"]["careerdocs_fy"]
+        sheet = ws.find_artifacts([person], fiscal_year)[person][GROWTH]
+        (read,) = ws.read_conversations([sheet])
+        assert read.untrusted is None, read.untrusted
+        about = text_of(tabs(kit, person, sheet.id)["About"])
+        assert not any("{{" in text or "{%" in text for text in about.values())
+
+
+def test_a_changed_shipped_template_installs_a_new_version(
+    google_setup: GoogleSetup, tmp_path: Path
+) -> None:
+    shipped = tmp_path / "growth-plan.xlsx"
+    shipped.write_bytes(TEMPLATE_XLSX.read_bytes())
+    template = TemplateRef(GROWTH, str(shipped), path=shipped)
+    first = workspace(google_setup).installer.as_copy(template).google_id
+    again = workspace(google_setup).installer.as_copy(template).google_id
+    assert again == first
+    workbook = openpyxl.load_workbook(shipped)
+    workbook["About"]["A30"] = "New in this version"
+    workbook.save(shipped)
+    newer = workspace(google_setup).installer.as_copy(template).google_id
+    assert newer not in (None, first)
+    assert {f["id"] for f in installed_templates(google_setup.kit, google_setup.admin)} == {
+        first,
+        newer,
+    }

@@ -42,7 +42,7 @@ def gmail_pacer(
 
 
 def send(pacer: Pacer, sender: str) -> None:
-    pacer.take(user=sender, **GMAIL_SEND)  # type: ignore[arg-type]
+    pacer.call(lambda: None, user=sender, **GMAIL_SEND)  # type: ignore[arg-type]
 
 
 def test_gmail_defaults_are_150_sends_a_minute_and_2000_a_day() -> None:
@@ -180,6 +180,17 @@ LIMIT_BODY = (
 )
 
 
+RATE_LIMITED_BODY = (
+    '{"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).", '
+    '"errors": [{"domain": "global", "reason": "rateLimitExceeded"}], "status": '
+    '"RESOURCE_EXHAUSTED"}}'
+)
+BAD_MESSAGE_BODY = (
+    '{"error": {"code": 400, "message": "Invalid To header", "errors": [{"domain": "global", '
+    '"reason": "invalidArgument", "message": "Invalid To header"}]}}'
+)
+
+
 def failure_of(status: int, message: str) -> Failure:
     return Failure(status, "rateLimitExceeded", message, retryable=True)
 
@@ -242,3 +253,34 @@ def test_without_final_the_same_answer_is_retried_as_a_rate_limit() -> None:
             **GMAIL_SEND,  # type: ignore[arg-type]
         )
     assert len(fake_time.sleeps) == 2
+
+
+def test_only_messages_sent_count_against_the_day() -> None:
+    """A send refused for the minute and retried is one message, not two."""
+    fake_time = FakeTime()
+    pacer = gmail_pacer(fake_time, Limit(per_user=1_000_000, per_project=10**9, per_user_per_day=2))
+    attempts = iter([http_error(429, RATE_LIMITED_BODY), None, None])
+
+    def flaky() -> None:
+        error = next(attempts)
+        if error is not None:
+            raise error
+
+    pacer.call(flaky, user=SENDERS[0], **GMAIL_SEND)  # type: ignore[arg-type]
+    pacer.call(flaky, user=SENDERS[0], **GMAIL_SEND)  # type: ignore[arg-type]
+    with pytest.raises(DailyLimitReached):
+        send(pacer, SENDERS[0])
+
+
+def test_a_failed_send_does_not_count_against_the_day() -> None:
+    fake_time = FakeTime()
+    pacer = gmail_pacer(
+        fake_time, Limit(per_user=1_000_000, per_project=10**9, per_user_per_day=1), max_tries=1
+    )
+    with pytest.raises(GoogleAPIError):
+        pacer.call(
+            lambda: (_ for _ in ()).throw(http_error(400, BAD_MESSAGE_BODY)),
+            user=SENDERS[0],
+            **GMAIL_SEND,  # type: ignore[arg-type]
+        )
+    send(pacer, SENDERS[0])

@@ -119,16 +119,21 @@ def test_only_the_person_can_write_the_conversations_tab(provisioned: GoogleSetu
     assert as_zoe.get("E2", value_render_option="UNFORMATTED_VALUE") == [[True]]
 
 
-def test_each_person_gets_one_email_from_the_admin_with_their_links(
+def test_each_person_gets_one_email_from_their_manager_with_their_links(
     provisioned: GoogleSetup,
 ) -> None:
-    sent = provisioned.kit.sandbox.sent_messages(provisioned.admin)
-    assert len(sent) == len(roster_users())
-    message = next(
-        email.message_from_bytes(m.raw)
-        for m in sent
-        if f"To: {ZOE}" in m.raw.decode("utf-8", "replace")
-    )
+    """notify.send_as = "auto" under delegation: each manager sends to their own reports (in
+    their own Sent mail), the admin to those without a manager (the CEO)."""
+    sent = {
+        sender: [email.message_from_bytes(m.raw) for m in messages]
+        for sender, messages in provisioned.kit.store.messages.items()
+    }
+    to = [(sender, m["To"]) for sender, messages in sent.items() for m in messages]
+    assert sorted(t for _, t in to) == sorted(roster_users())
+    assert (SIOBHAN, ZOE) in to
+    assert ("ines.duarte@example.com", "margaret.okafor@example.com") in to  # the CEO
+    message = next(m for m in sent[SIOBHAN] if m["To"] == ZOE)
+    assert message["From"] == SIOBHAN
     body = message.get_payload(decode=True).decode("utf-8")
     assert body.count("https://docs.google.com/") >= 3
 

@@ -423,3 +423,52 @@ def test_bad_notify_settings_name_their_key(
     with pytest.raises(ConfigError) as caught:
         parse_settings({"notify": notify}, BASE)
     assert caught.value.problems == [Problem(where, message)]
+
+
+def test_describe_says_who_sends_and_the_busiest_account_today() -> None:
+    ledger = SendLedger({PEOPLE: [T0 - timedelta(hours=1)] * 3, CAREERS: [T0]})
+    pool = SenderPool(
+        settings_with("senders", (PEOPLE, CAREERS)),
+        ledger,
+        now=Clock(),
+        ledger_path=Path("sent.json"),
+    )
+    assert pool.describe() == (
+        "people@example.com, careers@example.com, in turn; at most 2,000 a day and 150 a minute "
+        "each; busiest in the last 24 hours: people@example.com, 3 sent"
+    )
+
+
+def test_a_sender_gmail_refuses_for_the_day_is_skipped_until_gmails_time() -> None:
+    clock = Clock()
+    pool = pool_of("senders", (PEOPLE, CAREERS), clock=clock)
+    gmail_until = T0 + timedelta(hours=5)
+    sent: list[str] = []
+
+    def send(message: Email) -> None:
+        if message.sender == PEOPLE and clock() < gmail_until:
+            raise DailyLimitReached(gmail_until, "Gmail refuses more mail from people@")
+        sent.append(message.sender)
+
+    def compose(sender: str) -> Email:
+        return Email(sender, "zoe@example.com", "s", "b")
+
+    for _ in range(3):
+        pool.deliver(compose, send, manager=None)
+    assert sent == [CAREERS, CAREERS, CAREERS]
+    clock.advance(hours=5)
+    pool.deliver(compose, send, manager=None)
+    assert sent[-1] == PEOPLE
+
+
+def test_when_gmail_refuses_every_candidate_its_time_is_the_resume_time() -> None:
+    pool = pool_of("admin")
+    gmail_until = T0 + timedelta(hours=7, minutes=30)
+
+    def send(message: Email) -> None:
+        raise DailyLimitReached(gmail_until, "Gmail refuses")
+
+    with pytest.raises(DailyLimitReached) as caught:
+        pool.deliver(lambda s: Email(s, "zoe@example.com", "s", "b"), send, manager=None)
+    assert caught.value.resume_at == gmail_until
+    assert pool.ledger.count(ADMIN, T0 - DAY) == 0

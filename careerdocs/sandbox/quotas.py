@@ -1,14 +1,18 @@
-"""Per-minute quotas as token buckets, per API, per project and per user, read and write.
+"""Per-minute quotas as token buckets, per API, per project and per user, read and write; and
+Gmail's daily sending limit per user.
 
 Defaults are Google's published numbers (google-api-facts.md §1). ``time_scale`` compresses
 time: with 60, a "minute" of quota refills in one second, so a benchmark can run many quota
-minutes quickly and still be bound by the modelled limits.
+minutes quickly and still be bound by the modelled limits. The daily limit is a rolling window
+of 24 hours compressed the same way: 2,000 messages per Workspace user ("Gmail sending limits
+for Workspace"), counted for each send the per-minute quotas let through.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 # (api, kind) -> (per-user limit, per-project limit) per minute. Drive has one pool for reads
@@ -26,6 +30,9 @@ DEFAULT_LIMITS: dict[tuple[str, str], tuple[int, int]] = {
 SHARED_POOLS = {"drive": "all"}  # Drive's reads and writes draw on one bucket
 GMAIL_UNITS = {"users.messages.send": 100}
 GMAIL_DEFAULT_UNITS = 5
+# method -> calls per user in any 24 hours
+DEFAULT_DAILY_LIMITS: dict[str, int] = {"users.messages.send": 2_000}
+SECONDS_PER_DAY = 24 * 60 * 60.0
 
 
 @dataclass
@@ -46,21 +53,29 @@ class Bucket:
 
 @dataclass(frozen=True)
 class Exceeded:
-    """Which limit ran out: ``scope`` is "user" or "project"."""
+    """Which limit ran out: ``scope`` is "user" or "project" (per minute) or "day" (the daily
+    limit, which has room again at ``retry_at``, wall-clock epoch seconds)."""
 
     api: str
     kind: str
     scope: str
+    retry_at: float | None = None
 
 
 class Quotas:
     def __init__(
-        self, limits: dict[tuple[str, str], tuple[int, int]] | None = None, time_scale: float = 1.0
+        self,
+        limits: dict[tuple[str, str], tuple[int, int]] | None = None,
+        time_scale: float = 1.0,
+        daily: dict[str, int] | None = None,
     ) -> None:
         self.limits = dict(DEFAULT_LIMITS)
         self.limits.update(limits or {})
+        self.daily = dict(DEFAULT_DAILY_LIMITS)
+        self.daily.update(daily or {})
         self.time_scale = time_scale
         self._buckets: dict[tuple[str, ...], Bucket] = {}
+        self._days: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
     def _bucket(self, key: tuple[str, ...], per_minute: int, now: float) -> Bucket:
@@ -82,6 +97,12 @@ class Quotas:
         pool = SHARED_POOLS.get(api, kind)
         now = time.monotonic()
         with self._lock:
+            day = self._day(method, user, now)
+            if day is not None and len(day) >= self.daily[method]:
+                oldest_leaves = (
+                    day[len(day) - self.daily[method]] + SECONDS_PER_DAY / self.time_scale
+                )
+                return Exceeded(api, kind, "day", time.time() + oldest_leaves - now)
             user_bucket = self._bucket((api, pool, "user", user), limits[0], now)
             project_bucket = self._bucket((api, pool, "project"), limits[1], now)
             if not user_bucket.take(cost, now):
@@ -89,4 +110,16 @@ class Quotas:
             if not project_bucket.take(cost, now):
                 user_bucket.level += cost
                 return Exceeded(api, kind, "project")
+            if day is not None:
+                day.append(now)
         return None
+
+    def _day(self, method: str, user: str, now: float) -> deque[float] | None:
+        """The times of ``user``'s ``method`` calls in the last (compressed) 24 hours, or None
+        for a method without a daily limit. Called under the lock."""
+        if method not in self.daily:
+            return None
+        window = self._days.setdefault((method, user), deque())
+        while window and window[0] <= now - SECONDS_PER_DAY / self.time_scale:
+            window.popleft()
+        return window

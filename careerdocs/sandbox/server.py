@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import pickle
 import random
 import socket
@@ -86,6 +87,7 @@ class SandboxOptions:
 
     quotas: str = QUOTA_OFF  # "off" | "google"
     quota_limits: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    daily_limits: dict[str, int] = field(default_factory=dict)  # method -> calls per user a day
     time_scale: float = 1.0
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
@@ -142,7 +144,7 @@ class Sandbox:
         if mode == QUOTA_OFF:
             self.quotas = None
         elif mode == "google":
-            self.quotas = Quotas(self.options.quota_limits, time_scale)
+            self.quotas = Quotas(self.options.quota_limits, time_scale, self.options.daily_limits)
         else:
             raise ValueError(f"quotas must be 'off' or 'google', not {mode!r}")
 
@@ -481,6 +483,13 @@ _QUOTA_METRIC = {"read": "Read requests", "write": "Write requests"}
 
 
 def _quota_error(exceeded: Exceeded, style: str) -> Response:
+    if exceeded.scope == "day":  # Gmail's sending limit (google-api-facts.md, "Exceeding ...")
+        at = math.ceil(exceeded.retry_at or time.time())  # never earlier than the real time
+        until = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at))
+        message = f"User-rate limit exceeded.  Retry after {until}.000Z (Mail sending)"
+        return _error(
+            ApiError(429, message, reason="rateLimitExceeded", domain="usageLimits", style=DRIVE)
+        )
     if exceeded.api in ("drive", "gmail"):
         if exceeded.scope == "user":
             exc = ApiError(

@@ -213,6 +213,27 @@ class SheetRead:
     untrusted: str | None = None
 
 
+@dataclass(frozen=True)
+class SheetSurvey:
+    """The fiscal year's growth sheets as one account that can open them all (Google:
+    ``google.reader``) finds them, without acting as each person.
+
+    ``sheets``: person -> their growth sheet, for every sheet listed: all of them, or on an
+    incremental survey those modified after ``since``. Only sheets that are their person's count
+    (Google: owned by the person the markers name); anything else is in ``rejected`` (file id ->
+    why). ``present``: of the ``known`` sheets asked about, those the account still sees and that
+    are still their person's, with their modification time — a known sheet missing here has left
+    the account's view (its grant removed, trashed, deleted, given away) and its person must be
+    looked for another way. ``cursor``: the ``since`` of the next incremental survey, taken
+    before this one listed anything (less a margin for clock skew), so a change made while this
+    run reads is listed again next time."""
+
+    sheets: Mapping[str, Artifact]
+    present: Mapping[str, str]
+    cursor: str
+    rejected: Mapping[str, str] = field(default_factory=dict)
+
+
 class Workspace(Protocol):
     """Storage for careerdocs. Every method may raise :class:`careerdocs.errors.WorkspaceError`.
 

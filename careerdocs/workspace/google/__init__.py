@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import asdict
 
 from ...config import Settings
@@ -12,7 +14,14 @@ from .clients import Clients
 from .pacer import Pacer, limits_from_quotas
 
 
-def open_google(settings: Settings) -> GoogleWorkspace:
+def open_google(
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> GoogleWorkspace:
+    """The Google backend as ``settings`` describe it. ``clock`` and ``sleep`` are the pacer's
+    (tests and benchmarks run it on a compressed clock to match a sandbox's ``time_scale``)."""
     g = settings.google
     if not g.admin:
         raise ConfigError(
@@ -32,13 +41,25 @@ def open_google(settings: Settings) -> GoogleWorkspace:
         limits_from_quotas(quotas),
         max_tries=g.max_tries,
         max_backoff=g.max_backoff_seconds,
+        clock=clock,
+        sleep=sleep,
     )
     options = GoogleOptions(
         admin=g.admin,
+        reader=g.rollup_reader,
         destination=g.destination,
         shared_drive_id=g.shared_drive_id,
         central_sheet_id=g.central_sheet_id,
         fill=g.fill,
+        shipped=frozenset(
+            str(source.path)
+            for source in (
+                settings.templates.igp,
+                settings.templates.tracker,
+                settings.templates.growth_sheet,
+            )
+            if source.builtin and source.path is not None
+        ),
     )
     return GoogleWorkspace(Clients(credentials, g.endpoint or None), pacer, options)
 

@@ -21,6 +21,7 @@ from ..base import (
     ArtifactKind,
     Email,
     SheetRead,
+    SheetSurvey,
     Table,
     TemplateRef,
 )
@@ -30,7 +31,9 @@ from .docs import Docs
 from .drive import Drive, artifact, cleared_steps, markers, step_markers
 from .fill import pending
 from .gmail import Gmail
+from .installed import Installer, not_installed
 from .pacer import Pacer
+from .reader import Reader
 from .sheets import Sheets
 
 __all__ = ["READ_WORKERS", "GoogleOptions", "GoogleWorkspace"]
@@ -47,6 +50,13 @@ class GoogleWorkspace:
         self.docs = Docs(self.ctx)
         self.sheets = Sheets(self.ctx)
         self.gmail = Gmail(self.ctx)
+        self.installer = Installer(self.ctx, self.drive)
+        self.reader = Reader(self.ctx)
+        # From the last survey_growth_sheets: the sheets the reader can open, those it listed
+        # as changed, and whether the survey was an incremental one.
+        self._reader_sees: frozenset[str] = frozenset()
+        self._listed: frozenset[str] = frozenset()
+        self._incremental = False
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -122,6 +132,18 @@ class GoogleWorkspace:
         except GoogleAPIError as exc:
             raise TemplateError(f"cannot read Google template {template.source}: {exc}") from None
 
+    def _resolve(self, template: TemplateRef) -> TemplateRef:
+        """A shipped template as the Google copy installed from it (fill auto or copy), so
+        each person's documents are copies; any other template as it is."""
+        if (
+            template.google_id
+            or template.path is None
+            or self.options.fill == "upload"
+            or str(template.path) not in self.options.shipped
+        ):
+            return template
+        return self.installer.as_copy(template)
+
     def _strategy(self, template: TemplateRef) -> str:
         if self.options.fill == "upload" and template.path is None:
             raise TemplateError(
@@ -137,6 +159,27 @@ class GoogleWorkspace:
         self, people: Sequence[str], fy: str
     ) -> Mapping[str, Mapping[ArtifactKind, Artifact]]:
         return self.drive.find_artifacts(people, fy)
+
+    def survey_growth_sheets(
+        self, people: Sequence[str], fy: str, *, since: str | None, known: Mapping[str, str]
+    ) -> SheetSurvey | None:
+        """The growth sheets as ``google.reader`` finds them (see :mod:`.reader`); None where
+        that view does not apply (a shared drive, a user login, a reader Google refuses).
+
+        How the sheets are then read is decided here too. An incremental survey (``since``)
+        reads its changed sheets as the reader — one token — up to what one account may read
+        in a minute (Sheets allows 60 reads a minute per user, 300 per project: more would
+        wait on the reader's own quota). A full survey, or a larger change, reads each sheet
+        as its owner: the project's quota is the bound, and the owner sees the protection's
+        editors, which Google never shows the reader."""
+        self._reader_sees = self._listed = frozenset()
+        self._incremental = since is not None
+        if not self.reader.available():
+            return None
+        survey = self.reader.survey(people, fy, since, known)
+        self._listed = frozenset(s.id for s in survey.sheets.values())
+        self._reader_sees = self._listed | frozenset(survey.present)
+        return survey
 
     # -- creating ----------------------------------------------------------------------------
 
@@ -163,6 +206,7 @@ class GoogleWorkspace:
         missing = [t for t in template.tokens if t not in values]
         if missing:
             raise TemplateError(f"no value for {', '.join(missing)} in {template.source}")
+        template = self._resolve(template)
         user = self.actor(person)
         body: dict[str, Any] = {"name": name, "parents": [folder.id]}
         recover = self.drive.recover(person, kind, fy)
@@ -171,7 +215,7 @@ class GoogleWorkspace:
             assert template.google_id is not None
             if kind is GROWTH:
                 self.sheets.ack_layout(template)  # a template that cannot be used: before copying
-            body["appProperties"] = {**cleared_steps(), **marks}
+            body["appProperties"] = {**cleared_steps(), **not_installed(), **marks}
             f = self.drive.copy(user, template.google_id, body, recover)
             made = artifact(kind, person, fy, f)
             if kind is GROWTH:
@@ -224,6 +268,7 @@ class GoogleWorkspace:
     ) -> Artifact:
         if STEP_FILLED in artifact.steps:
             return artifact
+        template = self._resolve(template)
         if template.google_id:  # an upload is filled when created; a copy may not be
             self._fill_copy(
                 self.actor(person), artifact.kind, artifact.id, template, values, only_unfilled=True
@@ -233,7 +278,7 @@ class GoogleWorkspace:
     def protect(self, person: str, sheet: Artifact, template: TemplateRef) -> Artifact:
         if STEP_PROTECTED in sheet.steps and sheet.tab_id is not None:
             return sheet
-        return self._protect(person, sheet, template, set())
+        return self._protect(person, sheet, self._resolve(template), set())
 
     def _protect(
         self,
@@ -303,7 +348,14 @@ class GoogleWorkspace:
     # -- reading -----------------------------------------------------------------------------
 
     def read_conversations(self, sheets: Sequence[Artifact]) -> list[SheetRead]:
-        return self.sheets.read_conversations(sheets)
+        """See :meth:`survey_growth_sheets` for who reads which sheet."""
+        as_reader: frozenset[str] = frozenset()
+        if self._incremental:
+            listed = frozenset(s.id for s in sheets) & self._listed
+            limit = self.pacer.limits.get(("sheets", "read"))
+            if limit is not None and len(listed) <= limit.per_user:
+                as_reader = listed
+        return self.sheets.read_conversations(sheets, as_reader, self._reader_sees)
 
     def read_table(self, source: str) -> tuple[list[str], list[list[str]]]:
         return self.sheets.read_table(source)

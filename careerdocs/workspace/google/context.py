@@ -20,10 +20,14 @@ READ_WORKERS = 8
 @dataclass(frozen=True)
 class GoogleOptions:
     admin: str
+    reader: str = ""  # rollup's account (google.reader); "" means the admin
     destination: str = "my_drive"  # or "shared_drive"
     shared_drive_id: str = ""
     central_sheet_id: str = ""
     fill: str = "auto"  # auto | copy | upload
+    # The shipped templates' paths (as str): with fill auto or copy they are installed once
+    # into the admin's Drive and copied (see .installed).
+    shipped: frozenset[str] = frozenset()
     read_workers: int = READ_WORKERS
 
 
@@ -38,6 +42,16 @@ class GoogleContext:
     @property
     def shared_drive(self) -> bool:
         return self.options.destination == "shared_drive"
+
+    @property
+    def reader(self) -> str:
+        """The account rollup finds and reads growth sheets as: google.reader, else the admin."""
+        return self.options.reader or self.options.admin
+
+    @property
+    def impersonates(self) -> bool:
+        """Each person's documents are theirs, in their My Drive, acted on as them."""
+        return not self.shared_drive and self.clients.credentials.can_impersonate
 
     def actor(self, person: str) -> str:
         """Who acts for ``person``: the person (domain-wide delegation) or the admin."""

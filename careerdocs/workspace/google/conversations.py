@@ -14,6 +14,13 @@ grid data): no calls here. Why each check matters:
   editors (Sheets API, ProtectedRange.editors; Apps Script Protection: "the owner and the current
   user cannot be removed"). In My Drive mode under delegation the person is both, so only they can
   edit; in a shared drive the running account can edit acknowledgements too, and careerdocs says so.
+
+Read as ``google.reader`` (a *witness*: granted reader, never an editor), Google does not show
+the editors at all ("only visible to users with edit access to the protected range and the
+document", Sheets v4 ProtectedRange.editors). Everything else is checked as above; the editors
+cannot be, from that read. Rollup reads as the reader only on incremental runs in My Drive mode,
+where the person is the sheet's owner and the protection's only editor, so only they could have
+added another; ``rollup --full`` reads each sheet as its owner and checks the editors too.
 """
 
 from __future__ import annotations
@@ -75,10 +82,19 @@ def _whole_tab(protected: Mapping[str, Any], tab_id: int) -> bool:
     )
 
 
-def judge(spreadsheet: Mapping[str, Any], tab_id: int | None, person: str, reader: str) -> TabRead:
+def judge(
+    spreadsheet: Mapping[str, Any],
+    tab_id: int | None,
+    person: str,
+    reader: str,
+    *,
+    witness: bool = False,
+) -> TabRead:
     """The Conversations tab ``tab_id`` of ``spreadsheet`` read as ``reader`` for ``person``:
     header and data rows, with ``untrusted`` set (and no rows) unless the tab, its header and
-    its protection are as provisioned."""
+    its protection are as provisioned. ``witness``: ``reader`` is the rollup reader, who is
+    never meant to edit: only ``person`` may be an editor, and editors Google hides from it are
+    not held against the sheet (see the module doc)."""
     if tab_id is None:
         return TabRead(
             untrusted=UNTRUSTED + "the Conversations tab was never protected by this version of "
@@ -90,7 +106,9 @@ def judge(spreadsheet: Mapping[str, Any], tab_id: int | None, person: str, reade
     header, rows = _grid(tab)
     problem = (
         _title_problem(tab)
-        or _protection_problem(tab.get("protectedRanges") or [], tab_id, person, reader)
+        or _protection_problem(
+            tab.get("protectedRanges") or [], tab_id, person, person if witness else reader, witness
+        )
         or _header_problem(header)
     )
     if problem:
@@ -106,7 +124,11 @@ def _title_problem(tab: Mapping[str, Any]) -> str | None:
 
 
 def _protection_problem(
-    protections: Sequence[Mapping[str, Any]], tab_id: int, person: str, reader: str
+    protections: Sequence[Mapping[str, Any]],
+    tab_id: int,
+    person: str,
+    reader: str,
+    witness: bool = False,
 ) -> str | None:
     ours = [p for p in protections if _is_careerdocs(p)]
     if not ours:
@@ -118,14 +140,18 @@ def _protection_problem(
     if not enforced:
         return "the protection was changed to a warning only"
     allowed = {person.lower(), reader.lower()}
-    reasons = [_editors_problem(p, person, allowed) for p in enforced]
+    reasons = [_editors_problem(p, person, allowed, witness) for p in enforced]
     if any(r is None for r in reasons):
         return None
     return reasons[0]
 
 
-def _editors_problem(protected: Mapping[str, Any], person: str, allowed: set[str]) -> str | None:
+def _editors_problem(
+    protected: Mapping[str, Any], person: str, allowed: set[str], witness: bool = False
+) -> str | None:
     editors = protected.get("editors")
+    if editors is None and witness:  # never shown to a reader: see the module doc
+        return None
     if editors is None:  # Sheets shows editors only to those who may edit the range
         return "its protection cannot be checked (the account reading it is not an editor)"
     users = {u.lower() for u in editors.get("users") or []}

@@ -113,15 +113,13 @@ class Pacer:
             return
         pool = SHARED_POOLS.get(api, kind)
         with self._lock:
-            day = self._day_window(limit, (api, pool, "user", user))
+            self._day_window(limit, (api, pool, "user", user))  # raises when it is full
             keys = ((api, pool, "user", user), (api, pool, "project"))
             rates = (limit.per_user, limit.per_project)
             wait = max(
                 self._buckets.setdefault(k, _Bucket(r, self.clock)).take(cost)
                 for k, r in zip(keys, rates, strict=True)
             )
-            if day is not None:
-                day.append(self.clock() + wait)
             if wait > 0:
                 self.waited += wait
         if wait > 0:
@@ -146,6 +144,16 @@ class Pacer:
                 f"{key[-1]} reached {limit.per_user_per_day:,} {key[0]} calls in 24 hours",
             )
         return window
+
+    def _count_day(self, api: str, kind: str, user: str) -> None:
+        """One call of ``user``'s went through: count it against their day. Only calls that
+        succeeded count (Gmail counts messages sent, not refused attempts)."""
+        limit = self.limits.get((api, kind))
+        if limit is None or limit.per_user_per_day <= 0:
+            return
+        with self._lock:
+            key = (api, SHARED_POOLS.get(api, kind), "user", user)
+            self._days.setdefault(key, deque()).append(self.clock())
 
     def backoff(self, attempt: int, failure: Failure) -> float:
         """Seconds before retry number ``attempt`` (1-based): Retry-After if Google gave one,
@@ -179,7 +187,9 @@ class Pacer:
             attempt += 1
             self.take(api, kind, user, cost)
             try:
-                return fn()
+                answer = fn()
+                self._count_day(api, kind, user)
+                return answer
             except Exception as exc:
                 failure = classify(exc)
                 if failure is None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import secrets
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...errors import GoogleAPIError, TemplateError, WorkspaceError
+from ...errors import AccountUnreachable, GoogleAPIError, TemplateError, WorkspaceError
 from .. import office, presentation
 from ..base import (
     ACKNOWLEDGED_COLUMN,
@@ -48,10 +48,10 @@ class _AckLayout:
     # tab (new random ids: read per sheet).
     sheet_id: int | None
     checkbox_columns: tuple[int, ...]  # zero-based indexes of the tick columns
-    # What an uploaded template sets on the tab (widths, frozen header, dropdowns, date formats,
+    # What an .xlsx template sets on the tab (widths, frozen header, dropdowns, date formats,
     # wrapping), set again with the protection: Google documents no list of what an .xlsx
-    # import keeps, so careerdocs does not rely on it. None for a Google template (a copy keeps
-    # everything).
+    # import keeps, so careerdocs does not rely on it (an upload, or a copy of an installed
+    # shipped template). None for an organisation's Google template (a copy keeps everything).
     tab: office.TabLayout | None = None
     # An upload's Conversations tab, added by the protecting batchUpdate, and the template
     # without that tab (what is filled and uploaded). None: the upload carries the tab.
@@ -101,6 +101,8 @@ class Sheets:
         # rather than spend a refused write each.
         self._copies_keep_ids: bool | None = None
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._central_seen: dict[str, list[dict[str, Any]]] = {}  # see central_meta
+        self._central_lock = threading.Lock()
 
     def _spreadsheets(self) -> Any:
         return self.ctx.clients.resource("sheets", "spreadsheets")
@@ -185,9 +187,10 @@ class Sheets:
         """Where the Conversations tab and its tick columns are, learned once per template and
         run (threads share it): a Google template's one read, or the .xlsx on disk."""
         with self._lock:
-            cached = self._layouts.get(template.source)
+            key = template.google_id or template.source
+            cached = self._layouts.get(key)
             if cached is None:
-                cached = self._layouts[template.source] = self._learn_layout(template)
+                cached = self._layouts[key] = self._learn_layout(template)
             return cached
 
     def _learn_layout(self, template: TemplateRef) -> _AckLayout:
@@ -198,7 +201,10 @@ class Sheets:
                 raise TemplateError(f"template {template.source} has no {CONVERSATIONS_TAB} tab")
             header = _header(known.cells, CONVERSATIONS_TAB)
             self._check_header(template, header)
-            return _AckLayout(sheet_id, _checkbox_columns(header))
+            # An installed shipped template came from an .xlsx import too: its layout is set
+            # on each copy as on an upload.
+            tab = office.tab_layout(template.path, CONVERSATIONS_TAB) if template.path else None
+            return _AckLayout(sheet_id, _checkbox_columns(header), tab)
         assert template.path is not None
         tab = office.read_tab(template.path, CONVERSATIONS_TAB)
         header = [str(h) for h in tab[0]] if tab else []
@@ -266,17 +272,18 @@ class Sheets:
                 requests += layout.built.requests(guess)
             requests += _ack_requests(guess, layout, editors, add_protection=True)
             try:
-                self._batch_update(user, spreadsheet_id, requests)
+                self.batch_update(user, spreadsheet_id, requests)
             except GoogleAPIError as exc:
                 if exc.status != HTTP_BAD_REQUEST:
                     raise
-                if template.google_id:
-                    self._copies_keep_ids = False
             else:
                 if template.google_id:
                     self._copies_keep_ids = True
                 return guess
-        return self.protect(user, spreadsheet_id, template, editors, values=values)
+        tab_id = self.protect(user, spreadsheet_id, template, editors, values=values)
+        if template.google_id:  # refused for its ids, or for something else (ids right)
+            self._copies_keep_ids = tab_id == layout.sheet_id
+        return tab_id
 
     def protect(
         self,
@@ -319,10 +326,10 @@ class Sheets:
         else:
             raise WorkspaceError(f"{spreadsheet_id} has no {CONVERSATIONS_TAB} tab to protect")
         requests += _ack_requests(tab_id, layout, editors, add_protection=not protected)
-        self._batch_update(user, spreadsheet_id, requests)
+        self.batch_update(user, spreadsheet_id, requests)
         return tab_id
 
-    def _batch_update(self, user: str, spreadsheet_id: str, requests: list[dict[str, Any]]) -> None:
+    def batch_update(self, user: str, spreadsheet_id: str, requests: list[dict[str, Any]]) -> None:
         self.ctx.run(
             self._spreadsheets().batchUpdate(
                 spreadsheetId=spreadsheet_id, body={"requests": requests}
@@ -332,12 +339,22 @@ class Sheets:
             user=user,
         )
 
-    def read_conversations(self, sheets: Sequence[Artifact]) -> list[SheetRead]:
+    def read_conversations(
+        self,
+        sheets: Sequence[Artifact],
+        as_reader: Collection[str] = (),
+        reader_sees: Collection[str] = (),
+    ) -> list[SheetRead]:
         """Each sheet's Conversations tab, by its recorded id, with its protection checked; one
-        ``spreadsheets.get`` per sheet answers both."""
+        ``spreadsheets.get`` per sheet answers both. A sheet whose id is in ``as_reader`` is
+        read as ``google.reader`` (granted reader on it), the others as whoever acts for their
+        person — or as the reader, for a sheet in ``reader_sees``, when Google will not act as
+        the person (suspended, say). Google shows a protection's editors only to those who may
+        edit the range and the document (Sheets v4 ProtectedRange.editors), never to a reader:
+        see :func:`.conversations.judge` for what is checked then."""
 
-        def read(sheet: Artifact) -> SheetRead:
-            reader = self.ctx.actor(sheet.person)
+        def attempt(sheet: Artifact, witness: bool) -> SheetRead:
+            reader = self.ctx.reader if witness else self.ctx.actor(sheet.person)
             try:
                 result = self.ctx.run(
                     self._spreadsheets().get(
@@ -351,10 +368,18 @@ class Sheets:
                 )
             except GoogleAPIError as exc:
                 return SheetRead(sheet.person, error=str(exc))
-            tab = conversations.judge(result, sheet.tab_id, sheet.person, reader)
+            tab = conversations.judge(result, sheet.tab_id, sheet.person, reader, witness=witness)
             return SheetRead(
                 sheet.person, rows=tab.rows, header=tab.header, untrusted=tab.untrusted
             )
+
+        def read(sheet: Artifact) -> SheetRead:
+            try:
+                return attempt(sheet, sheet.id in as_reader)
+            except AccountUnreachable as exc:
+                if sheet.id in reader_sees:
+                    return attempt(sheet, True)
+                return SheetRead(sheet.person, error=str(exc))
 
         if not sheets:
             return []
@@ -383,6 +408,9 @@ class Sheets:
     # -- the central sheet -------------------------------------------------------------------
 
     def central_meta(self, cid: str) -> list[dict[str, Any]]:
+        """The central sheet's tabs (ids, titles, charts, rules). A read's answer is kept for
+        the write that follows it in the same run (rollup and provision read the tab they
+        replace first), and used once: the write costs one Sheets read less."""
         meta = self.ctx.run(
             self._spreadsheets().get(
                 spreadsheetId=cid,
@@ -396,7 +424,10 @@ class Sheets:
         return meta.get("sheets", [])
 
     def read_central(self, cid: str, title: str) -> tuple[list[str], list[list[Any]]] | None:
-        tabs = {s["properties"]["title"] for s in self.central_meta(cid)}
+        meta = self.central_meta(cid)
+        with self._central_lock:
+            self._central_seen[cid] = meta
+        tabs = {s["properties"]["title"] for s in meta}
         if title not in tabs:
             return None
         return self._read_tabs(cid, [title])[title]
@@ -423,7 +454,9 @@ class Sheets:
 
     def write_central(self, cid: str, tables: Sequence[Table]) -> str:
         """All tabs in one ``spreadsheets.batchUpdate``: Google applies all of it or none."""
-        existing = {s["properties"]["title"]: s for s in self.central_meta(cid)}
+        with self._central_lock:
+            seen = self._central_seen.pop(cid, None)
+        existing = {s["properties"]["title"]: s for s in seen or self.central_meta(cid)}
         reads = [t.title for t in tables if t.title in existing]
         first = dashboard.default_sheet(existing)
         if first is not None and first not in reads:
@@ -568,6 +601,8 @@ def _value_requests(
         filled = fill_text(cell.text, values)
         if filled == cell.text:
             continue
+        if cell.title not in tab_ids:
+            raise WorkspaceError(f"a copy of the template has no {cell.title!r} tab to fill")
         requests.append(
             (
                 cell.title,
