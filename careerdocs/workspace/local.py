@@ -46,7 +46,7 @@ import shutil
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -841,9 +841,12 @@ def _identity(person: str, kind: ArtifactKind, fy: str) -> dict[str, str]:
     return {MARKER_PERSON: person.lower(), MARKER_KIND: kind.value, MARKER_FY: fy}
 
 
-def _stamped_files(folder: Path, person: str, fy: str) -> dict[str, Path]:
+def _stamped_files(
+    folder: Path, person: str, fy: str, *, skip: Collection[str] = ()
+) -> dict[str, Path]:
     """Documents in ``folder`` whose id says they are ``person``'s for ``fy``, by kind. Two
-    with one id (a copy made by hand) resolve to the oldest, then the first by name."""
+    with one id (a copy made by hand) resolve to the oldest, then the first by name. Files
+    named in ``skip`` (recorded as other kinds: careerdocs wrote their ids) are not opened."""
     found: dict[str, tuple[float, str, Path]] = {}
     with _io(f"cannot list {folder}"):
         candidates = [
@@ -851,6 +854,7 @@ def _stamped_files(folder: Path, person: str, fy: str) -> dict[str, Path]:
             for p in folder.iterdir()
             if p.suffix.lower() in (office.DOCX_SUFFIX, office.XLSX_SUFFIX)
             and not p.name.startswith(TEMP_PREFIX)
+            and p.name not in skip
             and p.is_file()
         ]
         for path in candidates:
@@ -881,7 +885,12 @@ def _refuse_existing(
     (recorded in the marker, or found by the id inside it)."""
     recorded = _recorded_file(directory, marker, fy, kind.value)
     if recorded is None or not recorded.is_file():
-        recorded = _stamped_files(directory, person, fy).get(kind.value)
+        others = {
+            path.name
+            for other in SUFFIXES
+            if other is not kind and (path := _recorded_file(directory, marker, fy, other.value))
+        }
+        recorded = _stamped_files(directory, person, fy, skip=others).get(kind.value)
     if recorded is not None:
         raise WorkspaceError(f"the {kind.value} for {fy} already exists as {recorded}")
     if target.exists():

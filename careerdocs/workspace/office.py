@@ -28,6 +28,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.axis import ChartLines
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
@@ -35,7 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import fields
 from ..errors import Problem, TemplateError, WorkspaceError
 from . import package as package_
-from . import presentation, stamp
+from . import presentation, stamp, xlsx_reader
 from .base import ACKNOWLEDGED_COLUMN, CONVERSATIONS_TAB, ColumnKind, Layout, Link, Table
 
 DOCX_SUFFIX = ".docx"
@@ -587,19 +588,9 @@ def put_cell(cell: Cell, value: Any) -> None:
 def read_tab(path: Path, title: str) -> tuple[list[str], list[list[Any]]] | None:
     """Header and data rows of tab ``title`` as displayed (formulas give their last computed
     value), or None if there is no such worksheet. Like the Sheets values API, trailing empty
-    cells of a row and trailing empty rows are dropped. The caller handles unreadable files."""
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        if title not in workbook.sheetnames or not hasattr(workbook[title], "iter_rows"):
-            return None
-        rows = [_trim(list(row)) for row in workbook[title].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-    while rows and not rows[-1]:
-        rows.pop()
-    if not rows:
-        return [], []
-    return [_header_text(value) for value in rows[0]], rows[1:]
+    cells of a row and trailing empty rows are dropped. The caller handles unreadable files.
+    Reads only what decides the values (see :mod:`.xlsx_reader`): rollup reads every sheet."""
+    return xlsx_reader.read_tab(path, title)
 
 
 def _trim(row: list[Any]) -> list[Any]:
@@ -755,14 +746,26 @@ def write_tab(
     data = [list(header), *(list(row) for row in rows)]
     layout = table.layout
     column_kinds = presentation.kinds(layout, len(header))
+    # A cell's look depends on its column and its value's type only: the first such cell is
+    # styled through openpyxl (which looks each style up in the workbook's tables, slowly), the
+    # others get a copy of its style ids.
+    looks: dict[tuple[int, type], StyleArray] = {}
     for r, row in enumerate(data, start=1):
         for c, value in enumerate(row, start=1):
             cell = sheet.cell(row=r, column=c)
             if r == 1:
                 put_cell(cell, value)
-            else:
+                continue
+            look = looks.get((c, type(value)))
+            if look is None:
                 _put_presented(cell, value, column_kinds[c - 1])
                 cell.border = CELL_BORDER
+                looks[(c, type(value))] = copy(cell._style)
+            else:
+                put_cell(cell, value.label if isinstance(value, Link) else value)
+                if isinstance(value, Link):
+                    cell.hyperlink = value.url
+                cell._style = copy(look)
     widths = presentation.column_widths(header, data[1:], layout)
     _style_header(sheet, header, widths, column_kinds)
     for c, width in enumerate(widths, start=1):
