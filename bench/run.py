@@ -437,6 +437,13 @@ def summary(report: Mapping[str, Any]) -> None:
         )
 
 
+def save_partial(report: Mapping[str, Any], out: Path | None) -> None:
+    """The report so far (``"partial": true``) in ``--out``, so a long run stopped midway still
+    leaves what it measured."""
+    if out is not None:
+        out.write_text(json.dumps({**report, "partial": True}, indent=2) + "\n", encoding="utf-8")
+
+
 def profiles_for(n: int, chosen: Sequence[str] | None) -> list[str]:
     if chosen:
         return list(chosen)
@@ -507,6 +514,7 @@ def main() -> None:
     for n in people:
         members = management_tree(n)
         entry: dict[str, Any] = {"google": {}}
+        report["runs"][str(n)] = entry
         google_parts = parts & {PROVISION, ROLLUP, NAIVE}
         if google_parts:
             for name in profiles_for(n, args.profiles):
@@ -521,13 +529,14 @@ def main() -> None:
                     scales,
                     log,
                 )
+                save_partial(report, args.out)
         if LOCAL in parts:
             log(f"N={n}, local backend")
             entry[LOCAL] = measure_local(n)
+            save_partial(report, args.out)
         if SANDBOX in parts:
             log(f"N={n}, sandbox memory")
             entry["sandbox_memory"] = sandbox_memory(n, entry["google"])
-        report["runs"][str(n)] = entry
     report["total_wall_s"] = round(time.perf_counter() - started, 1)
     # Other work on the machine slows every run: read the wall numbers against these.
     report["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
