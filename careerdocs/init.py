@@ -236,6 +236,8 @@ ${credentials}
 # auth = "service_account"
 # The PBP/admin account careerdocs acts as for the central sheet and the emails.
 ${admin}
+# The account rollup reads every growth sheet as (granted reader at provision); "" = admin.
+# reader = ""
 # Send every Google API call here instead of Google: the sandbox, e.g. "http://127.0.0.1:8765".
 ${endpoint}
 # "my_drive" (each person's own Drive) or "shared_drive" (one shared drive, shared_drive_id).

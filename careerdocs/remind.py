@@ -117,15 +117,14 @@ def _problem(o: rollup.Outcome) -> str | None:
     return o.untrusted or o.read_error or (f"rows that cannot be read: {rows}" if rows else None)
 
 
-def quiet_day(settings: Settings, today: date) -> str | None:
-    """Why nothing goes out today, in words, when the config makes it a quiet day (the rules
-    decide; this only explains an empty day to the person reading the output)."""
-    r = settings.remind
-    if today in r.holidays:
+def quiet_day(settings: Settings, the_policy: Policy, today: date) -> str | None:
+    """Why nothing goes out today, in words, when the rules make it a quiet day
+    (:meth:`Policy.is_quiet` decides; this only explains an empty day to the reader)."""
+    if not the_policy.is_quiet(today):
+        return None
+    if today in settings.remind.holidays:
         return f"{today.isoformat()} is in remind.holidays"
-    if r.quiet_weekends and today.weekday() >= 5:  # Saturday, Sunday
-        return f"{today:%A} and remind.quiet_weekends is on"
-    return None
+    return f"{today:%A} and remind.quiet_weekends is on"
 
 
 # -- the run state ------------------------------------------------------------------------------
@@ -482,7 +481,7 @@ def run(
     composer = Composer(settings, templates)
     messages = [composer.compose(n) for n in nudges]  # every template renders, or nothing goes
     result = RemindResult(fy, today, dry_run, planned=len(messages))
-    result.quiet = quiet_day(settings, today) if not messages else None
+    result.quiet = quiet_day(settings, the_policy, today) if not messages else None
     result.problems = [f"{s.person.email}: {s.problem}" for s in states if s.problem]
     result.sheets_read, result.sheets_cached = gathered.sheets_read, gathered.sheets_cached
     if planned is not None:

@@ -367,13 +367,28 @@ def set_notify(config: Path, **values: Any) -> None:
     config.write_text(config.read_text(encoding="utf-8") + "[notify]\n" + lines, encoding="utf-8")
 
 
-def test_the_local_outbox_is_not_held_to_gmails_daily_limit(env: Path) -> None:
-    """Messages the local backend writes are files for someone to send, not Gmail sends (the
-    Google path's limits are in test_remind_google.py)."""
-    set_notify(env, daily_limit=2)
+def test_a_sender_at_its_daily_limit_stops_the_run_cleanly_and_says_when_to_resume(
+    env: Path,
+) -> None:
+    planned = len(table_rows(remind(env, "--dry-run").output))
+    set_notify(env, daily_limit=3)
     result = remind(env)
+    assert result.exit_code == ExitCode.PARTIAL, result.output
+    assert "reached the limit of 3 messages in 24 hours; run again after" in result.output
+    assert f"{planned - 3} messages left for the next run" in result.output
+    assert len(outbox(env)) == 3
+    state = json.loads((env.parent / "remind-state.json").read_text(encoding="utf-8"))
+    assert len(state["sent"]["sent"]) == 3
+    again = remind(env)  # the ledger remembers: still nothing more today
+    assert again.exit_code == ExitCode.PARTIAL and len(outbox(env)) == 3
+
+
+def test_a_dry_run_shows_where_a_daily_limit_would_stop_a_run(env: Path) -> None:
+    set_notify(env, daily_limit=2)
+    result = remind(env, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert sent_count(result.output) == len(outbox(env)) > 2
+    assert len(table_rows(result.output)) == 2
+    assert "A real run would stop there: not emailed" in result.output
 
 
 def test_a_run_killed_after_a_send_repeats_nothing_the_next_time(

@@ -721,7 +721,8 @@ def _style_name(paragraph: DocxParagraph) -> str:
     return _style_names(paragraph.part).get(style_id, "")
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=1)  # one conversion at a time (under the store lock): a larger
+# cache would keep the last few uploads' whole .docx packages alive
 def _style_names(part: Any) -> dict[str | None, str]:
     styles = part.styles
     names: dict[str | None, str] = {s.style_id: s.name or "" for s in styles}

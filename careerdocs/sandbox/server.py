@@ -25,6 +25,7 @@ from . import core
 from .core import DOCS, DRIVE, SHEETS, ApiError, Context, Request, Response, Router, Store
 from .counters import Counters
 from .faults import DROP, FaultInjector, FaultOptions
+from .heap import HeapKeeper
 from .oauth import SCOPE_PREFIX, Authority, OAuthError
 from .quotas import Exceeded, Quotas
 
@@ -123,6 +124,7 @@ class Sandbox:
         self.quotas: Quotas | None = None
         self.configure_quotas(self.options.quotas, self.options.time_scale)
         self.faults = FaultInjector(self.options.faults)
+        self.heap = HeapKeeper()
         self.router = Router()
         _register_apis(self.router)
         self._latency_rng = random.Random(self.options.faults.seed + 1)
@@ -333,6 +335,7 @@ class Sandbox:
             return _error(exc)
         if route.kind == "write":
             self._dirty.set()
+        self.heap.answered()  # outside the store lock: a sweep holds up no other request
         if isinstance(result, Response):
             return result
         return Response.json(result)
