@@ -173,14 +173,13 @@ class GoogleSetup:
     admin: str = SANDBOX_ADMIN
 
 
-@pytest.fixture
-def google_setup(tmp_path: Path, signing_key: rsa.RSAPrivateKey) -> Iterator[GoogleSetup]:
-    kit = make_kit(signing_key, users=roster_users())
-    key_file = tmp_path / "key.json"
-    key_file.write_text(json.dumps(kit.key), encoding="utf-8")
-    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.csv")
-    config = write_config(
-        tmp_path,
+def write_google_config(directory: Path, kit: SandboxKit) -> Path:
+    """The example roster, the kit's key and a google config pointing at the kit's sandbox in
+    ``directory``: the ``google_setup`` fixture's files, for a sandbox made with other options."""
+    (directory / "key.json").write_text(json.dumps(kit.key), encoding="utf-8")
+    shutil.copy(EXAMPLE_ROSTER, directory / "roster.csv")
+    return write_config(
+        directory,
         f"""
         backend = "google"
         allowed_domains = ["example.com"]
@@ -196,6 +195,12 @@ def google_setup(tmp_path: Path, signing_key: rsa.RSAPrivateKey) -> Iterator[Goo
         endpoint = "{kit.endpoint}"
     """,
     )
+
+
+@pytest.fixture
+def google_setup(tmp_path: Path, signing_key: rsa.RSAPrivateKey) -> Iterator[GoogleSetup]:
+    kit = make_kit(signing_key, users=roster_users())
+    config = write_google_config(tmp_path, kit)
     try:
         yield GoogleSetup(kit, config)
     finally:

@@ -100,7 +100,7 @@ def quota_setup(tmp_path: Path, sandbox_factory: Any) -> tuple[Any, Path, list[l
         credentials = "key.json"
         admin = "{ADMIN}"
         endpoint = "{kit.endpoint}"
-        fill = "upload"
+        fill = "copy"
         [google.quotas]
         gmail_units_per_user = {GMAIL_UNITS_PER_MINUTE}
         """,

@@ -28,10 +28,10 @@ from careerdocs.workspace.local import OUTBOX
 from .conftest import (
     EXAMPLE_ROSTER,
     LOCAL_CONFIG,
-    SANDBOX_ADMIN,
     GoogleSetup,
     roster_users,
     write_config,
+    write_google_config,
 )
 
 TODAY_TEXT = "2026-11-26"
@@ -134,29 +134,6 @@ def provision_cli(setup: GoogleSetup, *args: str) -> object:
     )
 
 
-def google_config(directory: Path, kit: Any) -> Path:
-    """The config of the ``google_setup`` fixture, for a sandbox made with other options."""
-    (directory / "key.json").write_text(json.dumps(kit.key), encoding="utf-8")
-    shutil.copy(EXAMPLE_ROSTER, directory / "roster.csv")
-    return write_config(
-        directory,
-        f"""
-        backend = "google"
-        allowed_domains = ["example.com"]
-        audit_log = "audit.jsonl"
-        [roster]
-        source = "roster.csv"
-        [rollup]
-        lock_file = "rollup.lock"
-        state_file = "rollup-state.json"
-        [google]
-        credentials = "key.json"
-        admin = "{SANDBOX_ADMIN}"
-        endpoint = "{kit.endpoint}"
-        """,
-    )
-
-
 def with_notify(setup: GoogleSetup, notify: str) -> None:
     text = setup.config.read_text(encoding="utf-8")
     setup.config.write_text(text + "\n[notify]\n" + notify + "\n", encoding="utf-8")
@@ -220,7 +197,7 @@ def test_gmail_refusing_the_sender_for_the_day_stops_its_emails_at_once(
         SandboxOptions(quotas="google", time_scale=60, daily_limits={"users.messages.send": 3}),
         roster_users(),
     )
-    setup = GoogleSetup(kit, google_config(tmp_path, kit))
+    setup = GoogleSetup(kit, write_google_config(tmp_path, kit))
     with_notify(setup, 'send_as = "admin"')
     started = datetime.now(timezone.utc)
 
