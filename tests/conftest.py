@@ -173,14 +173,13 @@ class GoogleSetup:
     admin: str = SANDBOX_ADMIN
 
 
-def write_google_config(directory: Path, kit: SandboxKit) -> Path:
-    """The example roster, the kit's key and a google config pointing at the kit's sandbox in
-    ``directory``: the ``google_setup`` fixture's files, for a sandbox made with other options."""
-    (directory / "key.json").write_text(json.dumps(kit.key), encoding="utf-8")
-    shutil.copy(EXAMPLE_ROSTER, directory / "roster.csv")
-    return write_config(
-        directory,
-        f"""
+def google_config_text(endpoint: str, *, reader: str = "") -> str:
+    """The google config every sandbox test starts from (``SANDBOX_ADMIN`` as admin, the example
+    files' names); ``reader`` sets ``google.reader``."""
+    reader_line = f'reader = "{reader}"\n' if reader else ""
+    return (
+        textwrap.dedent(
+            """
         backend = "google"
         allowed_domains = ["example.com"]
         audit_log = "audit.jsonl"
@@ -191,10 +190,18 @@ def write_google_config(directory: Path, kit: SandboxKit) -> Path:
         state_file = "rollup-state.json"
         [google]
         credentials = "key.json"
-        admin = "{SANDBOX_ADMIN}"
-        endpoint = "{kit.endpoint}"
-    """,
+        """
+        )
+        + f'admin = "{SANDBOX_ADMIN}"\n{reader_line}endpoint = "{endpoint}"\n'
     )
+
+
+def write_google_config(directory: Path, kit: SandboxKit) -> Path:
+    """The example roster, the kit's key and :func:`google_config_text` in ``directory``: the
+    ``google_setup`` fixture's files, for a sandbox made with other options."""
+    (directory / "key.json").write_text(json.dumps(kit.key), encoding="utf-8")
+    shutil.copy(EXAMPLE_ROSTER, directory / "roster.csv")
+    return write_config(directory, google_config_text(kit.endpoint))
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from .conftest import (
     EXAMPLE_ROSTER,
     SANDBOX_ADMIN,
     GoogleSetup,
+    google_config_text,
     make_kit,
     roster_users,
     talk,
@@ -86,22 +87,6 @@ def add_config(setup: GoogleSetup, text: str) -> None:
     setup.config.write_text(setup.config.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
-CONFIG = """
-    backend = "google"
-    allowed_domains = ["example.com"]
-    audit_log = "audit.jsonl"
-    [roster]
-    source = "roster.csv"
-    [rollup]
-    lock_file = "rollup.lock"
-    state_file = "rollup-state.json"
-    [google]
-    credentials = "key.json"
-    admin = "{admin}"
-    endpoint = "{endpoint}"
-"""
-
-
 @pytest.fixture(scope="module")
 def provisioned(
     tmp_path_factory: pytest.TempPathFactory, signing_key: rsa.RSAPrivateKey
@@ -111,7 +96,7 @@ def provisioned(
     root = tmp_path_factory.mktemp("remind-google")
     (root / "key.json").write_text(json.dumps(kit.key), encoding="utf-8")
     shutil.copy(EXAMPLE_ROSTER, root / "roster.csv")
-    config = write_config(root, CONFIG.format(admin=SANDBOX_ADMIN, endpoint=kit.endpoint))
+    config = write_config(root, google_config_text(kit.endpoint))
     setup = GoogleSetup(kit, config)
     try:
         result = cli_run(setup, "provision", "--no-notify")

@@ -47,6 +47,7 @@ from .conftest import (
     LOCAL_CONFIG,
     SANDBOX_ADMIN,
     SandboxKit,
+    google_config_text,
     roster_users,
     talk,
     write_config,
@@ -112,21 +113,6 @@ STATUSES_AFTER_DEADLINE = {
     for email, status in STATUSES_BEFORE_DEADLINE.items()
 }
 
-GOOGLE_CONFIG = """
-    backend = "google"
-    allowed_domains = ["example.com"]
-    audit_log = "audit.jsonl"
-    [roster]
-    source = "roster.csv"
-    [rollup]
-    lock_file = "rollup.lock"
-    state_file = "rollup-state.json"
-    [google]
-    credentials = "key.json"
-    admin = "{admin}"
-    reader = "{reader}"
-    endpoint = "{endpoint}"
-"""
 # The account rollup finds and reads changed growth sheets as (google.reader): one of its own, so
 # that the sandbox's counters tell its reads from the admin's reads of the central sheet.
 ROLLUP_READER = "rollup-reader@example.com"
@@ -536,7 +522,7 @@ def write_google_config(root: Path, key: Mapping[str, Any], sandbox: Sandbox) ->
     shutil.copy(EXAMPLE_ROSTER, root / "roster.csv")
     return write_config(
         root,
-        GOOGLE_CONFIG.format(admin=SANDBOX_ADMIN, reader=ROLLUP_READER, endpoint=sandbox.endpoint),
+        google_config_text(sandbox.endpoint, reader=ROLLUP_READER),
     )
 
 

@@ -39,7 +39,14 @@ from careerdocs.workspace.google import reader as reader_module
 from careerdocs.workspace.google.access import grant_key
 from careerdocs.workspace.google.reader import owned_by, why_rejected
 
-from .conftest import SANDBOX_ADMIN, SandboxKit, make_kit, roster_users, write_config
+from .conftest import (
+    SANDBOX_ADMIN,
+    SandboxKit,
+    google_config_text,
+    make_kit,
+    roster_users,
+    write_config,
+)
 
 TODAY = "2026-11-26"
 DAY = date(2026, 11, 26)
@@ -60,21 +67,6 @@ ROSTER = (
     f"{PRIYA},Priya Raman,{SIOBHAN},2023-02-20,Engineering\n"
     f"{KWAME},Kwame Asante,{SIOBHAN},2024-05-06,Engineering\n"
 )
-CONFIG = """
-    backend = "google"
-    allowed_domains = ["example.com"]
-    audit_log = "audit.jsonl"
-    [roster]
-    source = "roster.csv"
-    [rollup]
-    lock_file = "rollup.lock"
-    state_file = "rollup-state.json"
-    [google]
-    credentials = "key.json"
-    admin = "{admin}"
-    reader = "{reader}"
-    endpoint = "{endpoint}"
-"""
 ACKNOWLEDGED = ["2026-10-01", "Siobhán", "career", "where next", True, False]
 FORGED = ["2026-11-03", "Siobhán", "career", "forged", True, False]
 GROWTH_Q = (
@@ -94,9 +86,7 @@ class Company:
         self.use_reader(READER)
 
     def use_reader(self, reader: str) -> None:
-        self.config = write_config(
-            self.root, CONFIG.format(admin=SANDBOX_ADMIN, reader=reader, endpoint=self.kit.endpoint)
-        )
+        self.config = write_config(self.root, google_config_text(self.kit.endpoint, reader=reader))
 
     def invoke(self, *args: str) -> Any:
         return CliRunner().invoke(cli, ["--config", str(self.config), "--today", TODAY, *args])
