@@ -410,3 +410,34 @@ def test_a_changed_shipped_template_installs_a_new_version(
         first,
         newer,
     }
+
+
+def test_a_template_installed_but_never_shared_is_shared_by_the_next_run(
+    google_setup: GoogleSetup,
+) -> None:
+    """A run killed between the upload and its domain permission (or another machine's run
+    that found the upload first) must not hand people a template they cannot copy."""
+    kit = google_setup.kit
+    admin = google_setup.admin
+    assert invoke(google_setup, "provision", "--only", ZOE, "--no-notify").exit_code == 0
+    (template,) = installed_templates(kit, admin)
+    permissions = kit.drive.permissions()
+    listed = permissions.list(fileId=template["id"], fields="permissions(id,type)").execute(
+        http=kit.http(admin)
+    )["permissions"]
+    (domain,) = [p for p in listed if p["type"] == "domain"]
+    permissions.delete(fileId=template["id"], permissionId=domain["id"]).execute(
+        http=kit.http(admin)
+    )
+
+    result = invoke(google_setup, "provision", "--only", SIOBHAN, "--no-notify")
+
+    assert result.exit_code == 0, result.output
+    assert installed_templates(kit, admin) == [template]
+    again = permissions.list(fileId=template["id"], fields="permissions(type,role)").execute(
+        http=kit.http(admin)
+    )["permissions"]
+    assert {"type": "domain", "role": "reader"} in again
+    assert growth_file(kit, SIOBHAN)["appProperties"]["careerdocs_template"] == (
+        f"google:{template['id']}"
+    )

@@ -10,9 +10,15 @@ changed shipped template (a careerdocs upgrade) installs a new version beside th
 
 Installing one is an upload with conversion as the admin (into their My Drive, or the shared
 drive) and, when careerdocs acts as each person (domain-wide delegation in My Drive), one domain
-reader permission, not discoverable, so that each person can copy it. (The Conversations layout
-the .xlsx sets is set again on each copy, in its one Sheets call, as on an upload.) Nothing is
-shared with "anyone with the link".
+reader permission, not discoverable, so that each person can copy it. Those are two requests: a
+run killed between them, or a run that finds another run's upload before that run has shared it
+(two machines at once), would hand every person a template they cannot see (``files.copy``
+answers 404). So the one a run picks is shared by that run whenever its listing shows no domain
+permission. Two runs may then both share it: a permission's id is its principal's, and the
+reference warns only that concurrent permission changes keep the last one ("only the last
+update is applied", Drive v3 permissions.create), which here is the same grant either way.
+(The Conversations layout the .xlsx sets is set again on each copy, in its one Sheets call, as
+on an upload.) Nothing is shared with "anyone with the link".
 """
 
 from __future__ import annotations
@@ -74,9 +80,13 @@ class Installer:
         if not self.ctx.shared_drive:  # the admin's own, never a copy shared with them
             query += f" and '{admin}' in owners"
         found = self.drive.list_all(admin, query)
-        if found:  # two runs may both have installed it: the earliest is everyone's
-            return min(found, key=lambda f: (f.get("createdTime", ""), f["id"]))["id"]
-        return self._install(template, data, marks)
+        if not found:
+            return self._install(template, data, marks)
+        # two runs may both have installed it: the earliest is everyone's
+        chosen = min(found, key=lambda f: (f.get("createdTime", ""), f["id"]))
+        if self._needs_domain_share() and not _shared_with_domain(chosen):
+            self._share_with_domain(chosen["id"])
+        return str(chosen["id"])
 
     def _install(self, template: TemplateRef, data: bytes, marks: dict[str, str]) -> str:
         assert template.path is not None
@@ -88,9 +98,14 @@ class Installer:
         if self.ctx.shared_drive:
             body["parents"] = [self.ctx.options.shared_drive_id]
         made = self.drive.upload(admin, template.kind, body, data, recover=lambda: None)
-        if not self.ctx.shared_drive and self.ctx.clients.credentials.can_impersonate:
+        if self._needs_domain_share():
             self._share_with_domain(made["id"])
         return str(made["id"])
+
+    def _needs_domain_share(self) -> bool:
+        """Each person copies the template as themselves (domain-wide delegation in My Drive);
+        in a shared drive its members see it, and a user login copies as the admin."""
+        return not self.ctx.shared_drive and self.ctx.clients.credentials.can_impersonate
 
     def _share_with_domain(self, file_id: str) -> None:
         """Readable by the admin's domain (each person copies it as themselves), not listed
@@ -111,6 +126,10 @@ class Installer:
             kind="write",
             user=self.ctx.options.admin,
         )
+
+
+def _shared_with_domain(f: dict[str, Any]) -> bool:
+    return any(p.get("type") == "domain" for p in f.get("permissions") or [])
 
 
 def _has(key: str, value: str) -> str:
