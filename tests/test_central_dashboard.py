@@ -425,3 +425,24 @@ def test_status_is_the_first_tab_even_after_provision_wrote_people(
         kit = request.getfixturevalue("sandbox")
         titles = [s["properties"]["title"] for s in spreadsheet(kit, workspace)["sheets"]]
     assert titles == [STATUS_TAB, "People", SUMMARY_TAB, ESCALATIONS_TAB, ABOUT_TAB]
+
+
+def test_google_a_tab_another_run_added_between_read_and_write_is_written_again(
+    sandbox: SandboxKit, google: GoogleWorkspace
+) -> None:
+    """Two machines at once: this run reads the central sheet (no Status tab yet), the other
+    run adds it, and this run's addSheet is refused ("already exists"). Nothing of the refused
+    update was applied, so this run writes again over what is there now."""
+    google.write_central([Table("People", ["Name", "Email"], [["Lee Lead", LEAD]])])
+    assert google.read_central(STATUS_TAB) is None  # this run's read: no Status tab
+    cid = google.central_id(False)
+    sandbox.sheets.spreadsheets().batchUpdate(
+        spreadsheetId=cid, body={"requests": [{"addSheet": {"properties": {"title": STATUS_TAB}}}]}
+    ).execute(http=sandbox.http(PBP))  # the other run's
+
+    google.write_central(tables())
+
+    titles = [s["properties"]["title"] for s in spreadsheet(sandbox, google)["sheets"]]
+    assert titles.count(STATUS_TAB) == 1
+    header, rows = google.read_central(STATUS_TAB)
+    assert header == list(STATUS_HEADER) and len(rows) == len(ROSTER)

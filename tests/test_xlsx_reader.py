@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+import openpyxl.worksheet.hyperlink
 import pytest
 
 from careerdocs.workspace import xlsx_reader
-from careerdocs.workspace.base import CONVERSATIONS_TAB
+from careerdocs.workspace.base import CONVERSATIONS_TAB, Link
 
 SHIPPED = Path(__file__).resolve().parent.parent / "templates"
 
@@ -90,3 +92,121 @@ def test_every_tab_of_the_shipped_template_reads_the_same(name: str) -> None:
     path = SHIPPED / name
     for title in openpyxl.load_workbook(path, read_only=True).sheetnames:
         assert xlsx_reader.read_tab(path, title) == openpyxl_read(path, title), title
+
+
+# -- the central workbook: tabs with links, and tabs hollowed for a rewrite --------------------
+
+
+def openpyxl_read_linked(path: Path, title: str) -> tuple[list[str], list[list[Any]]]:
+    """What careerdocs read the central workbook with before: openpyxl, every cell bound to
+    its hyperlink (``cell.hyperlink.target``), cached values."""
+    workbook = openpyxl.load_workbook(path, data_only=True)
+    try:
+        rows = [
+            [
+                Link(str(c.value), c.hyperlink.target)
+                if c.hyperlink is not None and c.hyperlink.target and c.value not in (None, "")
+                else c.value
+                for c in row
+            ]
+            for row in workbook[title].iter_rows()
+        ]
+    finally:
+        workbook.close()
+    for row in rows:
+        while row and row[-1] in (None, ""):
+            row.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    return ["" if v is None else str(v).strip() for v in rows[0]], rows[1:]
+
+
+def linked_workbook(tmp_path: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    people = workbook.active
+    people.title = "People"
+    people.append(["Email", "IGP", "Tracker", "Note"])
+    people.append(["ada@example.com", "IGP", "Tracker", "plain"])
+    people.append(["bo@example.com", "IGP", None, "to a place"])
+    people.append(["cy@example.com", "IGP", "", "spans two"])
+    people["B2"].hyperlink = "https://docs.google.com/document/d/ada"
+    people["C2"].hyperlink = "https://docs.google.com/document/d/ada-tracker"
+    people["B3"].hyperlink = "https://docs.google.com/document/d/bo"
+    people["C3"].hyperlink = "https://nowhere.example.com/empty-cell"  # no value: no link
+    people["D3"].hyperlink = openpyxl.worksheet.hyperlink.Hyperlink(ref="D3", location="Mine!A1")
+    people["B4"].hyperlink = "https://docs.google.com/document/d/cy"
+    people.cell(row=5, column=1, value="dee@example.com")
+    people.cell(row=5, column=2, value="IGP")
+    people.cell(row=5, column=3, value="Both")
+    mine = workbook.create_sheet("Mine")
+    mine.append(["my own notes", 42])
+    mine["A1"].hyperlink = "https://example.com/mine"
+    path = tmp_path / "central.xlsx"
+    workbook.save(path)
+    # a link over a range (Excel writes these; openpyxl binds each covered cell to it)
+    with zipfile.ZipFile(path) as package:
+        parts = {info.filename: package.read(info) for info in package.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    rels = parts["xl/worksheets/_rels/sheet1.xml.rels"].decode()
+    sheet = sheet.replace(
+        "</hyperlinks>",
+        f'<hyperlink xmlns:r="{xlsx_reader.DOC_RELS}" ref="B5:C5" r:id="rIdRange"/></hyperlinks>',
+    )
+    rels = rels.replace(
+        "</Relationships>",
+        '<Relationship Id="rIdRange" TargetMode="External" Target="https://example.com/range" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"/>'
+        "</Relationships>",
+    )
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    parts["xl/worksheets/_rels/sheet1.xml.rels"] = rels.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    return path
+
+
+def test_central_tabs_read_with_their_links_as_openpyxl_binds_them(tmp_path: Path) -> None:
+    path = linked_workbook(tmp_path)
+    fast = xlsx_reader.read_tabs(path, ["People", "Mine", "Nope"], links=True)
+    assert set(fast) == {"People", "Mine"}
+    for title in ("People", "Mine"):
+        assert fast[title] == openpyxl_read_linked(path, title), title
+    _, rows = fast["People"]
+    assert rows[0][1:3] == [
+        Link("IGP", "https://docs.google.com/document/d/ada"),
+        Link("Tracker", "https://docs.google.com/document/d/ada-tracker"),
+    ]
+    assert rows[1][3] == "to a place"  # a link within the workbook has no URL
+    assert rows[3][1:3] == [
+        Link("IGP", "https://example.com/range"),
+        Link("Both", "https://example.com/range"),
+    ]
+    assert xlsx_reader.read_tabs(path, ["People"])["People"][1][0][1] == "IGP"  # links=False
+
+
+def test_a_workbook_loaded_for_a_rewrite_keeps_the_other_tabs_and_their_links(
+    tmp_path: Path,
+) -> None:
+    path = linked_workbook(tmp_path)
+    loaded = xlsx_reader.load_for_rewrite(path, ["Mine", "Nope"])
+    assert loaded.sheetnames == ["People", "Mine"]
+    assert list(loaded["Mine"].iter_rows(values_only=True)) in ([], [(None,)])
+    reference = openpyxl.load_workbook(path)
+    pairs = zip(loaded["People"].iter_rows(), reference["People"].iter_rows(), strict=True)
+    for row, expected in pairs:
+        for cell, want in zip(row, expected, strict=True):
+            assert cell.value == want.value
+            link, wanted = cell.hyperlink, want.hyperlink
+            assert (link is None) == (wanted is None), cell.coordinate
+            if link is not None:
+                assert (link.ref, link.target, link.location) == (
+                    wanted.ref,
+                    wanted.target,
+                    wanted.location,
+                ), cell.coordinate
+    saved = tmp_path / "rewritten.xlsx"
+    loaded.save(saved)
+    assert xlsx_reader.read_tabs(saved, ["People"], links=True) == xlsx_reader.read_tabs(
+        path, ["People"], links=True
+    )

@@ -593,12 +593,6 @@ def read_tab(path: Path, title: str) -> tuple[list[str], list[list[Any]]] | None
     return xlsx_reader.read_tab(path, title)
 
 
-def _trim(row: list[Any]) -> list[Any]:
-    while row and (row[-1] is None or row[-1] == ""):
-        row.pop()
-    return row
-
-
 def merge_user_columns(
     table: Table, old: tuple[list[str], Sequence[Sequence[Any]]] | None
 ) -> tuple[list[str], list[list[Any]]]:
@@ -692,37 +686,6 @@ def _key(value: Any) -> str:
 
 def _fold(text: str) -> str:
     return text.strip().casefold()
-
-
-def read_tabs(path: Path, titles: Sequence[str]) -> dict[str, tuple[list[str], list[list[Any]]]]:
-    """Header and rows of each tab of ``titles`` that the workbook has, as :func:`read_tab`
-    reads them, except that a cell with a hyperlink reads as a :class:`Link` (the central
-    sheet's document links survive a rewrite). Loads the whole workbook once."""
-    workbook = load_workbook(path, data_only=True)
-    try:
-        return {
-            title: _sheet_rows(workbook[title])
-            for title in titles
-            if title in workbook.sheetnames and hasattr(workbook[title], "iter_rows")
-        }
-    finally:
-        workbook.close()
-
-
-def _sheet_rows(sheet: Worksheet) -> tuple[list[str], list[list[Any]]]:
-    rows = [_trim([_linked(cell) for cell in row]) for row in sheet.iter_rows()]
-    while rows and not rows[-1]:
-        rows.pop()
-    if not rows:
-        return [], []
-    return [_header_text(value) for value in rows[0]], rows[1:]
-
-
-def _linked(cell: Any) -> Any:
-    link = getattr(cell, "hyperlink", None)
-    if link is not None and link.target and cell.value not in (None, ""):
-        return Link(str(cell.value), link.target)
-    return cell.value
 
 
 def write_tab(

@@ -3,6 +3,7 @@ reading it) and the central sheet (its tabs, values and chart)."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 import tempfile
 import threading
@@ -26,6 +27,8 @@ from . import built_tab, conversations, dashboard
 from .context import GoogleContext
 from .fill import fill_text
 
+log = logging.getLogger(__name__)
+
 CHECKBOX_COLUMNS = (ACKNOWLEDGED_COLUMN, "Escalation")
 # What a read of a growth sheet asks for: every tab's id and title, its protections, and its
 # cells' unformatted values. One call answers both "what does it say" and "may it count".
@@ -35,6 +38,7 @@ CONVERSATIONS_READ_FIELDS = (
 )
 PROTECTIONS_FIELDS = "sheets(properties(sheetId,title),protectedRanges)"
 HTTP_BAD_REQUEST = 400
+CENTRAL_WRITE_ATTEMPTS = 3  # a third run at once is already unlikely
 MAX_SHEET_ID = 2**31 - 1
 
 
@@ -453,10 +457,32 @@ class Sheets:
         return {t: dashboard.grid_rows(by_title[t]) for t in titles if t in by_title}
 
     def write_central(self, cid: str, tables: Sequence[Table]) -> str:
-        """All tabs in one ``spreadsheets.batchUpdate``: Google applies all of it or none."""
+        """All tabs in one ``spreadsheets.batchUpdate``: Google applies all of it or none.
+
+        Another run may change the tabs between this run's read and its write (two machines at
+        once: one adds "People" that the other then adds too, and Sheets refuses the whole
+        update with 400 "A sheet with the name … already exists"). Nothing was applied, so a
+        refused write whose tabs have changed meanwhile is made again from what is there now;
+        a refusal with the tabs as they were is a real error and is raised."""
         with self._central_lock:
             seen = self._central_seen.pop(cid, None)
-        existing = {s["properties"]["title"]: s for s in seen or self.central_meta(cid)}
+        meta = seen or self.central_meta(cid)
+        for attempt in range(1, CENTRAL_WRITE_ATTEMPTS + 1):
+            try:
+                self._write_central(cid, tables, meta)
+                break
+            except GoogleAPIError as exc:
+                if exc.status != HTTP_BAD_REQUEST or attempt == CENTRAL_WRITE_ATTEMPTS:
+                    raise
+                now = self.central_meta(cid)
+                if _tabs_named(now) == _tabs_named(meta):
+                    raise
+                log.info("the central sheet's tabs changed during this write; writing again")
+                meta = now
+        return f"https://docs.google.com/spreadsheets/d/{cid}/edit"
+
+    def _write_central(self, cid: str, tables: Sequence[Table], meta: list[dict[str, Any]]) -> None:
+        existing = {s["properties"]["title"]: s for s in meta}
         reads = [t.title for t in tables if t.title in existing]
         first = dashboard.default_sheet(existing)
         if first is not None and first not in reads:
@@ -480,7 +506,10 @@ class Sheets:
             kind="write",
             user=self.ctx.options.admin,
         )
-        return f"https://docs.google.com/spreadsheets/d/{cid}/edit"
+
+
+def _tabs_named(meta: Sequence[Mapping[str, Any]]) -> set[tuple[int, str]]:
+    return {(s["properties"]["sheetId"], s["properties"]["title"]) for s in meta}
 
 
 def layout_requests(
