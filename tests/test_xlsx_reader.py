@@ -26,6 +26,11 @@ def openpyxl_read(path: Path, title: str) -> tuple[list[str], list[list[Any]]] |
         rows = [list(row) for row in workbook[title].iter_rows(values_only=True)]
     finally:
         workbook.close()
+    return as_read(rows)
+
+
+def as_read(rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
+    """Trailing empty cells and rows dropped, the first row as the header, as careerdocs reads."""
     for row in rows:
         while row and row[-1] in (None, ""):
             row.pop()
@@ -113,12 +118,7 @@ def openpyxl_read_linked(path: Path, title: str) -> tuple[list[str], list[list[A
         ]
     finally:
         workbook.close()
-    for row in rows:
-        while row and row[-1] in (None, ""):
-            row.pop()
-    while rows and not rows[-1]:
-        rows.pop()
-    return ["" if v is None else str(v).strip() for v in rows[0]], rows[1:]
+    return as_read(rows)
 
 
 def linked_workbook(tmp_path: Path) -> Path:
