@@ -720,3 +720,18 @@ def test_the_shipped_templates_fill_completely(workspace: LocalWorkspace, folder
     assert not column_locked(conversations, ACK_COLUMN)  # the person ticks it here
     assert not conversations.cell(row=2, column=ACK_COLUMN).protection.locked
     assert not column_locked(conversations, 1)
+
+
+@pytest.mark.parametrize("damage", [b"not a zip at all", b"PK\x03\x04 truncated"])
+def test_a_damaged_central_workbook_is_named_left_as_it_is_and_the_way_out_given(
+    workspace: LocalWorkspace, damage: bytes
+) -> None:
+    workspace.central_workbook.parent.mkdir(parents=True)
+    workspace.central_workbook.write_bytes(damage)
+    for attempt in (
+        lambda: workspace.read_central(PEOPLE_TAB),
+        lambda: workspace.write_central([people([ALICE, "Alice", "due"])]),
+    ):
+        with pytest.raises(WorkspaceError, match="move it aside to start a new one"):
+            attempt()
+    assert workspace.central_workbook.read_bytes() == damage

@@ -621,7 +621,7 @@ class LocalWorkspace:
         worth spreading). The processes are forked, never spawned: a spawned process runs the
         caller's main script again, and a script without a ``__main__`` guard would provision
         again from each one. Forking is safe only where no other thread could hold a lock at
-        that instant, so only on Linux with this the process's one thread; otherwise, or where
+        that instant, so only on Linux when this is the process's one thread; otherwise, or where
         processes cannot be started, the sheets are read here."""
         paths = [(sheet.person, self.output_dir / sheet.id) for sheet in sheets]
         processes = _reading_processes(len(paths))
@@ -659,7 +659,7 @@ class LocalWorkspace:
         try:
             return xlsx_reader.read_tabs(self.central_workbook, titles, links=True)
         except Exception as exc:  # zipfile, lxml and openpyxl's conversions: a damaged file
-            raise WorkspaceError(f"cannot read {self.central_workbook}: {exc}") from None
+            raise self._unreadable(exc) from None
 
     def write_central(self, tables: Sequence[Table]) -> str:
         """Replace the tabs of ``tables`` and keep every other tab. The new workbook is built in
@@ -687,9 +687,12 @@ class LocalWorkspace:
         try:
             return xlsx_reader.load_for_rewrite(self.central_workbook, replaced)
         except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise WorkspaceError(
-                f"cannot read {self.central_workbook} ({exc}); move it aside to start a new one"
-            ) from None
+            raise self._unreadable(exc) from None
+
+    def _unreadable(self, exc: Exception) -> WorkspaceError:
+        return WorkspaceError(
+            f"cannot read {self.central_workbook} ({exc}); move it aside to start a new one"
+        )
 
 
 # -- reading growth sheets -------------------------------------------------------------------
