@@ -658,7 +658,7 @@ def _provision_person(
                 pp.person, roster, the_plan.fy, settings, email_template, arts, today, sender
             ),
             workspace.send_email,
-            manager=pp.person.manager_email,
+            prefer=pp.person.manager_email,
         )
         audit.record("notify", person=email, fy=fy, sender=message.sender)
         arts[ArtifactKind.FOLDER] = workspace.mark(

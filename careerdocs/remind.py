@@ -10,7 +10,8 @@ One run, safe to repeat from cron every day:
    a blank line, the plain text) and ``<kind>.html`` (the same message as HTML), all before the
    first send, so a broken template stops the run with nothing sent;
 4. the From address comes from the run's :class:`~careerdocs.senders.SenderPool` (the
-   person's manager, a pool of senders, or the admin, per ``notify.send_as``), the message goes
+   recipient's manager, for a digest their PBP (:func:`preferred_sender`), a pool of senders,
+   or the admin, per ``notify.send_as``), the message goes
    out through :meth:`Workspace.send_email` (the local backend writes the outbox folder), and it
    is recorded in the :class:`~careerdocs.nudges.SentLog` right after its send.
 
@@ -41,7 +42,7 @@ from .cadence import FiscalYear, fiscal_year
 from .config import Settings
 from .errors import ConfigError, InvalidInput, Problem, TemplateError, WorkspaceError
 from .nudges import Kind, Nudge, PersonState, Policy, SentLog, long_date, plan
-from .roster import Roster
+from .roster import Person, Roster
 from .senders import DailyLimitReached, SenderPool, open_pool
 from .workspace.base import ArtifactKind, Email, Workspace
 
@@ -505,6 +506,25 @@ def run(
     return result
 
 
+ABOUT_THEMSELVES = frozenset({Kind.DUE, Kind.OVERDUE, Kind.ACKNOWLEDGE})
+ABOUT_THEIR_PEOPLE = frozenset({Kind.MANAGER_DIGEST, Kind.SKIP_LEVEL_DIGEST})
+
+
+def preferred_sender(kind: Kind, recipient: Person | None) -> str | None:
+    """Whose mailbox a message should come from, where careerdocs may send as anyone
+    (``notify.send_as`` manager or auto; otherwise the pool decides). A nudge about the
+    recipient's own conversation: their manager's, the person it is with, who gets the reply. A
+    digest about the people under them: their PBP's, the People team that signs it, not their
+    own boss's. A PBP's summary: none (the pool's senders, else the admin)."""
+    if recipient is None:
+        return None
+    if kind in ABOUT_THEMSELVES:
+        return recipient.manager_email
+    if kind in ABOUT_THEIR_PEOPLE:
+        return recipient.pbp_email
+    return None
+
+
 def _send_one(
     message: Message,
     pool: SenderPool,
@@ -518,18 +538,17 @@ def _send_one(
     would be), or None: the send failed (in ``result.failures``) or no sender has daily budget
     left (``result.stopped``)."""
     nudge = message.nudge
-    recipient = roster.get(nudge.to)
-    manager = recipient.manager_email if recipient else None
+    prefer = preferred_sender(nudge.kind, roster.get(nudge.to))
     try:
         if journal is None:  # dry run: the choice counts in memory only, so From shows the spread
-            sender = pool.choose(manager=manager)
+            sender = pool.choose(prefer=prefer)
             email = replace(message.email, sender=sender)
             at = None
         else:
             email = pool.deliver(
                 lambda sender: replace(message.email, sender=sender),
                 workspace.send_email,
-                manager=manager,
+                prefer=prefer,
             )
             at = pool.now()
     except DailyLimitReached as exc:

@@ -6,10 +6,12 @@ limits for Workspace"). One account sending for a whole company is bound by both
 take over 13 minutes of sending alone, and the 2,001st waits a day. So messages are spread:
 
 * ``manager``: each person hears from their own manager (the service account impersonates the
-  manager through domain-wide delegation, with the gmail.send scope). A manager sends a handful
-  of messages, so no account comes near either limit. People without a manager in an allowed
-  domain, or whose manager is out of daily budget or has no account Google will act as, get
-  their message from the pool below.
+  manager through domain-wide delegation, with the gmail.send scope); a message about other
+  people (a manager's weekly digest) comes from the recipient's PBP instead, the People team
+  who sign it, rather than from their own boss. The caller names that account (``prefer``). A
+  manager sends a handful of messages, so no account comes near either limit. A message whose
+  preferred account is outside the allowed domains, out of daily budget or not one Google will
+  act as comes from the pool below.
 * ``senders``: round-robin over the configured ``notify.senders`` (say people@, careers@),
   skipping those out of daily budget: N senders send N × 150 a minute and N × 2,000 a day.
 * ``admin``: ``notify.sender``, else the google admin: one account, as before.
@@ -314,27 +316,28 @@ class SenderPool:
         why = "" if self.delegation else " (the credentials can only send as themselves)"
         return f"{self.admin}{why}; {per}"
 
-    def candidates(self, manager: str | None) -> list[str]:
-        """The accounts that may send a message to someone managed by ``manager``, in order of
-        preference (for the pool: round-robin order, starting at the next in turn)."""
+    def candidates(self, prefer: str | None) -> list[str]:
+        """The accounts that may send a message that should come from ``prefer`` (a manager,
+        a PBP), in order of preference: ``prefer`` first in ``manager`` mode, then the pool in
+        round-robin order, starting at the next in turn."""
         turn = self._next % len(self.pool)
         ordered = self.pool[turn:] + self.pool[:turn]
         first: list[str] = []
-        if self.mode == MANAGER and manager:
-            address = manager.strip().lower()
+        if self.mode == MANAGER and prefer:
+            address = prefer.strip().lower()
             if address.rpartition("@")[2] in self._domains:
                 first = [address]
         return [c for c in dict.fromkeys(first + ordered) if c not in self._unusable]
 
-    def choose(self, *, manager: str | None) -> str:
-        """The From address of one message to a person managed by ``manager``: the first
+    def choose(self, *, prefer: str | None) -> str:
+        """The From address of one message that should come from ``prefer``: the first
         candidate (:meth:`candidates`) with daily budget left, counted against it at once.
         Raises :class:`DailyLimitReached` when none has budget, with the earliest time one
         will."""
         with self._lock:
             now = _utc(self.now())
             since = window_start(now)
-            options = self.candidates(manager)
+            options = self.candidates(prefer)
             for sender in options:
                 if self._refused.get(sender, now) > now:
                     continue
@@ -401,7 +404,7 @@ class SenderPool:
         compose: Callable[[str], Email],
         send: Callable[[Email], None],
         *,
-        manager: str | None,
+        prefer: str | None,
     ) -> Email:
         """Choose a sender, ``compose`` the message from them, ``send`` it and record it; the
         message sent is returned. When Google will not act as the chosen sender (no account for
@@ -409,7 +412,7 @@ class SenderPool:
         them for the day they are set aside until Gmail's time: either way the next candidate
         sends instead. Raises :class:`DailyLimitReached` (nothing sent) when nobody can."""
         while True:
-            sender = self.choose(manager=manager)
+            sender = self.choose(prefer=prefer)
             message = compose(sender)
             try:
                 send(message)

@@ -27,6 +27,8 @@ from careerdocs.config import builtin_templates_dir
 from careerdocs.errors import ExitCode
 from careerdocs.lock import exclusive
 from careerdocs.nudges import Kind
+from careerdocs.remind import preferred_sender
+from careerdocs.roster import Person
 from careerdocs.workspace.base import ArtifactKind
 from careerdocs.workspace.local import OUTBOX, LocalWorkspace
 
@@ -434,3 +436,24 @@ def test_help_says_what_each_kind_is_how_often_and_how_to_turn_one_off() -> None
         assert re.search(rf"^\s+{kind.value}\s{{2,}}\S", result.output, re.MULTILINE), kind
     for words in ("once per window", "weekly", "To turn a kind off", "remind.kinds", "--dry-run"):
         assert words in result.output
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (Kind.DUE, "boss@example.com"),
+        (Kind.OVERDUE, "boss@example.com"),
+        (Kind.ACKNOWLEDGE, "boss@example.com"),
+        (Kind.MANAGER_DIGEST, "pbp@example.com"),
+        (Kind.SKIP_LEVEL_DIGEST, "pbp@example.com"),
+        (Kind.PBP_SUMMARY, None),
+    ],
+)
+def test_a_nudge_prefers_the_manager_a_digest_the_pbp_a_summary_the_pool(
+    kind: Kind, expected: str | None
+) -> None:
+    person = Person(
+        "ana@example.com", "Ana", "boss@example.com", date(2024, 1, 8), pbp_email="pbp@example.com"
+    )
+    assert preferred_sender(kind, person) == expected
+    assert preferred_sender(kind, None) is None

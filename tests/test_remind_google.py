@@ -56,6 +56,7 @@ MANAGERS = {
     row[0]: row[2] or None
     for row in read_csv(EXAMPLE_ROSTER)[1]  # Email, Name, Manager Email, ...
 }
+PBPS = {row[0]: row[8] or None for row in read_csv(EXAMPLE_ROSTER)[1]}  # ..., PBP, ...
 
 
 def cli_run(setup: GoogleSetup, *args: str) -> Result:
@@ -127,7 +128,18 @@ def ready(provisioned: GoogleSetup, tmp_path: Path) -> GoogleSetup:
     return GoogleSetup(provisioned.kit, tmp_path / "careerdocs.toml")
 
 
-def test_each_message_comes_from_the_recipients_manager_and_is_sent_once(
+def expected_sender(kind: str, to: str) -> str:
+    """A nudge about the recipient's own conversation comes from their manager, a digest of
+    their people from their PBP, a PBP's summary from the admin; anyone without that account
+    (the CEO has no manager, Inês no PBP) hears from the admin."""
+    if kind in ("due", "overdue", "acknowledge"):
+        return MANAGERS[to] or SANDBOX_ADMIN
+    if kind in ("manager-digest", "skip-level-digest"):
+        return PBPS[to] or SANDBOX_ADMIN
+    return SANDBOX_ADMIN
+
+
+def test_each_message_comes_from_the_recipients_manager_or_pbp_and_is_sent_once(
     ready: GoogleSetup,
 ) -> None:
     result, report = remind(ready)
@@ -135,11 +147,12 @@ def test_each_message_comes_from_the_recipients_manager_and_is_sent_once(
     counted = per_sender(ready)
     assert sum(counted.values()) == report["sent"] > 0
     assert counted == Counter(report["senders"])
+    kinds = Counter(m["kind"] for m in report["messages"])
+    assert kinds["due"] and kinds["manager-digest"] and kinds["pbp-summary"], kinds
+    for sent in report["messages"]:
+        assert sent["from"] == expected_sender(sent["kind"], sent["to"]), sent
     for sender, messages in sent_mail(ready).items():
         for message in messages:
-            to = str(message["To"])
-            # A person hears from their manager; the CEO, who has none, from the admin.
-            assert sender == (MANAGERS[to] or SANDBOX_ADMIN), (to, sender)
             assert str(message["From"]) == sender
     again, report = remind(ready)
     assert again.exit_code == 0 and report["sent"] == 0

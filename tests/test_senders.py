@@ -81,10 +81,10 @@ def pool_of(
     )
 
 
-def send_all(pool: SenderPool, count: int, manager: str | None = None) -> list[str]:
+def send_all(pool: SenderPool, count: int, prefer: str | None = None) -> list[str]:
     chosen = []
     for _ in range(count):
-        sender = pool.choose(manager=manager)
+        sender = pool.choose(prefer=prefer)
         pool.sent(sender, pool.now())
         chosen.append(sender)
     return chosen
@@ -121,7 +121,7 @@ def test_sending_as_others_without_delegation_is_a_config_error(send_as: str) ->
 
 def test_a_person_hears_from_their_manager() -> None:
     pool = pool_of("manager")
-    assert send_all(pool, 3, manager="Siobhan@Example.com") == [SIOBHAN] * 3
+    assert send_all(pool, 3, prefer="Siobhan@Example.com") == [SIOBHAN] * 3
 
 
 @pytest.mark.parametrize(
@@ -129,8 +129,8 @@ def test_a_person_hears_from_their_manager() -> None:
     [(None, "no manager (the CEO)"), (OUTSIDER, "a manager outside allowed_domains")],
 )
 def test_without_a_usable_manager_the_pool_sends(manager: str | None, why: str) -> None:
-    assert send_all(pool_of("manager"), 1, manager=manager) == [ADMIN], why
-    assert send_all(pool_of("manager", (PEOPLE, CAREERS)), 2, manager=manager) == [
+    assert send_all(pool_of("manager"), 1, prefer=manager) == [ADMIN], why
+    assert send_all(pool_of("manager", (PEOPLE, CAREERS)), 2, prefer=manager) == [
         PEOPLE,
         CAREERS,
     ], why
@@ -138,11 +138,11 @@ def test_without_a_usable_manager_the_pool_sends(manager: str | None, why: str) 
 
 def test_senders_take_turns() -> None:
     pool = pool_of("senders", (PEOPLE, CAREERS))
-    assert send_all(pool, 5, manager=SIOBHAN) == [PEOPLE, CAREERS, PEOPLE, CAREERS, PEOPLE]
+    assert send_all(pool, 5, prefer=SIOBHAN) == [PEOPLE, CAREERS, PEOPLE, CAREERS, PEOPLE]
 
 
 def test_admin_mode_is_one_account_whatever_the_manager() -> None:
-    assert send_all(pool_of("admin", (PEOPLE,)), 2, manager=SIOBHAN) == [ADMIN, ADMIN]
+    assert send_all(pool_of("admin", (PEOPLE,)), 2, prefer=SIOBHAN) == [ADMIN, ADMIN]
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,7 @@ def test_the_local_backend_without_an_admin_sends_as_a_no_reply_address() -> Non
 
 def test_a_manager_out_of_daily_budget_hands_over_to_the_pool() -> None:
     pool = pool_of("manager", (PEOPLE,), per_day=2)
-    assert send_all(pool, 4, manager=SIOBHAN) == [SIOBHAN, SIOBHAN, PEOPLE, PEOPLE]
+    assert send_all(pool, 4, prefer=SIOBHAN) == [SIOBHAN, SIOBHAN, PEOPLE, PEOPLE]
 
 
 def test_a_sender_out_of_budget_is_skipped_in_turn() -> None:
@@ -180,7 +180,7 @@ def test_when_every_candidate_is_spent_the_run_is_told_when_to_resume() -> None:
     clock.advance(hours=1)
     send_all(pool, 2)  # 10:00, one each: both at the limit
     with pytest.raises(DailyLimitReached) as caught:
-        pool.choose(manager=None)
+        pool.choose(prefer=None)
     error = caught.value
     assert error.resume_at == T0 + DAY  # the 09:00 messages leave the window first
     assert error.exit_code == ExitCode.PARTIAL
@@ -194,7 +194,7 @@ def test_the_limit_is_a_rolling_24_hours() -> None:
     send_all(pool, 2)
     clock.advance(hours=23, minutes=59)
     with pytest.raises(DailyLimitReached):
-        pool.choose(manager=None)
+        pool.choose(prefer=None)
     clock.advance(minutes=1)  # exactly 24 hours after the first two
     assert send_all(pool, 2) == [ADMIN, ADMIN]
 
@@ -209,7 +209,7 @@ def test_a_choice_counts_at_once_so_concurrent_workers_never_overrun() -> None:
     def worker() -> None:
         barrier.wait()
         try:
-            sender = pool.choose(manager=None)
+            sender = pool.choose(prefer=None)
         except DailyLimitReached as exc:
             with lock:
                 refused.append(exc)
@@ -227,7 +227,7 @@ def test_a_choice_counts_at_once_so_concurrent_workers_never_overrun() -> None:
 
 def test_a_failed_send_gives_its_place_back() -> None:
     pool = pool_of("admin", per_day=1)
-    pool.release(pool.choose(manager=None))
+    pool.release(pool.choose(prefer=None))
     assert send_all(pool, 1) == [ADMIN]
 
 
@@ -271,7 +271,7 @@ def test_a_manager_google_will_not_act_as_is_set_aside_for_the_pool() -> None:
         return Email(sender=sender, to="zoe@example.com", subject="s", body="b")
 
     for _ in range(2):
-        pool.deliver(compose, send, manager=SIOBHAN)
+        pool.deliver(compose, send, prefer=SIOBHAN)
     assert sent == [PEOPLE, PEOPLE]
     assert pool.ledger.count(SIOBHAN, T0 - DAY) == 0
     assert pool.ledger.count(PEOPLE, T0 - DAY) == 2
@@ -284,7 +284,7 @@ def test_the_admin_unreachable_is_the_runs_problem_not_set_aside() -> None:
         raise AccountUnreachable("invalid_grant: Invalid email or User ID", "no account")
 
     with pytest.raises(AccountUnreachable):
-        pool.deliver(lambda s: Email(s, "zoe@example.com", "s", "b"), send, manager=None)
+        pool.deliver(lambda s: Email(s, "zoe@example.com", "s", "b"), send, prefer=None)
     assert send_all(pool, 1) == [ADMIN]  # its place was given back
 
 
@@ -295,7 +295,7 @@ def test_a_send_that_fails_otherwise_is_not_counted() -> None:
         raise WorkspaceError("gmail 500 backendError")
 
     with pytest.raises(WorkspaceError):
-        pool.deliver(lambda s: Email(s, "zoe@example.com", "s", "b"), send, manager=None)
+        pool.deliver(lambda s: Email(s, "zoe@example.com", "s", "b"), send, prefer=None)
     assert pool.ledger.count(ADMIN, T0 - DAY) == 0
     assert send_all(pool, 1) == [ADMIN]
 
@@ -311,7 +311,7 @@ def test_the_ledger_carries_counts_across_runs(tmp_path: Path) -> None:
     second = pool_of("admin", per_day=3, ledger=SendLedger.load(path))
     assert send_all(second, 1) == [ADMIN]
     with pytest.raises(DailyLimitReached):
-        second.choose(manager=None)
+        second.choose(prefer=None)
 
 
 def test_saving_drops_what_is_older_than_24_hours(tmp_path: Path) -> None:
@@ -454,10 +454,10 @@ def test_a_sender_gmail_refuses_for_the_day_is_skipped_until_gmails_time() -> No
         return Email(sender, "zoe@example.com", "s", "b")
 
     for _ in range(3):
-        pool.deliver(compose, send, manager=None)
+        pool.deliver(compose, send, prefer=None)
     assert sent == [CAREERS, CAREERS, CAREERS]
     clock.advance(hours=5)
-    pool.deliver(compose, send, manager=None)
+    pool.deliver(compose, send, prefer=None)
     assert sent[-1] == PEOPLE
 
 
@@ -469,6 +469,6 @@ def test_when_gmail_refuses_every_candidate_its_time_is_the_resume_time() -> Non
         raise DailyLimitReached(gmail_until, "Gmail refuses")
 
     with pytest.raises(DailyLimitReached) as caught:
-        pool.deliver(lambda s: Email(s, "zoe@example.com", "s", "b"), send, manager=None)
+        pool.deliver(lambda s: Email(s, "zoe@example.com", "s", "b"), send, prefer=None)
     assert caught.value.resume_at == gmail_until
     assert pool.ledger.count(ADMIN, T0 - DAY) == 0
