@@ -43,7 +43,7 @@ from careerdocs.cli import load_roster
 from careerdocs.config import Settings, builtin_templates_dir
 from careerdocs.lock import exclusive
 from careerdocs.sandbox.oauth import new_private_key
-from careerdocs.sandbox.quotas import DEFAULT_LIMITS, GMAIL_DEFAULT_UNITS
+from careerdocs.sandbox.quotas import DEFAULT_LIMITS, GMAIL_DEFAULT_UNITS, ScaledClock
 from careerdocs.sandbox.quotas import SHARED_POOLS as QUOTA_POOLS
 from careerdocs.sandbox.server import ADMIN_PREFIX, Sandbox, SandboxOptions
 from careerdocs.workspace.base import Workspace
@@ -536,20 +536,6 @@ def scratch_dir(prefix: str) -> Iterator[Path]:
 
 
 # -- careerdocs on a compressed clock ------------------------------------------------------------
-
-
-class ScaledClock:
-    """Time that runs ``scale`` times faster than the wall clock, for careerdocs' pacer."""
-
-    def __init__(self, scale: float) -> None:
-        self.scale = scale
-        self.origin = time.monotonic()
-
-    def now(self) -> float:
-        return self.origin + (time.monotonic() - self.origin) * self.scale
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds / self.scale)
 
 
 def open_google_workspace(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import email
 import json
-import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 from careerdocs import provision
 from careerdocs.cli import load_roster
 from careerdocs.config import load_settings
+from careerdocs.sandbox.quotas import ScaledClock
 from careerdocs.sandbox.server import SandboxOptions
 from careerdocs.workspace.google import open_google
 
@@ -37,20 +37,6 @@ TIME_SCALE = 60.0  # a quota minute passes in a second
 POOL = ("people@example.com", "careers@example.com", "hello@example.com")
 ADMIN = "p0002@example.com"
 REFUSED = (403, 429)
-
-
-class ScaledClock:
-    """Time running ``scale`` times faster than the wall clock, for careerdocs' pacer."""
-
-    def __init__(self, scale: float) -> None:
-        self.scale = scale
-        self.origin = time.monotonic()
-
-    def now(self) -> float:
-        return self.origin + (time.monotonic() - self.origin) * self.scale
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds / self.scale)
 
 
 def company(count: int) -> list[list[str]]:

@@ -108,23 +108,18 @@ def write_zip(parts: list[Part]) -> bytes:
         offset = out.tell()
         name = part.name.encode("utf-8")
         flags = 0 if part.name.isascii() else UTF8_NAME_FLAG
-        dos_time, dos_date = _dos_time(part.date_time)
-        out.write(
-            LOCAL_HEADER.pack(
-                LOCAL_SIGNATURE,
-                VERSION,
-                0,
-                flags,
-                part.method,
-                dos_time,
-                dos_date,
-                part.crc,
-                len(part.payload),
-                part.size,
-                len(name),
-                0,
-            )
+        # The fields the central directory repeats from the local header (APPNOTE §4.4):
+        # flags, method, time, date, CRC, compressed size, size, name length.
+        shared = (
+            flags,
+            part.method,
+            *_dos_time(part.date_time),
+            part.crc,
+            len(part.payload),
+            part.size,
+            len(name),
         )
+        out.write(LOCAL_HEADER.pack(LOCAL_SIGNATURE, VERSION, 0, *shared, 0))
         out.write(name)
         out.write(part.payload)
         central.append(
@@ -134,14 +129,7 @@ def write_zip(parts: list[Part]) -> bytes:
                 0,  # made by MS-DOS/FAT: no Unix permissions are implied
                 VERSION,
                 0,
-                flags,
-                part.method,
-                dos_time,
-                dos_date,
-                part.crc,
-                len(part.payload),
-                part.size,
-                len(name),
+                *shared,
                 0,  # extra field length
                 0,  # comment length
                 0,  # disk number
