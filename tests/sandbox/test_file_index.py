@@ -11,50 +11,34 @@ import json
 import pickle
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from careerdocs.sandbox import core, drive_model
-from careerdocs.sandbox.core import Request, Response
+from careerdocs.sandbox.core import Response
 from careerdocs.sandbox.file_index import FileTable, millis
 from careerdocs.sandbox.query import parse_query, parse_time
-from careerdocs.sandbox.server import Sandbox
-from tests.conftest import ALICE, BOB, CAROL, USERS
+from tests.conftest import ALICE, BOB, CAROL
+from tests.sandbox import pipeline
+from tests.sandbox.pipeline import FILES
 
-FILES = "/drive/v3/files"
 KIND, PERSON, FY = "careerdocs_kind", "careerdocs_person", "careerdocs_fy"
 MIDDLE = "2026-06-01T00:00:00.000Z"
 
 
-class Drive:
-    """The sandbox's real request pipeline, in-process (no HTTP, no OAuth)."""
+class Drive(pipeline.Drive):
+    """The pipeline helper, with the listings the index answers and a full scan to compare."""
 
-    def __init__(self) -> None:
-        self.sandbox = Sandbox()
-        for user in USERS:
-            self.sandbox.add_user(user)
-        self.store = self.sandbox.store
-
-    def call(self, method: str, path: str, user: str, body: Any = None, **params: Any) -> Any:
-        headers = {"Host": "sandbox.test:1234"}
-        data = b""
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
-        req = Request.build(method, path, urlencode(params), headers, data)
-        req.user = user
-        resp: Response = self.sandbox.dispatch(req)
+    def done(self, method: str, path: str, user: str, body: Any = None, **params: Any) -> Any:
+        """The JSON answer of a call that must succeed (a delete answers 204, no body)."""
+        resp: Response = self.call(method, path, user, body, **params)
         assert resp.status < 300, resp.body
         return json.loads(resp.body) if resp.body else None
 
-    def create(self, user: str = ALICE, **body: Any) -> str:
-        return str(self.call("POST", FILES, user, body)["id"])
-
     def update(self, file_id: str, user: str = ALICE, body: Any = None, **params: Any) -> None:
-        self.call("PATCH", f"{FILES}/{file_id}", user, body or {}, **params)
+        self.done("PATCH", f"{FILES}/{file_id}", user, body or {}, **params)
 
     def listed(self, q: str, user: str) -> list[str]:
         """Every id ``files.list`` answers for ``q``, all pages."""
@@ -64,7 +48,7 @@ class Drive:
             params = {"q": q, "pageSize": "7", "fields": "nextPageToken,files(id)"}
             if token:
                 params["pageToken"] = token
-            page = self.call("GET", FILES, user, **params)
+            page = self.ok("GET", FILES, user, **params)
             ids += [f["id"] for f in page["files"]]
             token = page.get("nextPageToken")
             if not token:
@@ -118,7 +102,7 @@ def company() -> Drive:
         )
         drive.update(stale, person, {"trashed": True})
     shared = drive.create(BOB, name="Team notes", properties={"team": "core"})
-    drive.call(
+    drive.done(
         "POST",
         f"{FILES}/{shared}/permissions",
         BOB,
@@ -292,7 +276,7 @@ def test_index_follows_create_update_trash_move_transfer_and_delete() -> None:
     assert set(drive.listed(f"'{folder}' in parents", ALICE)) == {inner, doc}
     assert_index_agrees(drive.store)
 
-    drive.call(
+    drive.done(
         "POST",
         f"{FILES}/{doc}/permissions",
         ALICE,
@@ -303,7 +287,7 @@ def test_index_follows_create_update_trash_move_transfer_and_delete() -> None:
     assert doc not in drive.listed(f"'{ALICE}' in owners", ALICE)
     assert_index_agrees(drive.store)
 
-    drive.call(
+    drive.done(
         "POST",
         f"{FILES}/{folder}/permissions",
         ALICE,
@@ -312,7 +296,7 @@ def test_index_follows_create_update_trash_move_transfer_and_delete() -> None:
     )
     bobs = drive.create(BOB, name="Bobs file", parents=[folder])  # Alice's folder, Bob's file
     assert bobs in drive.listed(f"'{folder}' in parents", BOB)
-    drive.call("DELETE", f"{FILES}/{folder}", ALICE)  # Bob's files survive, parentless
+    drive.done("DELETE", f"{FILES}/{folder}", ALICE)  # Bob's files survive, parentless
     assert folder not in drive.store.files and inner not in drive.store.files
     assert drive.store.files[bobs].parents == []
     assert drive.listed(f"'{folder}' in parents", BOB) == []
