@@ -173,9 +173,10 @@ class GoogleSetup:
     admin: str = SANDBOX_ADMIN
 
 
-def google_config_text(endpoint: str, *, reader: str = "") -> str:
+def google_config_text(endpoint: str, *, reader: str = "", admin: str = SANDBOX_ADMIN) -> str:
     """The google config every sandbox test starts from (``SANDBOX_ADMIN`` as admin, the example
-    files' names); ``reader`` sets ``google.reader``."""
+    files' names); ``reader`` sets ``google.reader``. It ends inside ``[google]``: a test may
+    add keys of that table, then tables of its own."""
     reader_line = f'reader = "{reader}"\n' if reader else ""
     return (
         textwrap.dedent(
@@ -192,7 +193,7 @@ def google_config_text(endpoint: str, *, reader: str = "") -> str:
         credentials = "key.json"
         """
         )
-        + f'admin = "{SANDBOX_ADMIN}"\n{reader_line}endpoint = "{endpoint}"\n'
+        + f'admin = "{admin}"\n{reader_line}endpoint = "{endpoint}"\n'
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import email
 import json
+import textwrap
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,7 @@ from careerdocs.sandbox.quotas import ScaledClock
 from careerdocs.sandbox.server import SandboxOptions
 from careerdocs.workspace.google import open_google
 
-from .conftest import write_config
+from .conftest import google_config_text, write_config
 
 TODAY = date(2026, 11, 26)
 PEOPLE = 200
@@ -69,27 +70,18 @@ def quota_setup(tmp_path: Path, sandbox_factory: Any) -> tuple[Any, Path, list[l
     senders = ", ".join(f'"{s}"' for s in POOL)
     config = write_config(
         tmp_path,
-        f"""
-        backend = "google"
-        allowed_domains = ["example.com"]
-        audit_log = "audit.jsonl"
-        [roster]
-        source = "roster.csv"
-        [rollup]
-        lock_file = "rollup.lock"
-        state_file = "rollup-state.json"
-        [notify]
-        send_as = "manager"
-        senders = [{senders}]
-        daily_limit = {DAILY_LIMIT}
-        [google]
-        credentials = "key.json"
-        admin = "{ADMIN}"
-        endpoint = "{kit.endpoint}"
-        fill = "copy"
-        [google.quotas]
-        gmail_units_per_user = {GMAIL_UNITS_PER_MINUTE}
-        """,
+        google_config_text(kit.endpoint, admin=ADMIN)
+        + textwrap.dedent(
+            f"""
+            fill = "copy"
+            [google.quotas]
+            gmail_units_per_user = {GMAIL_UNITS_PER_MINUTE}
+            [notify]
+            send_as = "manager"
+            senders = [{senders}]
+            daily_limit = {DAILY_LIMIT}
+            """
+        ),
     )
     return kit, config, rows
 

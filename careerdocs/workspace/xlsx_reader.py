@@ -86,7 +86,8 @@ def read_tabs(
     out: dict[str, tuple[list[str], list[list[Any]]]] = {}
     with zipfile.ZipFile(path) as package:
         workbook = etree.fromstring(package.read(WORKBOOK_PART), PARSER)
-        parts = {title: _sheet_part(package, workbook, title) for title in titles}
+        every = _worksheet_parts(package, workbook)
+        parts = {title: every.get(title) for title in titles}
         if not any(parts.values()):
             return out
         epoch = CALENDAR_WINDOWS_1900
@@ -190,11 +191,7 @@ def _hollowed(
     links: dict[str, list[tuple[dict[str, str], str]]] = {}
     with zipfile.ZipFile(path) as package:
         workbook = etree.fromstring(package.read(WORKBOOK_PART), PARSER)
-        parts = {
-            title: part
-            for s in workbook.iter(SHEET_TAG)
-            if (title := s.get("name")) and (part := _sheet_part(package, workbook, title))
-        }
+        parts = _worksheet_parts(package, workbook)
         emptied = {parts[t] for t in replaced if t in parts}
         kept = {part: title for title, part in parts.items() if part not in emptied}
         names = set(package.namelist())
@@ -290,19 +287,22 @@ def _filled_cells(sheet: Any) -> Iterator[tuple[int, int, Any]]:
                 yield row_number, column, cell
 
 
-def _sheet_part(package: zipfile.ZipFile, workbook: Any, title: str) -> str | None:
-    """The zip name of the worksheet called ``title`` (None for none, or a chartsheet)."""
-    rid = next((s.get(RID) for s in workbook.iter(SHEET_TAG) if s.get("name") == title), None)
-    if rid is None:
-        return None
+def _worksheet_parts(package: zipfile.ZipFile, workbook: Any) -> dict[str, str]:
+    """Each worksheet's title -> its zip name, in the workbook's order (chartsheets left out)."""
     rels = etree.fromstring(package.read(WORKBOOK_RELS), PARSER)
-    for rel in rels.iter(REL_TAG):
-        if rel.get("Id") == rid and rel.get("Type") == WORKSHEET_TYPE:
-            target = rel.get("Target", "")
-            if target.startswith("/"):
-                return target[1:]
-            return posixpath.normpath(posixpath.join("xl", target))
-    return None
+    targets = {
+        r.get("Id"): r.get("Target", "")
+        for r in rels.iter(REL_TAG)
+        if r.get("Type") == WORKSHEET_TYPE
+    }
+    parts: dict[str, str] = {}
+    for sheet in workbook.iter(SHEET_TAG):
+        target = targets.get(sheet.get(RID))
+        if target is not None and sheet.get("name"):
+            parts[sheet.get("name")] = (
+                target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            )
+    return parts
 
 
 def _date_styles(package: zipfile.ZipFile) -> tuple[set[int], set[int]]:

@@ -102,13 +102,7 @@ def company() -> Drive:
         )
         drive.update(stale, person, {"trashed": True})
     shared = drive.create(BOB, name="Team notes", properties={"team": "core"})
-    drive.done(
-        "POST",
-        f"{FILES}/{shared}/permissions",
-        BOB,
-        {"type": "user", "role": "writer", "emailAddress": ALICE},
-        sendNotificationEmail="false",
-    )
+    drive.share(shared, ALICE, "writer", BOB)
     moved = drive.create(ALICE, name="Moved plan", appProperties={KIND: "igp", PERSON: ALICE})
     target = drive.create(ALICE, name="Archive", mimeType=core.FOLDER)
     drive.update(moved, ALICE, addParents=target, removeParents=drive_model.root_id(ALICE))
@@ -287,13 +281,7 @@ def test_index_follows_create_update_trash_move_transfer_and_delete() -> None:
     assert doc not in drive.listed(f"'{ALICE}' in owners", ALICE)
     assert_index_agrees(drive.store)
 
-    drive.done(
-        "POST",
-        f"{FILES}/{folder}/permissions",
-        ALICE,
-        {"type": "user", "role": "writer", "emailAddress": BOB},
-        sendNotificationEmail="false",
-    )
+    drive.share(folder, BOB, "writer", ALICE)
     bobs = drive.create(BOB, name="Bobs file", parents=[folder])  # Alice's folder, Bob's file
     assert bobs in drive.listed(f"'{folder}' in parents", BOB)
     drive.done("DELETE", f"{FILES}/{folder}", ALICE)  # Bob's files survive, parentless
